@@ -1,0 +1,146 @@
+//! Server functions: typed endpoints shared by the browser and the server. Every one is a
+//! public endpoint, so each authorizes on its first line and takes the tenant from the
+//! session, never from input.
+
+use crate::access::Actor;
+use crate::domain::{AccountId, AccountStatus, Tier};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::ssr;
+
+/// What the console shows of the signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub actor: Actor,
+    pub account_id: AccountId,
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub job_title: Option<String>,
+    pub tier: Tier,
+    pub tenant_name: Option<String>,
+    pub status: AccountStatus,
+    /// Unix seconds; `None` = never expires.
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// The signed-in account of this request, or `None`. Anyone may ask; it reveals only the
+/// caller's own account.
+#[server(prefix = "/api", endpoint = "session")]
+pub async fn get_session() -> Result<Option<SessionView>, AppError> {
+    ssr::finish((|| {
+        let ctx = ssr::request_context()?;
+        Ok(ctx.signed_in.map(|s| {
+            let a = s.account;
+            SessionView {
+                actor: s.actor,
+                account_id: a.account_id,
+                status: crate::domain::effective_status(a.status, a.expires_at, ssr::now()),
+                username: a.username,
+                full_name: a.full_name,
+                email: a.email,
+                job_title: a.job_title,
+                tier: a.tier,
+                tenant_name: a.tenant_name,
+                expires_at: a.expires_at,
+                created_at: a.created_at,
+            }
+        }))
+    })())
+}
+
+/// Signs in with a username and password and starts a session (cookie). Anyone may call it;
+/// failures are limited per account name and per client address, and every wrong
+/// combination gets the same answer.
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let state = ssr::state()?;
+            let ctx = ssr::request_context()?;
+            let now = ssr::now();
+            let (_, token) =
+                ssr::auth::sign_in(&state, &username, password, ctx.client, now).await?;
+            ssr::set_cookie(&ssr::sessions::session_cookie(
+                &token,
+                state.sessions.lifetime_secs(),
+            ))?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Ends this browser's session. Anyone may call it.
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    ssr::finish((|| {
+        ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })())
+}
+
+/// Ends every session of the signed-in account, on every device, at once (a new
+/// `jwt_version`). Needs a session.
+#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let state = ssr::state()?;
+            ssr::accounts::rotate_jwt_version(&state.db, me.actor.account_id, ssr::now()).await?;
+            tracing::info!(account_id = %me.actor.account_id, "signed out everywhere");
+            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Whether a first-run setup link still works. Anyone holding a link may ask.
+#[server(prefix = "/api", endpoint = "check_setup_link")]
+pub async fn check_setup_link(token: String) -> Result<bool, AppError> {
+    ssr::finish(
+        async {
+            let state = ssr::state()?;
+            ssr::setup::setup_token_is_valid(&state.db, &token, ssr::now()).await
+        }
+        .await,
+    )
+}
+
+/// Creates the first platform administrator. Allowed only with a valid, unused setup link
+/// while no platform administrator exists; the link stops working at once.
+#[server(prefix = "/api", endpoint = "create_first_admin")]
+pub async fn create_first_admin(
+    token: String,
+    username: String,
+    email: String,
+    full_name: String,
+    password: String,
+    password_confirmation: String,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let state = ssr::state()?;
+            let form = ssr::setup::AdminForm {
+                username,
+                email,
+                full_name,
+                password,
+                password_confirmation,
+            };
+            ssr::setup::create_first_admin(&state.db, &token, &form, ssr::now()).await?;
+            leptos_axum::redirect("/login?setup=done");
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,75 @@
+//! The session as the console sees it: one resource, refreshed whenever a sign-in or
+//! sign-out action completes.
+
+use crate::api::{get_session, SessionView, SignIn, SignOut, SignOutEverywhere};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    pub session: Resource<Result<Option<SessionView>, AppError>>,
+}
+
+pub fn provide_auth() {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    // Blocking: the server knows who is signed in before it sends any HTML, so it can
+    // answer a protected page with a redirect instead of a flash of content.
+    let session = Resource::new_blocking(
+        move || {
+            (
+                sign_in.version().get(),
+                sign_out.version().get(),
+                sign_out_everywhere.version().get(),
+            )
+        },
+        |_| get_session(),
+    );
+    provide_context(Auth {
+        sign_in,
+        sign_out,
+        sign_out_everywhere,
+        session,
+    });
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Renders `page` with the signed-in account, or sends the visitor to the sign-in page.
+#[component]
+pub fn RequireSession<F, V>(page: F) -> impl IntoView
+where
+    F: Fn(SessionView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"Loading…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match auth.session.await {
+                        Ok(Some(session)) => page(session).into_any(),
+                        Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                        Err(err) => view! {
+                            <main class="auth-page">
+                                <div class="card">
+                                    <h1>"Warden is unavailable"</h1>
+                                    <p role="alert" class="alert">{err.to_string()}</p>
+                                </div>
+                            </main>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

@@ -1,0 +1,66 @@
+//! The frame of every signed-in page: a header with navigation and the account menu.
+
+use crate::api::SessionView;
+use crate::components::auth::use_auth;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// A page of the console for a signed-in account.
+#[component]
+pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView {
+    let auth = use_auth();
+    let tenant = session
+        .tenant_name
+        .clone()
+        .unwrap_or_else(|| "All tenants".to_owned());
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"W"</span>
+                <span>"Warden"</span>
+            </a>
+            <nav aria-label="Main">
+                <A href="/" exact=true>"Overview"</A>
+                <A href="/profile">"Profile"</A>
+            </nav>
+            <details class="account-menu">
+                <summary>
+                    <span class="avatar" aria-hidden="true">{initials(&session.full_name)}</span>
+                    <span class="who">
+                        <span class="who-name">{session.full_name.clone()}</span>
+                        <span class="who-role">{format!("{} · {}", session.tier.label(), tenant)}</span>
+                    </span>
+                </summary>
+                <div class="menu" role="menu">
+                    <a role="menuitem" href="/profile">"Your profile"</a>
+                    <ActionForm action=auth.sign_out>
+                        <button role="menuitem" type="submit">"Sign out"</button>
+                    </ActionForm>
+                    <ActionForm action=auth.sign_out_everywhere>
+                        <button role="menuitem" type="submit">"Sign out everywhere"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        </header>
+        <main id="main" class="content">{children()}</main>
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(super::initials("ada lovelace byron"), "AL");
+        assert_eq!(super::initials("Zoë"), "Z");
+        assert_eq!(super::initials(""), "");
+    }
+}

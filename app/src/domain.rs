@@ -1,0 +1,562 @@
+//! Validated domain types (SPEC §2.1). Each `parse` returns the typed value or one
+//! human-readable message for the field; forms and server functions call the same
+//! functions, so they can never disagree about a rule.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_newtype!(
+    /// The key of an account of any tier.
+    AccountId
+);
+id_newtype!(
+    /// The key of a tenant (client organisation).
+    TenantId
+);
+
+/// The tier of an account (SPEC §1), chosen at creation and never changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Tier {
+    PlatformAdmin,
+    TenantAdmin,
+    User,
+    ServiceAccount,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [
+        Tier::PlatformAdmin,
+        Tier::TenantAdmin,
+        Tier::User,
+        Tier::ServiceAccount,
+    ];
+
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::PlatformAdmin => "platform_admin",
+            Tier::TenantAdmin => "tenant_admin",
+            Tier::User => "user",
+            Tier::ServiceAccount => "service_account",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+
+    /// How a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::PlatformAdmin => "Platform administrator",
+            Tier::TenantAdmin => "Tenant administrator",
+            Tier::User => "User",
+            Tier::ServiceAccount => "Service account",
+        }
+    }
+
+    /// Plural, for sentences like "You may manage users".
+    pub fn plural_label(self) -> &'static str {
+        match self {
+            Tier::PlatformAdmin => "platform administrators",
+            Tier::TenantAdmin => "tenant administrators",
+            Tier::User => "users",
+            Tier::ServiceAccount => "service accounts",
+        }
+    }
+
+    /// Whether accounts of this tier belong to a tenant (all but platform administrators).
+    pub fn lives_in_tenant(self) -> bool {
+        self != Tier::PlatformAdmin
+    }
+
+    /// Service accounts use the REST API only; everyone else uses the browser console.
+    pub fn may_use_console(self) -> bool {
+        self != Tier::ServiceAccount
+    }
+}
+
+/// The stored status of an account (SPEC §2.2). "Expired" is not stored: it follows from
+/// the expiration date, see [`effective_status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountStatus {
+    Invited,
+    MustChangePassword,
+    Active,
+    Disabled,
+    Expired,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Invited => "invited",
+            AccountStatus::MustChangePassword => "must_change_password",
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+            AccountStatus::Expired => "expired",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<AccountStatus> {
+        [
+            AccountStatus::Invited,
+            AccountStatus::MustChangePassword,
+            AccountStatus::Active,
+            AccountStatus::Disabled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::Invited => "Invited",
+            AccountStatus::MustChangePassword => "Must change password",
+            AccountStatus::Active => "Active",
+            AccountStatus::Disabled => "Disabled",
+            AccountStatus::Expired => "Expired",
+        }
+    }
+}
+
+/// The status a person sees: a stored status, unless the expiration date has passed.
+/// `expires_at` and `now` are Unix seconds; `None` means "never expires".
+pub fn effective_status(stored: AccountStatus, expires_at: Option<i64>, now: i64) -> AccountStatus {
+    match expires_at {
+        Some(at) if at <= now && stored != AccountStatus::Disabled => AccountStatus::Expired,
+        _ => stored,
+    }
+}
+
+fn is_username_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A login ID: unique across the platform (case-insensitive), never changed after creation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    /// 6–50 characters of `A–Z a–z 0–9 _`.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::parse_with_min(input, 6)
+    }
+
+    /// 3–50 characters: the rule for accounts provisioned by single sign-on.
+    pub fn parse_provisioned(input: &str) -> Result<Self, String> {
+        Self::parse_with_min(input, 3)
+    }
+
+    fn parse_with_min(input: &str, min: usize) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err("Enter a username.".into());
+        }
+        if !value.chars().all(is_username_char) {
+            return Err("Use only letters A–Z, digits 0–9 and underscores (_).".into());
+        }
+        let len = value.chars().count();
+        if len < min || len > 50 {
+            return Err(format!("Use {min} to 50 characters (this has {len})."));
+        }
+        Ok(Username(value.to_owned()))
+    }
+
+    /// The case-insensitive form used for uniqueness and look-ups.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl AsRef<str> for Username {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+const EMAIL_FORBIDDEN: &[char] = &['\\', '(', ')', '[', ']', ':', ';', '"', '<', '>'];
+
+/// An email address: unique across all accounts, at most 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err("Enter an email address.".into());
+        }
+        let len = value.chars().count();
+        if len > 100 {
+            return Err(format!("Use at most 100 characters (this has {len})."));
+        }
+        if value.chars().any(char::is_whitespace) {
+            return Err("An email address cannot contain spaces.".into());
+        }
+        if let Some(c) = value.chars().find(|c| EMAIL_FORBIDDEN.contains(c)) {
+            return Err(format!("An email address cannot contain the character {c}"));
+        }
+        if value.starts_with('.') {
+            return Err("An email address cannot start with a dot.".into());
+        }
+        if value.contains("..") {
+            return Err("An email address cannot contain two dots in a row (..).".into());
+        }
+        if value.contains("@@") {
+            return Err("An email address cannot contain @@.".into());
+        }
+        let invalid = || "Enter a valid email address, like name@example.com.".to_owned();
+        let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
+        if local.is_empty() || local.ends_with('.') || domain.contains('@') {
+            return Err(invalid());
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        let tld_ok = labels
+            .last()
+            .is_some_and(|t| t.chars().count() >= 2 && t.chars().all(char::is_alphabetic));
+        if labels.len() < 2 || !labels.iter().all(label_ok) || !tld_ok {
+            return Err(invalid());
+        }
+        Ok(Email(value.to_owned()))
+    }
+
+    /// The case-insensitive form used for uniqueness.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's full name: 1–100 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FullName(String);
+
+impl FullName {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err("Enter a full name.".into());
+        }
+        let len = value.chars().count();
+        if len > 100 {
+            return Err(format!("Use at most 100 characters (this has {len})."));
+        }
+        if value.chars().any(char::is_control) {
+            return Err("A name cannot contain control characters.".into());
+        }
+        Ok(FullName(value.to_owned()))
+    }
+}
+
+impl AsRef<str> for FullName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The special characters that count towards the "digit or special character" rule.
+pub const PASSWORD_SPECIALS: &str = "!@#$%^&*()_-+=,.";
+
+/// A tenant's password policy (SPEC §2.1). The default is 8–30 characters with a lowercase
+/// letter, an uppercase letter, and a digit or one of [`PASSWORD_SPECIALS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub min_len: u32,
+    pub max_len: u32,
+    /// Common passwords refused whatever their shape, compared case-insensitively.
+    pub blocked: Vec<String>,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            min_len: 8,
+            max_len: 30,
+            blocked: Vec::new(),
+        }
+    }
+}
+
+/// A new password that satisfies a policy. Never logged, never serialised back out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl Password {
+    pub fn parse(input: &str, policy: &PasswordPolicy) -> Result<Self, String> {
+        if input.is_empty() {
+            return Err("Enter a password.".into());
+        }
+        let len = input.chars().count();
+        let (min, max) = (policy.min_len as usize, policy.max_len as usize);
+        if len < min || len > max {
+            return Err(format!("Use {min} to {max} characters (this has {len})."));
+        }
+        if input.chars().any(char::is_control) {
+            return Err("A password cannot contain control characters.".into());
+        }
+        let mut missing = Vec::new();
+        if !input.chars().any(|c| c.is_ascii_lowercase()) {
+            missing.push("a lowercase letter");
+        }
+        if !input.chars().any(|c| c.is_ascii_uppercase()) {
+            missing.push("an uppercase letter");
+        }
+        if !input
+            .chars()
+            .any(|c| c.is_ascii_digit() || PASSWORD_SPECIALS.contains(c))
+        {
+            missing.push("a digit or one of ! @ # $ % ^ & * ( ) _ - + = , .");
+        }
+        if !missing.is_empty() {
+            return Err(format!("Include {}.", missing.join(", ")));
+        }
+        if policy.blocked.iter().any(|b| b.eq_ignore_ascii_case(input)) {
+            return Err("This password is too common. Choose another.".into());
+        }
+        Ok(Password(input.to_owned()))
+    }
+
+    /// The secret, for hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PasswordPolicy {
+        PasswordPolicy::default()
+    }
+
+    #[test]
+    fn username_length_boundaries_are_six_and_fifty() {
+        assert!(Username::parse(&"a".repeat(5)).is_err());
+        assert!(Username::parse(&"a".repeat(6)).is_ok());
+        assert!(Username::parse(&"a".repeat(50)).is_ok());
+        assert!(Username::parse(&"a".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn provisioned_username_length_boundaries_are_three_and_fifty() {
+        assert!(Username::parse_provisioned("ab").is_err());
+        assert!(Username::parse_provisioned("abc").is_ok());
+        assert!(Username::parse_provisioned(&"a".repeat(50)).is_ok());
+        assert!(Username::parse_provisioned(&"a".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn username_accepts_letters_digits_and_underscore_only() {
+        assert!(Username::parse("Alice_01").is_ok());
+        for bad in [
+            "alice-01", "alice.01", "alice 01", "alicé01", "alice@01", "ålice01",
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn username_key_is_case_insensitive() {
+        let a = Username::parse("Alice_01").unwrap();
+        let b = Username::parse("ALICE_01").unwrap();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.as_ref(), "Alice_01");
+    }
+
+    #[test]
+    fn empty_username_asks_for_one() {
+        assert_eq!(Username::parse("  ").unwrap_err(), "Enter a username.");
+    }
+
+    #[test]
+    fn email_accepts_ordinary_addresses() {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.co.uk",
+            "x_y-z@ex-ample.org",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok} should be accepted");
+        }
+    }
+
+    #[test]
+    fn email_length_boundary_is_one_hundred() {
+        let at_limit = format!("{}@example.com", "a".repeat(100 - 12));
+        assert_eq!(at_limit.len(), 100);
+        assert!(Email::parse(&at_limit).is_ok());
+        let over = format!("{}@example.com", "a".repeat(101 - 12));
+        assert!(Email::parse(&over).is_err());
+    }
+
+    #[test]
+    fn email_refuses_each_forbidden_character() {
+        for c in ['\\', '(', ')', '[', ']', ':', ';', '"', '<', '>'] {
+            let input = format!("ab{c}cd@example.com");
+            let err = Email::parse(&input).unwrap_err();
+            assert!(err.contains(c), "{input}: {err}");
+        }
+    }
+
+    #[test]
+    fn email_refuses_spaces_leading_dot_double_dot_and_double_at() {
+        assert!(Email::parse("a b@example.com")
+            .unwrap_err()
+            .contains("spaces"));
+        assert!(Email::parse(".ab@example.com")
+            .unwrap_err()
+            .contains("start with a dot"));
+        assert!(Email::parse("a..b@example.com").unwrap_err().contains(".."));
+        assert!(Email::parse("ab@@example.com").unwrap_err().contains("@@"));
+    }
+
+    #[test]
+    fn email_refuses_malformed_addresses() {
+        for bad in [
+            "plain",
+            "@example.com",
+            "a@",
+            "a@example",
+            "a@b@example.com",
+            "a.@example.com",
+            "a@-ex.com",
+            "a@example.c0m",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn full_name_length_boundaries_are_one_and_one_hundred() {
+        assert!(FullName::parse("").is_err());
+        assert!(FullName::parse("A").is_ok());
+        assert!(FullName::parse(&"a".repeat(100)).is_ok());
+        assert!(FullName::parse(&"a".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn password_length_boundaries_are_eight_and_thirty() {
+        let make = |n: usize| format!("Aa1{}", "x".repeat(n - 3));
+        assert!(Password::parse(&make(7), &policy()).is_err());
+        assert!(Password::parse(&make(8), &policy()).is_ok());
+        assert!(Password::parse(&make(30), &policy()).is_ok());
+        assert!(Password::parse(&make(31), &policy()).is_err());
+    }
+
+    #[test]
+    fn password_needs_lowercase_uppercase_and_digit_or_special() {
+        assert!(Password::parse("ABCDEFG1", &policy())
+            .unwrap_err()
+            .contains("lowercase"));
+        assert!(Password::parse("abcdefg1", &policy())
+            .unwrap_err()
+            .contains("uppercase"));
+        assert!(Password::parse("Abcdefgh", &policy())
+            .unwrap_err()
+            .contains("digit"));
+        assert!(Password::parse("Abcdefg1", &policy()).is_ok());
+    }
+
+    #[test]
+    fn every_listed_special_character_satisfies_the_rule() {
+        for c in PASSWORD_SPECIALS.chars() {
+            let pw = format!("Abcdefg{c}");
+            assert!(
+                Password::parse(&pw, &policy()).is_ok(),
+                "{pw} should be accepted"
+            );
+        }
+        // A character outside the list does not count as "special".
+        assert!(Password::parse("Abcdefg~", &policy()).is_err());
+    }
+
+    #[test]
+    fn a_longer_policy_and_block_list_apply() {
+        let custom = PasswordPolicy {
+            min_len: 8,
+            max_len: 64,
+            blocked: vec!["Password1".into()],
+        };
+        assert!(Password::parse(&format!("Aa1{}", "x".repeat(40)), &custom).is_ok());
+        assert!(Password::parse("password1", &custom).is_err());
+        assert!(Password::parse("pASSWORD1", &custom)
+            .unwrap_err()
+            .contains("too common"));
+    }
+
+    #[test]
+    fn password_debug_never_shows_the_secret() {
+        let pw = Password::parse("Secret123", &policy()).unwrap();
+        assert!(!format!("{pw:?}").contains("Secret123"));
+    }
+
+    #[test]
+    fn expired_status_follows_the_expiration_date() {
+        assert_eq!(
+            effective_status(AccountStatus::Active, Some(100), 100),
+            AccountStatus::Expired
+        );
+        assert_eq!(
+            effective_status(AccountStatus::Active, Some(101), 100),
+            AccountStatus::Active
+        );
+        assert_eq!(
+            effective_status(AccountStatus::Active, None, 100),
+            AccountStatus::Active
+        );
+        assert_eq!(
+            effective_status(AccountStatus::Disabled, Some(1), 100),
+            AccountStatus::Disabled
+        );
+    }
+
+    #[test]
+    fn tiers_and_statuses_round_trip_through_their_stored_form() {
+        for t in Tier::ALL {
+            assert_eq!(Tier::from_db(t.as_str()), Some(t));
+        }
+        assert_eq!(Tier::from_db("root"), None);
+        for s in [
+            AccountStatus::Invited,
+            AccountStatus::MustChangePassword,
+            AccountStatus::Active,
+            AccountStatus::Disabled,
+        ] {
+            assert_eq!(AccountStatus::from_db(s.as_str()), Some(s));
+        }
+    }
+}

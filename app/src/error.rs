@@ -1,0 +1,135 @@
+//! The one error type of Warden, shared by the server and the browser.
+//!
+//! Variants are named by outcome. Internal causes are logged on the server and never sent
+//! to the client: `Internal` carries no detail.
+
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Field name → human-readable messages, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `message` against `field`.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// Records the error of a parse result, if any, and returns the parsed value.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first message for `field`, for display beside the input.
+    pub fn first(&self, field: &str) -> Option<&str> {
+        self.0
+            .get(field)
+            .and_then(|m| m.first())
+            .map(String::as_str)
+    }
+
+    /// Ok when nothing was recorded, otherwise `AppError::Invalid`.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    Unauthenticated,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Please correct the highlighted fields.")]
+    Invalid(FieldErrors),
+    /// Sign-in failed. One message for every cause, so nobody learns whether an account exists.
+    #[error("Invalid username or password.")]
+    InvalidCredentials,
+    /// The credentials were right but the account may not sign in; the reason is safe to show
+    /// because only someone who knows the password sees it.
+    #[error("{0}")]
+    SignInRefused(String),
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: i64 },
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never reached Warden, or its answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// One field's error, e.g. `AppError::field("username", "is taken")`.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+
+    /// The field errors, when this is `Invalid`.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the server answers with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden | AppError::SignInRefused(_) => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Invalid(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // Bad or missing arguments are the caller's fault: say which, without internals.
+            E::Args(_) | E::MissingArg(_) => {
+                AppError::field("request", "The request was incomplete or malformed.")
+            }
+            E::Request(msg) | E::Deserialization(msg) | E::Response(msg) => {
+                AppError::Transport(msg)
+            }
+            _ => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Warden's shared crate: what the browser and the server both compile.
+//!
+//! - [`access`]: the pure access model (no Leptos, axum or sqlx inside).
+//! - [`domain`]: validated domain types, the single source of every field rule.
+//! - [`error`]: the one error type.
+//! - [`api`]: server functions.
+//! - [`pages`], [`components`]: the console.
+//! - `ssr`: server-only services (storage, crypto, sessions), behind the `ssr` feature.
+
+pub mod access;
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use components::auth::provide_auth;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+
+    view! {
+        <Stylesheet id="warden" href="/pkg/warden.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Warden".to_owned() } else { format!("{text} · Warden") }/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("/") view=pages::overview::OverviewPage/>
+                <Route path=path!("/profile") view=pages::profile::ProfilePage/>
+                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <Route path=path!("/setup") view=pages::setup::SetupPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,172 @@
+//! Account storage. Plain SQL; every function names what it reads or writes.
+
+use super::db::{is_unique_violation, Db};
+use crate::domain::{AccountId, AccountStatus, Email, FullName, TenantId, Tier, Username};
+use crate::error::{AppError, FieldErrors};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// An account as stored, with its tenant's status. Server-only: it holds the password hash.
+#[derive(Clone)]
+pub struct AccountRecord {
+    pub account_id: AccountId,
+    pub tenant_id: Option<TenantId>,
+    pub tenant_name: Option<String>,
+    pub tenant_active: bool,
+    pub tier: Tier,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub job_title: Option<String>,
+    pub status: AccountStatus,
+    pub password_hash: Option<String>,
+    pub jwt_version: String,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for AccountRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRecord")
+            .field("account_id", &self.account_id)
+            .field("tier", &self.tier)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant_name, \
+     coalesce(t.status, 'active') as tenant_status, a.tier, a.username, a.email, a.full_name, \
+     a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at \
+     from accounts a left join tenants t on t.tenant_id = a.tenant_id";
+
+fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
+    let tier: String = row.try_get("tier")?;
+    let status: String = row.try_get("status")?;
+    let bad =
+        |what: &str, value: &str| sqlx::Error::Decode(format!("unknown {what} {value:?}").into());
+    Ok(AccountRecord {
+        account_id: AccountId(row.try_get("account_id")?),
+        tenant_id: row.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+        tenant_name: row.try_get("tenant_name")?,
+        tenant_active: row.try_get::<String, _>("tenant_status")? == "active",
+        tier: Tier::from_db(&tier).ok_or_else(|| bad("tier", &tier))?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        full_name: row.try_get("full_name")?,
+        job_title: row.try_get("job_title")?,
+        status: AccountStatus::from_db(&status).ok_or_else(|| bad("status", &status))?,
+        password_hash: row.try_get("password_hash")?,
+        jwt_version: row.try_get("jwt_version")?,
+        expires_at: row.try_get("expires_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) fn internal(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+    move |e| {
+        tracing::error!(error = %e, context, "database error");
+        AppError::Internal
+    }
+}
+
+/// The account whose username matches `username` case-insensitively.
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<AccountRecord>, AppError> {
+    let sql = format!("{SELECT_ACCOUNT} where lower(a.username) = $1");
+    let row = sqlx::query(&sql)
+        .bind(username.to_ascii_lowercase())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal("find account by username"))?;
+    row.as_ref()
+        .map(decode)
+        .transpose()
+        .map_err(internal("decode account"))
+}
+
+/// The account with this key, whatever its tenant: used to authenticate a session, before
+/// any actor exists.
+pub async fn find_for_session(db: &Db, id: AccountId) -> Result<Option<AccountRecord>, AppError> {
+    let sql = format!("{SELECT_ACCOUNT} where a.account_id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal("find account by id"))?;
+    row.as_ref()
+        .map(decode)
+        .transpose()
+        .map_err(internal("decode account"))
+}
+
+/// How many enabled platform administrators exist.
+pub async fn count_enabled_platform_admins(db: &Db) -> Result<i64, AppError> {
+    sqlx::query_scalar::<_, i64>(
+        "select count(*) from accounts where tier = 'platform_admin' and status <> 'disabled'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .map_err(internal("count platform administrators"))
+}
+
+/// The validated fields of a new platform administrator.
+pub struct NewPlatformAdmin {
+    pub username: Username,
+    pub email: Email,
+    pub full_name: FullName,
+    pub password_hash: String,
+}
+
+/// Inserts an active platform administrator inside `tx`. Uniqueness violations become
+/// field errors on `username` or `email`.
+pub async fn insert_platform_admin(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewPlatformAdmin,
+    now: i64,
+) -> Result<AccountId, AppError> {
+    let result = sqlx::query_scalar::<_, i64>(
+        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
+         jwt_version, expires_at, created_at, updated_at) \
+         values (null, 'platform_admin', $1, $2, $3, 'active', $4, $5, null, $6, $6) \
+         returning account_id",
+    )
+    .bind(new.username.as_ref())
+    .bind(new.email.as_ref())
+    .bind(new.full_name.as_ref())
+    .bind(&new.password_hash)
+    .bind(super::crypto::random_token(16))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await;
+    match result {
+        Ok(id) => Ok(AccountId(id)),
+        Err(e) => Err(uniqueness_to_field_error(e)),
+    }
+}
+
+fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
+    let mut errors = FieldErrors::new();
+    if is_unique_violation(&e, "accounts_username_key") {
+        errors.add("username", "This username is already taken.");
+    } else if is_unique_violation(&e, "accounts_email_key") {
+        errors.add(
+            "email",
+            "An account with this email address already exists.",
+        );
+    } else {
+        return internal("insert account")(e);
+    }
+    AppError::Invalid(errors)
+}
+
+/// Gives the account a new `jwt_version`, which ends every session issued before.
+pub async fn rotate_jwt_version(db: &Db, id: AccountId, now: i64) -> Result<(), AppError> {
+    sqlx::query("update accounts set jwt_version = $1, updated_at = $2 where account_id = $3")
+        .bind(super::crypto::random_token(16))
+        .bind(now)
+        .bind(id.0)
+        .execute(db.pool())
+        .await
+        .map_err(internal("rotate jwt version"))?;
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Sessions: a JWT (HS256, pinned) in an `HttpOnly; Secure; SameSite=Strict` cookie. The
+//! token names the account and its `jwt_version`; every request re-reads the account, so a
+//! new version, a disabled or expired account, or a disabled tenant ends the session at once.
+
+use super::accounts::{self, AccountRecord};
+use super::db::Db;
+use crate::access::Actor;
+use crate::domain::{effective_status, AccountId, AccountStatus};
+use crate::error::AppError;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+pub const COOKIE_NAME: &str = "warden_session";
+const ISSUER: &str = "warden";
+const AUDIENCE: &str = "warden-console";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    ver: String,
+    iat: i64,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+/// The key that signs sessions, and how long they last.
+#[derive(Clone)]
+pub struct SessionKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    lifetime_secs: i64,
+}
+
+impl std::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionKeys")
+            .field("lifetime_secs", &self.lifetime_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionKeys {
+    pub fn new(secret: &[u8], lifetime_secs: i64) -> Self {
+        SessionKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            lifetime_secs,
+        }
+    }
+
+    pub fn lifetime_secs(&self) -> i64 {
+        self.lifetime_secs
+    }
+
+    /// A signed session token for `account`.
+    pub fn issue(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
+        let claims = Claims {
+            sub: account.account_id.0.to_string(),
+            ver: account.jwt_version.clone(),
+            iat: now,
+            exp: now + self.lifetime_secs,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            tracing::error!(error = %e, "could not sign a session token");
+            AppError::Internal
+        })
+    }
+
+    fn verify(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .ok()
+    }
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(token: &str, max_age_secs: i64) -> String {
+    format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+}
+
+/// The session token in a `Cookie` header, if any.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+/// A request's proven identity.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub account: AccountRecord,
+}
+
+/// Why an account may not hold a session now, or `None` when it may. Checked at sign-in
+/// and on every request.
+pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<&'static str> {
+    if !account.tier.may_use_console() {
+        return Some("Service accounts cannot sign in to the console. They use the REST API.");
+    }
+    if !account.tenant_active {
+        return Some(
+            "Your organisation's access to Warden is suspended. Contact your administrator.",
+        );
+    }
+    match effective_status(account.status, account.expires_at, now) {
+        AccountStatus::Active | AccountStatus::MustChangePassword => None,
+        AccountStatus::Disabled => Some("This account is disabled. Contact your administrator."),
+        AccountStatus::Expired => Some("This account has expired. Contact your administrator."),
+        AccountStatus::Invited => {
+            Some("This account has not been set up yet. Use the link in your invitation email.")
+        }
+    }
+}
+
+/// Authenticates a request from its session token: signature, expiry, issuer and audience,
+/// then the account's current `jwt_version`, status, expiration and tenant.
+pub async fn authenticate(
+    db: &Db,
+    keys: &SessionKeys,
+    token: &str,
+    now: i64,
+) -> Result<Option<SignedIn>, AppError> {
+    let Some(claims) = keys.verify(token) else {
+        return Ok(None);
+    };
+    let Ok(id) = claims.sub.parse::<i64>() else {
+        return Ok(None);
+    };
+    let Some(account) = accounts::find_for_session(db, AccountId(id)).await? else {
+        return Ok(None);
+    };
+    let version_matches: bool = account
+        .jwt_version
+        .as_bytes()
+        .ct_eq(claims.ver.as_bytes())
+        .into();
+    if !version_matches || refusal_reason(&account, now).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(SignedIn {
+        actor: Actor {
+            account_id: account.account_id,
+            tier: account.tier,
+            tenant_id: account.tenant_id,
+        },
+        account,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_http_only_secure_and_strict() {
+        let c = session_cookie("abc", 60);
+        assert!(c.starts_with("warden_session=abc;"));
+        for attr in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=60",
+        ] {
+            assert!(c.contains(attr), "{c} lacks {attr}");
+        }
+        assert!(clear_session_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn the_token_is_found_among_other_cookies() {
+        assert_eq!(
+            token_from_cookie_header("a=1; warden_session=tok; b=2"),
+            Some("tok")
+        );
+        assert_eq!(token_from_cookie_header("a=1"), None);
+        assert_eq!(token_from_cookie_header("warden_session="), None);
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_or_algorithm_is_refused() {
+        let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
+        let other = SessionKeys::new(b"ffffffffffffffffffffffffffffffff", 3600);
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let claims = Claims {
+            sub: "1".into(),
+            ver: "v".into(),
+            iat: now,
+            exp: now + 60,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let good =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        assert!(keys.verify(&good).is_some());
+        assert!(other.verify(&good).is_none());
+        let hs512 =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &keys.encoding).unwrap();
+        assert!(
+            keys.verify(&hs512).is_none(),
+            "algorithm must be pinned to HS256"
+        );
+        let expired = Claims {
+            exp: now - 60,
+            ..claims
+        };
+        let old =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &keys.encoding).unwrap();
+        assert!(keys.verify(&old).is_none());
+    }
+}

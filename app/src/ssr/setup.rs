@@ -1,0 +1,157 @@
+//! First run (SPEC §4): no default account and no default password. While no platform
+//! administrator exists, each start creates a one-time setup link; opening it creates the
+//! first platform administrator. Only the token's hash is stored, so every instance of a
+//! PostgreSQL deployment accepts the links any of them printed.
+
+use super::accounts::{self, internal, NewPlatformAdmin};
+use super::crypto;
+use super::db::Db;
+use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Username};
+use crate::error::{AppError, FieldErrors};
+
+/// How long a setup link works.
+pub const SETUP_LINK_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+/// A fresh setup token when no platform administrator exists yet, else `None`.
+pub async fn issue_setup_token(db: &Db, now: i64) -> Result<Option<String>, AppError> {
+    if accounts::count_enabled_platform_admins(db).await? > 0 {
+        return Ok(None);
+    }
+    let token = crypto::random_token(32);
+    sqlx::query("delete from setup_tokens where expires_at <= $1")
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(internal("purge setup tokens"))?;
+    sqlx::query(
+        "insert into setup_tokens (token_hash, expires_at, created_at) values ($1, $2, $3)",
+    )
+    .bind(crypto::token_hash(&token))
+    .bind(now + SETUP_LINK_LIFETIME_SECS)
+    .bind(now)
+    .execute(db.pool())
+    .await
+    .map_err(internal("store setup token"))?;
+    Ok(Some(token))
+}
+
+/// Whether `token` would be accepted now.
+pub async fn setup_token_is_valid(db: &Db, token: &str, now: i64) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select expires_at from setup_tokens where token_hash = $1 and expires_at > $2",
+    )
+    .bind(crypto::token_hash(token))
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal("read setup token"))?;
+    Ok(found.is_some() && accounts::count_enabled_platform_admins(db).await? == 0)
+}
+
+/// The raw fields of the first-administrator form.
+pub struct AdminForm {
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub password: String,
+    pub password_confirmation: String,
+}
+
+/// Parses every field, collecting one message per field (SPEC §2.1).
+pub fn parse_admin_form(
+    form: &AdminForm,
+) -> Result<(Username, Email, FullName, Password), AppError> {
+    let mut errors = FieldErrors::new();
+    let username = errors.check("username", Username::parse(&form.username));
+    let email = errors.check("email", Email::parse(&form.email));
+    let full_name = errors.check("full_name", FullName::parse(&form.full_name));
+    let password = errors.check(
+        "password",
+        Password::parse(&form.password, &PasswordPolicy::default()),
+    );
+    if password.is_some() && form.password != form.password_confirmation {
+        errors.add("password_confirmation", "The two passwords do not match.");
+    }
+    match (username, email, full_name, password) {
+        (Some(u), Some(e), Some(f), Some(p)) if errors.is_empty() => Ok((u, e, f, p)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// Creates the first platform administrator with a setup token. The token is consumed in the
+/// same transaction, together with every other outstanding token, so a link works once and
+/// two links cannot both create an administrator.
+pub async fn create_first_admin(
+    db: &Db,
+    token: &str,
+    form: &AdminForm,
+    now: i64,
+) -> Result<AccountId, AppError> {
+    let (username, email, full_name, password) = parse_admin_form(form)?;
+    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    let mut tx = db.pool().begin().await.map_err(internal("begin setup"))?;
+    let consumed =
+        sqlx::query("delete from setup_tokens where token_hash = $1 and expires_at > $2")
+            .bind(crypto::token_hash(token))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal("consume setup token"))?
+            .rows_affected();
+    if consumed != 1 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("delete from setup_tokens")
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("retire setup tokens"))?;
+    let admins: i64 =
+        sqlx::query_scalar("select count(*) from accounts where tier = 'platform_admin'")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal("count platform administrators"))?;
+    if admins > 0 {
+        return Err(AppError::NotFound);
+    }
+    let new = NewPlatformAdmin {
+        username,
+        email,
+        full_name,
+        password_hash,
+    };
+    let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
+    tx.commit().await.map_err(internal("commit setup"))?;
+    tracing::info!(account_id = %id, "first platform administrator created through the setup link");
+    Ok(id)
+}
+
+/// Creates a platform administrator from the command line (automation, or recovery when no
+/// administrator can sign in). Whoever runs it already controls the server and its database.
+/// Outstanding setup links stop working.
+pub async fn create_admin_from_cli(
+    db: &Db,
+    form: &AdminForm,
+    now: i64,
+) -> Result<AccountId, AppError> {
+    let (username, email, full_name, password) = parse_admin_form(form)?;
+    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin create admin"))?;
+    sqlx::query("delete from setup_tokens")
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("retire setup tokens"))?;
+    let new = NewPlatformAdmin {
+        username,
+        email,
+        full_name,
+        password_hash,
+    };
+    let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
+    tx.commit().await.map_err(internal("commit create admin"))?;
+    tracing::info!(account_id = %id, "platform administrator created from the command line");
+    Ok(id)
+}

@@ -20,7 +20,7 @@ use components::auth::provide_auth;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,10 +52,12 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Warden".to_owned() } else { format!("{text} · Warden") }/>
         <Router>
             <Routes fallback=pages::not_found::NotFoundPage>
-                <Route path=path!("/") view=pages::overview::OverviewPage/>
-                <Route path=path!("/profile") view=pages::profile::ProfilePage/>
-                <Route path=path!("/login") view=pages::login::LoginPage/>
-                <Route path=path!("/setup") view=pages::setup::SetupPage/>
+                // Async: the server knows the session before sending headers, so a page
+                // that needs one can answer with a real redirect.
+                <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

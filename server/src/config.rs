@@ -1,0 +1,172 @@
+//! Configuration, typed and loaded once from flags or environment variables.
+
+use clap::{Args, Parser, Subcommand};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Warden: multi-tenant user, role and permission administration.
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console and API (the default).
+    Serve(ServeConfig),
+    /// Create a platform administrator; the password is read from standard input.
+    CreateAdmin(CreateAdminArgs),
+}
+
+/// Settings every command needs.
+#[derive(Debug, Clone, Args)]
+pub struct CommonConfig {
+    /// Folder for Warden's data (the SQLite database by default).
+    #[arg(long, env = "WARDEN_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite://…` or `postgres://…`. Default: SQLite in the data folder.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<Secret>,
+}
+
+impl CommonConfig {
+    /// The database URL to use: the configured one, or `warden.db` in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!("sqlite://{}", self.data_dir.join("warden.db").display()),
+        }
+    }
+}
+
+/// `warden` with no subcommand serves, configured from the environment and defaults.
+#[derive(Debug, Parser)]
+pub struct ServeFromEnv {
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "WARDEN_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The address people use to reach Warden, for links it prints or sends
+    /// (default: http://<listen>).
+    #[arg(long, env = "WARDEN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Key that signs sessions (at least 32 characters). Default: generated once and kept in
+    /// the database, so every instance shares it.
+    #[arg(long, env = "WARDEN_SESSION_KEY")]
+    pub session_key: Option<Secret>,
+    /// How long a session lasts, in hours.
+    #[arg(long, env = "WARDEN_SESSION_HOURS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_hours: u32,
+    /// Folder of the compiled web assets (WASM, JS, CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            session_key: None,
+            session_hours: 8,
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+impl ServeConfig {
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub full_name: String,
+}
+
+/// A configuration value that must never be printed (keys, URLs with passwords).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("postgres://u:hunter2@db/warden");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_folder() {
+        let c = CommonConfig {
+            data_dir: "/var/lib/warden".into(),
+            database_url: None,
+        };
+        assert_eq!(c.database_url(), "sqlite:///var/lib/warden/warden.db");
+    }
+
+    #[test]
+    fn the_command_line_parses_serve_and_create_admin() {
+        let cli = Cli::try_parse_from(["warden", "serve", "--listen", "0.0.0.0:8080"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve(ref s)) if s.listen.port() == 8080));
+        let cli = Cli::try_parse_from([
+            "warden",
+            "create-admin",
+            "--username",
+            "root_admin",
+            "--email",
+            "a@b.co",
+            "--full-name",
+            "Ada",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::CreateAdmin(ref a)) if a.username == "root_admin")
+        );
+        assert!(Cli::try_parse_from(["warden", "serve", "--session-hours", "0"]).is_err());
+    }
+}

@@ -1,0 +1,224 @@
+//! Warden's server: start-up, the axum router and the command line's services.
+
+pub mod config;
+pub mod middleware;
+
+use app::ssr::db::{Db, DbError};
+use app::ssr::sessions::SessionKeys;
+use app::ssr::throttle::ThrottlePolicy;
+use app::ssr::{crypto, now, AppState};
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use config::{CommonConfig, ServeConfig};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("could not create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the session key must be at least 32 characters long")]
+    WeakSessionKey,
+    #[error("could not read or create the session key in the database")]
+    SessionKey,
+    #[error("could not create the first-run setup link")]
+    SetupLink,
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the database (creating the data folder for SQLite) and applies migrations.
+pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
+    let url = common.database_url();
+    if url.starts_with("sqlite:") && common.database_url.is_none() {
+        std::fs::create_dir_all(&common.data_dir).map_err(|source| StartError::DataDir {
+            path: common.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(Db::connect(&url).await?)
+}
+
+/// The session key: configured, or generated once and kept in the database so that every
+/// instance of a deployment signs and accepts the same sessions.
+async fn session_secret(db: &Db, serve: &ServeConfig) -> Result<Vec<u8>, StartError> {
+    if let Some(key) = &serve.session_key {
+        if key.expose().len() < 32 {
+            return Err(StartError::WeakSessionKey);
+        }
+        return Ok(key.expose().as_bytes().to_vec());
+    }
+    sqlx::query(
+        "insert into server_secrets (name, value, created_at) values ('session_key', $1, $2) \
+         on conflict (name) do nothing",
+    )
+    .bind(crypto::random_token(48))
+    .bind(now())
+    .execute(db.pool())
+    .await
+    .map_err(|_| StartError::SessionKey)?;
+    let value: String =
+        sqlx::query_scalar("select value from server_secrets where name = 'session_key'")
+            .fetch_one(db.pool())
+            .await
+            .map_err(|_| StartError::SessionKey)?;
+    Ok(value.into_bytes())
+}
+
+/// The complete router: pages, server functions, assets, health check and guards.
+pub fn router(state: AppState, options: LeptosOptions, public_origin: String) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    Router::new()
+        .route("/healthz", get(health).with_state(state.clone()))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
+        .with_state(options)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::authenticate_request,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            public_origin,
+            middleware::refuse_cross_site,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("select 1").execute(state.db.pool()).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    /// The first-run setup link's token, when no platform administrator exists yet.
+    pub setup_token: Option<String>,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The one-time setup link, when there is one.
+    pub fn setup_link(&self) -> Option<String> {
+        self.setup_token
+            .as_ref()
+            .map(|t| format!("{}/setup?token={t}", self.public_url))
+    }
+
+    /// Serves until `stop` completes (then shuts down gracefully) or the server fails.
+    pub async fn run_until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        tokio::select! {
+            result = &mut self.task => {
+                self.state.db.close().await;
+                result.unwrap_or(Ok(()))
+            }
+            () = stop => {
+                tracing::info!("shutting down");
+                self.stop().await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Stops accepting connections, finishes the ones in flight, and closes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+        self.state.db.close().await;
+    }
+}
+
+/// Opens the database, prepares the session key and the setup link, binds and serves.
+pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running, StartError> {
+    let db = open_database(common).await?;
+    let secret = session_secret(&db, serve).await?;
+    let sessions = SessionKeys::new(&secret, i64::from(serve.session_hours) * 3600);
+    let state = AppState::new(db, sessions, ThrottlePolicy::default());
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: serve.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: serve.listen,
+        source,
+    })?;
+    let public_url = serve.public_url(addr);
+    let setup_token = app::ssr::setup::issue_setup_token(&state.db, now())
+        .await
+        .map_err(|_| StartError::SetupLink)?;
+    let options = LeptosOptions::builder()
+        .output_name("warden")
+        .site_root(serve.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let app = router(state.clone(), options, public_url.clone());
+    tokio::spawn(crypto::warm_up());
+    let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = on_shutdown.await;
+        })
+        .await
+    });
+    Ok(Running {
+        addr,
+        public_url,
+        setup_token,
+        state,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,242 @@
+//! Boots the real server on a random port with a fresh database, and speaks HTTP to it.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use reqwest::header::{HeaderMap, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+use server::config::{CommonConfig, Secret, ServeConfig};
+use server::Running;
+use sqlx::{Connection, Executor, PgConnection};
+use std::net::SocketAddr;
+
+pub const ADMIN_USERNAME: &str = "first_admin";
+pub const ADMIN_PASSWORD: &str = "Sup3r-secret";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("WARDEN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub struct TestServer {
+    running: Option<Running>,
+    pub base: String,
+    pub client: Client,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    postgres_database: Option<String>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database. `None` when PostgreSQL is wanted but not
+    /// reachable outside CI (in CI that is a failure, never a silent skip).
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (database_url, postgres_database) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("warden.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut conn = match PgConnection::connect(&admin_url).await {
+                    Ok(conn) => conn,
+                    Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+                        panic!("PostgreSQL is required in CI but unreachable at {admin_url}: {e}")
+                    }
+                    Err(e) => {
+                        eprintln!("skipping: PostgreSQL unreachable at {admin_url}: {e}");
+                        return None;
+                    }
+                };
+                let name = format!("warden_test_{}", rand::random::<u64>());
+                conn.execute(format!("create database {name}").as_str())
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                (format!("{base}/{name}"), Some(name))
+            }
+        };
+        let common = CommonConfig {
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(Secret::new(database_url.clone())),
+        };
+        let serve = ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..ServeConfig::default()
+        };
+        let running = server::start(&common, &serve).await.expect("server starts");
+        let base = format!("http://{}", running.addr);
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Some(TestServer {
+            running: Some(running),
+            base,
+            client,
+            database_url,
+            _dir: dir,
+            postgres_database,
+        })
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("server running")
+    }
+
+    pub fn setup_token(&self) -> Option<String> {
+        self.running().setup_token.clone()
+    }
+
+    /// Calls a server function the way Warden's own pages do (form-encoded, same origin).
+    pub async fn call<F: serde::Serialize + ?Sized>(
+        &self,
+        name: &str,
+        form: &F,
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/{name}", self.base))
+            .header(ORIGIN, &self.base)
+            .form(form);
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Loads a page the way a browser navigates to it.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml");
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Creates the first platform administrator through the setup link.
+    pub async fn create_first_admin(&self) {
+        let token = self
+            .setup_token()
+            .expect("a setup link on a fresh database");
+        let res = self
+            .call("create_first_admin", &admin_form(&token), None)
+            .await;
+        assert!(
+            res.status().is_success(),
+            "setup failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+
+    /// Signs in and returns the `Cookie` header value for the new session.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<String, Response> {
+        let res = self
+            .call(
+                "sign_in",
+                &[("username", username), ("password", password)],
+                None,
+            )
+            .await;
+        if !res.status().is_success() {
+            return Err(res);
+        }
+        Ok(session_cookie(res.headers()).expect("a session cookie"))
+    }
+
+    /// The signed-in account's JSON, or `null`.
+    pub async fn session(&self, cookie: &str) -> serde_json::Value {
+        let res = self.call("session", &[("", ""); 0], Some(cookie)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.expect("session JSON")
+    }
+
+    /// Runs SQL against the server's database (for arranging states the UI cannot reach yet).
+    pub async fn sql(&self, statement: &str) {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .expect("connect");
+        conn.execute(statement).await.expect("statement runs");
+        conn.close().await.ok();
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        if let Some(name) = self.postgres_database.take() {
+            if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                let _ = conn
+                    .execute(format!("drop database if exists {name} with (force)").as_str())
+                    .await;
+            }
+        }
+    }
+}
+
+pub fn admin_form(token: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("token", token.to_owned()),
+        ("username", ADMIN_USERNAME.to_owned()),
+        ("email", "admin@example.com".to_owned()),
+        ("full_name", "Ada Admin".to_owned()),
+        ("password", ADMIN_PASSWORD.to_owned()),
+        ("password_confirmation", ADMIN_PASSWORD.to_owned()),
+    ]
+}
+
+/// The `name=value` of the session cookie set by a response.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("warden_session=") && !v.contains("Max-Age=0"))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Defines each listed `async fn(TestServer)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let server = $crate::common::TestServer::start($crate::common::Backend::Sqlite)
+                        .await
+                        .expect("SQLite always starts");
+                    super::$name(&server).await;
+                    server.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(server) = $crate::common::TestServer::start($crate::common::Backend::Postgres).await else {
+                        return;
+                    };
+                    super::$name(&server).await;
+                    server.stop().await;
+                }
+            )*
+        }
+    };
+}

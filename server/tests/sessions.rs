@@ -1,0 +1,167 @@
+//! Sessions (SPEC §4, §2.2): checked on every request, ended at once when revoked.
+
+mod common;
+
+use common::*;
+use reqwest::header::{LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::StatusCode;
+
+on_both_databases!(
+    a_protected_page_sends_a_visitor_without_a_session_to_sign_in,
+    signing_out_everywhere_ends_every_issued_session,
+    a_disabled_account_loses_its_session_on_the_next_request,
+    a_disabled_tenant_ends_its_accounts_sessions,
+    a_forged_or_tampered_token_is_ignored_and_removed,
+    sign_out_clears_the_cookie,
+    a_cross_site_request_is_refused,
+    the_health_check_reports_the_database,
+);
+
+async fn a_protected_page_sends_a_visitor_without_a_session_to_sign_in(s: &TestServer) {
+    for path in ["/", "/profile"] {
+        let res = s.get(path, None).await;
+        assert_eq!(res.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(res.headers()[LOCATION], "/login");
+    }
+    let login = s.get("/login", None).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let missing = s.get("/no-such-page", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+async fn signing_out_everywhere_ends_every_issued_session(s: &TestServer) {
+    s.create_first_admin().await;
+    let laptop = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    let phone = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    assert!(s.session(&phone).await.is_object());
+    let res = s
+        .call("sign_out_everywhere", &[("", ""); 0], Some(&laptop))
+        .await;
+    assert!(res.status().is_success());
+    assert!(s.session(&laptop).await.is_null());
+    assert!(s.session(&phone).await.is_null());
+    assert_eq!(
+        s.get("/profile", Some(&phone)).await.status(),
+        StatusCode::FOUND
+    );
+    // Signing in again works and the new session is valid.
+    let fresh = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    assert!(s.session(&fresh).await.is_object());
+}
+
+async fn a_disabled_account_loses_its_session_on_the_next_request(s: &TestServer) {
+    s.create_first_admin().await;
+    let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    assert!(s.session(&cookie).await.is_object());
+    s.sql("update accounts set status = 'disabled'").await;
+    assert!(s.session(&cookie).await.is_null());
+    s.sql("update accounts set status = 'active', expires_at = 1000")
+        .await;
+    assert!(s.session(&cookie).await.is_null(), "expired");
+    s.sql("update accounts set expires_at = null").await;
+    assert!(s.session(&cookie).await.is_object(), "enabled again");
+}
+
+async fn a_disabled_tenant_ends_its_accounts_sessions(s: &TestServer) {
+    s.create_first_admin().await;
+    let hash = app::ssr::crypto::hash_password("Tenant-pass1".into())
+        .await
+        .unwrap();
+    s.sql("insert into tenants (name, created_at, updated_at) values ('Acme', 0, 0)")
+        .await;
+    s.sql(&format!(
+        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
+         jwt_version, created_at, updated_at) select tenant_id, 'tenant_admin', 'acme_admin', \
+         'admin@acme.example', 'Acme Admin', 'active', '{hash}', 'v1', 0, 0 from tenants"
+    ))
+    .await;
+    let cookie = s.sign_in("acme_admin", "Tenant-pass1").await.unwrap();
+    let me = s.session(&cookie).await;
+    assert_eq!(me["tenant_name"], "Acme");
+    s.sql("update tenants set status = 'disabled'").await;
+    assert!(s.session(&cookie).await.is_null());
+}
+
+async fn a_forged_or_tampered_token_is_ignored_and_removed(s: &TestServer) {
+    s.create_first_admin().await;
+    let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    let mut tampered = cookie.clone();
+    tampered.pop();
+    tampered.push(if cookie.ends_with('A') { 'B' } else { 'A' });
+    assert!(s.session(&tampered).await.is_null());
+    let res = s.get("/", Some(&tampered)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let cleared = res.headers().get_all(SET_COOKIE).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with("warden_session=;") && v.contains("Max-Age=0"))
+    });
+    assert!(cleared, "the stale cookie is removed");
+    // A token with "alg": "none" is never accepted.
+    let none_token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIiwidmVyIjoieCIsImV4cCI6OTk5OTk5OTk5OSwiaXNzIjoid2FyZGVuIiwiYXVkIjoid2FyZGVuLWNvbnNvbGUifQ.";
+    assert!(s
+        .session(&format!("warden_session={none_token}"))
+        .await
+        .is_null());
+}
+
+async fn sign_out_clears_the_cookie(s: &TestServer) {
+    s.create_first_admin().await;
+    let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    let res = s.call("sign_out", &[("", ""); 0], Some(&cookie)).await;
+    assert!(res.status().is_success());
+    let cleared = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.contains("Max-Age=0")));
+    assert!(cleared);
+}
+
+async fn a_cross_site_request_is_refused(s: &TestServer) {
+    s.create_first_admin().await;
+    let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    let url = format!("{}/api/sign_out_everywhere", s.base);
+    let evil = s
+        .client
+        .post(&url)
+        .header(ORIGIN, "https://evil.example")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    let no_origin = s
+        .client
+        .post(&url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
+    let cross_site = s
+        .client
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    // None of the refused requests took effect: the session still works.
+    assert!(s.session(&cookie).await.is_object());
+    let login_csrf = s
+        .client
+        .post(format!("{}/api/sign_in", s.base))
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("username", ADMIN_USERNAME), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login_csrf.status(), StatusCode::FORBIDDEN);
+}
+
+async fn the_health_check_reports_the_database(s: &TestServer) {
+    let res = s.get("/healthz", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "ok");
+}

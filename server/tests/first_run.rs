@@ -1,5 +1,7 @@
 //! First run (SPEC §4): the one-time setup link and the command-line equivalent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test crate
+
 mod common;
 
 use common::*;

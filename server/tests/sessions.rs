@@ -1,5 +1,7 @@
 //! Sessions (SPEC §4, §2.2): checked on every request, ended at once when revoked.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test crate
+
 mod common;
 
 use common::*;

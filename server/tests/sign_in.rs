@@ -1,5 +1,7 @@
 //! Signing in (SPEC §4): uniform failures, throttling, refusals, the session cookie.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test crate
+
 mod common;
 
 use common::*;

@@ -4,4 +4,10 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Lets end-to-end tests (and curious people) know the page is now interactive.
+    let _ = js_sys::Reflect::set(
+        &js_sys::global(),
+        &"__wardenHydrated".into(),
+        &wasm_bindgen::JsValue::TRUE,
+    );
 }

@@ -1,0 +1,130 @@
+import { test as base, expect, Page, ConsoleMessage } from "@playwright/test";
+import { spawn, ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const repo = path.resolve(__dirname, "..", "..");
+const binary = process.env.WARDEN_BIN ?? path.join(repo, "target", "debug", "warden");
+const siteRoot = process.env.WARDEN_SITE_ROOT ?? path.join(repo, "target", "site");
+export const screenshotDir = path.join(__dirname, "..", "screenshots");
+
+export const ADMIN = {
+  username: "first_admin",
+  fullName: "Ada Lovelace",
+  email: "ada@example.com",
+  password: "Sup3r-secret",
+};
+
+export interface Warden {
+  baseURL: string;
+  setupLink: string;
+}
+
+/** Starts a Warden with an empty SQLite database on a free port; resolves once it serves. */
+async function startWarden(): Promise<{ warden: Warden; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "warden-e2e-"));
+  const child: ChildProcess = spawn(binary, [], {
+    env: {
+      ...process.env,
+      WARDEN_DATA_DIR: dataDir,
+      WARDEN_LISTEN: "127.0.0.1:0",
+      LEPTOS_SITE_ROOT: siteRoot,
+      WARDEN_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const warden = await new Promise<Warden>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Warden did not start:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const link = output.match(/(http:\/\/127\.0\.0\.1:\d+)\/setup\?token=[A-Za-z0-9_-]+/);
+      if (link) {
+        clearTimeout(timer);
+        resolve({ baseURL: link[1], setupLink: link[0] });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`Warden exited (${code}):\n${output}`)));
+  });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { warden, stop };
+}
+
+type Fixtures = {
+  warden: Warden;
+  shot: (name: string) => Promise<void>;
+  consoleProblems: string[];
+};
+
+export const test = base.extend<Fixtures>({
+  warden: async ({}, use) => {
+    const { warden, stop } = await startWarden();
+    await use(warden);
+    await stop();
+  },
+  baseURL: async ({ warden }, use) => {
+    await use(warden.baseURL);
+  },
+  // Every warning or error the browser logs (hydration mismatches included) fails the test.
+  // Chromium also logs each HTTP error status as a console error; the statuses Warden answers
+  // on purpose (refused sign-in, invalid form, rate limit) are expected, not problems.
+  consoleProblems: async ({ page }, use) => {
+    const problems: string[] = [];
+    const expectedStatus = /^Failed to load resource: the server responded with a status of (401|403|422|429) /;
+    page.on("console", (msg: ConsoleMessage) => {
+      if ((msg.type() === "error" || msg.type() === "warning") && !expectedStatus.test(msg.text())) {
+        problems.push(`${msg.type()}: ${msg.text()}`);
+      }
+    });
+    page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+    await use(problems);
+    expect(problems, "the browser console stays clean").toEqual([]);
+  },
+  // Saves a full-page screenshot named after the test, numbered in the order taken.
+  shot: async ({ page }, use, testInfo) => {
+    mkdirSync(screenshotDir, { recursive: true });
+    let n = 0;
+    const slug = testInfo.title.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    await use(async (name: string) => {
+      n += 1;
+      const file = path.join(screenshotDir, `${slug}-${String(n).padStart(2, "0")}-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+    });
+  },
+});
+
+/** Waits until the page is interactive (hydrated), so clicks reach Leptos handlers. */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__wardenHydrated === true, null, { timeout: 15_000 });
+}
+
+/** Creates the first administrator through the setup form. */
+export async function createFirstAdmin(page: Page, warden: Warden) {
+  await page.goto(warden.setupLink);
+  await hydrated(page);
+  await page.getByLabel("Username").fill(ADMIN.username);
+  await page.getByLabel("Full name").fill(ADMIN.fullName);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Confirm password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create administrator" }).click();
+  await expect(page).toHaveURL(/\/login\?setup=done$/);
+}
+
+/** Signs in through the sign-in page. */
+export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export { expect };

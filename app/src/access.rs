@@ -400,4 +400,48 @@ mod tests {
             }
         }
     }
+
+    mod laws {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn tier() -> impl Strategy<Value = Tier> {
+            prop::sample::select(Tier::ALL.to_vec())
+        }
+
+        proptest! {
+            /// Whatever the accounts and tenants, an allowed decision never exceeds the actor's
+            /// tier ceiling and never crosses a tenant (platform administrators excepted).
+            #[test]
+            fn no_decision_exceeds_the_ceiling_or_crosses_a_tenant(
+                actor_tier in tier(), target_tier in tier(),
+                actor_tenant in 1i64..4, target_tenant in 1i64..4,
+            ) {
+                let actor = Actor {
+                    account_id: AccountId(1),
+                    tier: actor_tier,
+                    tenant_id: actor_tier.lives_in_tenant().then_some(TenantId(actor_tenant)),
+                };
+                let target = Target {
+                    tier: target_tier,
+                    tenant_id: target_tier.lives_in_tenant().then_some(TenantId(target_tenant)),
+                };
+                let decision = may_manage(&actor, target);
+                if decision.is_allowed() {
+                    prop_assert!(tier_ceiling(actor_tier).contains(&target_tier));
+                    if actor_tier != Tier::PlatformAdmin {
+                        prop_assert_eq!(actor.tenant_id, target.tenant_id);
+                    }
+                }
+                // Only administrators manage anyone until roles exist (SPEC §3).
+                prop_assert_eq!(
+                    decision.is_allowed(),
+                    actor_tier == Tier::PlatformAdmin
+                        || (actor_tier == Tier::TenantAdmin
+                            && target_tier != Tier::PlatformAdmin
+                            && actor_tenant == target_tenant)
+                );
+            }
+        }
+    }
 }

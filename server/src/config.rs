@@ -67,6 +67,11 @@ pub struct ServeConfig {
     /// How long a session lasts, in hours.
     #[arg(long, env = "WARDEN_SESSION_HOURS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
+    /// Addresses of reverse proxies or load balancers in front of Warden, comma-separated.
+    /// Only for requests from these is the client address taken from `X-Forwarded-For`
+    /// (it matters for the per-address sign-in limit).
+    #[arg(long, env = "WARDEN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Folder of the compiled web assets (WASM, JS, CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -79,6 +84,7 @@ impl Default for ServeConfig {
             public_url: None,
             session_key: None,
             session_hours: 8,
+            trusted_proxies: Vec::new(),
             site_root: PathBuf::from("target/site"),
         }
     }
@@ -168,5 +174,11 @@ mod tests {
             matches!(cli.command, Some(Command::CreateAdmin(ref a)) if a.username == "root_admin")
         );
         assert!(Cli::try_parse_from(["warden", "serve", "--session-hours", "0"]).is_err());
+        let cli =
+            Cli::try_parse_from(["warden", "serve", "--trusted-proxies", "10.0.0.1,::1"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve(ref s)) if s.trusted_proxies.len() == 2));
+        assert!(
+            Cli::try_parse_from(["warden", "serve", "--trusted-proxies", "not-an-ip"]).is_err()
+        );
     }
 }

@@ -18,6 +18,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -82,7 +83,16 @@ async fn session_secret(db: &Db, serve: &ServeConfig) -> Result<Vec<u8>, StartEr
 }
 
 /// The complete router: pages, server functions, assets, health check and guards.
-pub fn router(state: AppState, options: LeptosOptions, public_origin: String) -> Router {
+pub fn router(
+    state: AppState,
+    options: LeptosOptions,
+    public_origin: String,
+    trusted_proxies: Vec<std::net::IpAddr>,
+) -> Router {
+    let auth = middleware::AuthLayerState {
+        app: state.clone(),
+        trusted_proxies: trusted_proxies.into(),
+    };
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -99,9 +109,11 @@ pub fn router(state: AppState, options: LeptosOptions, public_origin: String) ->
         ))
         .with_state(options)
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            auth,
             middleware::authenticate_request,
         ))
+        // Forms are small; nothing legitimate comes near this.
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
             middleware::refuse_cross_site,
@@ -126,6 +138,23 @@ async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match sqlx::query("select 1").execute(state.db.pool()).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Browsers keep `Secure` cookies only over HTTPS or on this machine: say so at start
+/// rather than let sign-in fail silently.
+fn warn_if_cookies_cannot_work(public_url: &str) {
+    let Some(rest) = public_url.strip_prefix("http://") else {
+        return;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if !matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+        tracing::warn!(
+            public_url,
+            "browsers only keep Warden's secure session cookie over HTTPS: serve it behind TLS \
+             and set --public-url to its https:// address, or sign-in will not stick"
+        );
     }
 }
 
@@ -200,7 +229,13 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let app = router(state.clone(), options, public_url.clone());
+    let app = router(
+        state.clone(),
+        options,
+        public_url.clone(),
+        serve.trusted_proxies.clone(),
+    );
+    warn_if_cookies_cannot_work(&public_url);
     tokio::spawn(crypto::warm_up());
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

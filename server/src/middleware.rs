@@ -14,20 +14,50 @@ fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
 }
 
+/// What the authentication middleware needs.
+#[derive(Clone)]
+pub struct AuthLayerState {
+    pub app: AppState,
+    pub trusted_proxies: std::sync::Arc<[IpAddr]>,
+}
+
+/// The client's address: the connection's peer, unless that peer is a trusted proxy; then
+/// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further
+/// left could have been written by the client).
+pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let chain: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse().ok())
+        .collect();
+    chain
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
 /// Authenticates every request from its session cookie — signature, expiry, and the
 /// account's current `jwt_version`, status, expiration and tenant — and hands the result
 /// to pages and server functions as a [`RequestContext`]. A cookie that no longer proves
 /// anything is removed.
 pub async fn authenticate_request(
-    State(state): State<AppState>,
+    State(layer): State<AuthLayerState>,
     mut req: Request<Body>,
     next: Next,
 ) -> Response {
-    let client = req
+    let state = &layer.app;
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let client = client_address(peer, req.headers(), &layer.trusted_proxies);
     if is_public_asset(req.uri().path()) {
         return next.run(req).await;
     }
@@ -94,5 +124,50 @@ pub async fn refuse_cross_site(
     } else {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_claims() {
+        let h = forwarded("1.2.3.4");
+        assert_eq!(
+            client_address(ip("9.9.9.9"), &h, &[ip("10.0.0.1")]),
+            ip("9.9.9.9")
+        );
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_right_most_untrusted_hop_is_the_client() {
+        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // The client spoofed 6.6.6.6; the proxies appended the real address and each other.
+        let h = forwarded("6.6.6.6, 203.0.113.7, 10.0.0.2");
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_without_the_header_is_the_client() {
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &HeaderMap::new(), &[ip("10.0.0.1")]),
+            ip("10.0.0.1")
+        );
     }
 }

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 
 on_both_databases!(
     a_protected_page_sends_a_visitor_without_a_session_to_sign_in,
+    a_signed_in_visitor_is_sent_from_sign_in_to_the_overview,
     signing_out_everywhere_ends_every_issued_session,
     a_disabled_account_loses_its_session_on_the_next_request,
     a_disabled_tenant_ends_its_accounts_sessions,
@@ -17,6 +18,8 @@ on_both_databases!(
     sign_out_clears_the_cookie,
     a_cross_site_request_is_refused,
     the_health_check_reports_the_database,
+    pages_carry_a_strict_content_security_policy,
+    an_oversized_request_is_refused,
 );
 
 async fn a_protected_page_sends_a_visitor_without_a_session_to_sign_in(s: &TestServer) {
@@ -29,6 +32,17 @@ async fn a_protected_page_sends_a_visitor_without_a_session_to_sign_in(s: &TestS
     assert_eq!(login.status(), StatusCode::OK);
     let missing = s.get("/no-such-page", None).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_signed_in_visitor_is_sent_from_sign_in_to_the_overview(s: &TestServer) {
+    s.create_first_admin().await;
+    let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
+    let res = s.get("/login", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()[LOCATION], "/");
+    let profile = s.get("/profile", Some(&cookie)).await;
+    assert_eq!(profile.status(), StatusCode::OK);
+    assert!(profile.text().await.unwrap().contains("admin@example.com"));
 }
 
 async fn signing_out_everywhere_ends_every_issued_session(s: &TestServer) {
@@ -66,17 +80,8 @@ async fn a_disabled_account_loses_its_session_on_the_next_request(s: &TestServer
 
 async fn a_disabled_tenant_ends_its_accounts_sessions(s: &TestServer) {
     s.create_first_admin().await;
-    let hash = app::ssr::crypto::hash_password("Tenant-pass1".into())
-        .await
-        .unwrap();
-    s.sql("insert into tenants (name, created_at, updated_at) values ('Acme', 0, 0)")
+    s.create_tenant_account("tenant_admin", "acme_admin", "Tenant-pass1")
         .await;
-    s.sql(&format!(
-        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
-         jwt_version, created_at, updated_at) select tenant_id, 'tenant_admin', 'acme_admin', \
-         'admin@acme.example', 'Acme Admin', 'active', '{hash}', 'v1', 0, 0 from tenants"
-    ))
-    .await;
     let cookie = s.sign_in("acme_admin", "Tenant-pass1").await.unwrap();
     let me = s.session(&cookie).await;
     assert_eq!(me["tenant_name"], "Acme");
@@ -166,4 +171,48 @@ async fn the_health_check_reports_the_database(s: &TestServer) {
     let res = s.get("/healthz", None).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "ok");
+}
+
+async fn pages_carry_a_strict_content_security_policy(s: &TestServer) {
+    let res = s.get("/login", None).await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = res.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the inline script carries the nonce"
+    );
+    for directive in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp} lacks {directive}");
+    }
+    let other = s.get("/login", None).await;
+    assert_ne!(
+        other.headers()["content-security-policy"].to_str().unwrap(),
+        csp,
+        "a fresh nonce for every response"
+    );
+}
+
+async fn an_oversized_request_is_refused(s: &TestServer) {
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let res = s
+        .call(
+            "sign_in",
+            &[("username", "someone_here"), ("password", huge.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -143,17 +143,8 @@ async fn an_expired_account_cannot_sign_in(s: &TestServer) {
 
 async fn a_service_account_is_refused_with_a_clear_message(s: &TestServer) {
     s.create_first_admin().await;
-    let hash = app::ssr::crypto::hash_password("Robot-pass1".into())
-        .await
-        .unwrap();
-    s.sql("insert into tenants (name, created_at, updated_at) values ('Acme', 0, 0)")
+    s.create_tenant_account("service_account", "ci_robot", "Robot-pass1")
         .await;
-    s.sql(&format!(
-        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
-         jwt_version, created_at, updated_at) select tenant_id, 'service_account', 'ci_robot', \
-         'robot@acme.example', 'CI robot', 'active', '{hash}', 'v1', 0, 0 from tenants"
-    ))
-    .await;
     let res = s.sign_in("ci_robot", "Robot-pass1").await.unwrap_err();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.text().await.unwrap().contains("REST API"));

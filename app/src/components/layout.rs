@@ -9,6 +9,25 @@ use leptos_router::components::A;
 #[component]
 pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView {
     let auth = use_auth();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    // Escape closes the open menu and returns focus to its button.
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            if let Some(details) = menu.get() {
+                if details.open() {
+                    details.set_open(false);
+                    if let Some(summary) = details.first_element_child() {
+                        if let Some(el) = leptos::wasm_bindgen::JsCast::dyn_ref::<
+                            leptos::web_sys::HtmlElement,
+                        >(&summary)
+                        {
+                            let _ = el.focus();
+                        }
+                    }
+                }
+            }
+        }
+    };
     let tenant = session
         .tenant_name
         .clone()
@@ -24,8 +43,8 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 <A href="/" exact=true>"Overview"</A>
                 <A href="/profile">"Profile"</A>
             </nav>
-            <details class="account-menu">
-                <summary>
+            <details class="account-menu" node_ref=menu on:keydown=close_on_escape>
+                <summary aria-label=format!("Account menu for {}", session.full_name)>
                     <span class="avatar" aria-hidden="true">{initials(&session.full_name)}</span>
                     <span class="who">
                         <span class="who-name">{session.full_name.clone()}</span>

@@ -78,6 +78,18 @@ pub fn parse_admin_form(
     }
 }
 
+/// Parses the form and hashes the password, before any transaction is opened.
+async fn prepare_admin(form: &AdminForm) -> Result<NewPlatformAdmin, AppError> {
+    let (username, email, full_name, password) = parse_admin_form(form)?;
+    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    Ok(NewPlatformAdmin {
+        username,
+        email,
+        full_name,
+        password_hash,
+    })
+}
+
 /// Creates the first platform administrator with a setup token. The token is consumed in the
 /// same transaction, together with every other outstanding token, so a link works once and
 /// two links cannot both create an administrator.
@@ -87,8 +99,7 @@ pub async fn create_first_admin(
     form: &AdminForm,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let (username, email, full_name, password) = parse_admin_form(form)?;
-    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    let new = prepare_admin(form).await?;
     let mut tx = db.pool().begin().await.map_err(internal("begin setup"))?;
     let consumed =
         sqlx::query("delete from setup_tokens where token_hash = $1 and expires_at > $2")
@@ -113,12 +124,6 @@ pub async fn create_first_admin(
     if admins > 0 {
         return Err(AppError::NotFound);
     }
-    let new = NewPlatformAdmin {
-        username,
-        email,
-        full_name,
-        password_hash,
-    };
     let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
     tx.commit().await.map_err(internal("commit setup"))?;
     tracing::info!(account_id = %id, "first platform administrator created through the setup link");
@@ -133,8 +138,7 @@ pub async fn create_admin_from_cli(
     form: &AdminForm,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let (username, email, full_name, password) = parse_admin_form(form)?;
-    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    let new = prepare_admin(form).await?;
     let mut tx = db
         .pool()
         .begin()
@@ -144,12 +148,6 @@ pub async fn create_admin_from_cli(
         .execute(&mut *tx)
         .await
         .map_err(internal("retire setup tokens"))?;
-    let new = NewPlatformAdmin {
-        username,
-        email,
-        full_name,
-        password_hash,
-    };
     let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
     tx.commit().await.map_err(internal("commit create admin"))?;
     tracing::info!(account_id = %id, "platform administrator created from the command line");

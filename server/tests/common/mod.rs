@@ -174,6 +174,26 @@ impl TestServer {
         conn.close().await.ok();
     }
 
+    /// Adds an active account of `tier` in tenant "Acme" (created when missing). Tenants and
+    /// tenant accounts have no UI yet, so tests arrange them in the database.
+    pub async fn create_tenant_account(&self, tier: &str, username: &str, password: &str) {
+        let hash = app::ssr::crypto::hash_password(password.to_owned())
+            .await
+            .expect("hash");
+        self.sql(
+            "insert into tenants (name, created_at, updated_at) select 'Acme', 0, 0 \
+             where not exists (select 1 from tenants where name = 'Acme')",
+        )
+        .await;
+        self.sql(&format!(
+            "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
+             jwt_version, created_at, updated_at) select tenant_id, '{tier}', '{username}', \
+             '{username}@acme.example', 'Acme Person', 'active', '{hash}', 'v1', 0, 0 \
+             from tenants where name = 'Acme'"
+        ))
+        .await;
+    }
+
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await;

@@ -30,6 +30,10 @@ test("a wrong password gets one message that reveals nothing", async ({ page, wa
   await signIn(page, ADMIN.username, "Wrong-pass1");
   await expect(page.getByRole("alert").filter({ hasText: "Invalid username or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/login/);
+  // The next attempt starts clean: the password is emptied and focused, the username kept.
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await expect(page.getByLabel("Username")).toHaveValue(ADMIN.username);
   await shot("wrong-password");
 
   await signIn(page, "no_such_user", "Wrong-pass1");

@@ -19,6 +19,15 @@ pub fn LoginPage() -> impl IntoView {
             .map(|e| e.to_string())
     };
     let pending = auth.sign_in.pending();
+    let password = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if matches!(auth.sign_in.value().get(), Some(Err(_))) {
+            if let Some(input) = password.get() {
+                input.set_value("");
+                let _ = input.focus();
+            }
+        }
+    });
 
     view! {
         <Title text="Sign in"/>
@@ -44,7 +53,7 @@ pub fn LoginPage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="password">"Password"</label>
-                        <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                        <input id="password" name="password" type="password" autocomplete="current-password" required node_ref=password/>
                     </div>
                     <button class="primary" type="submit" disabled=pending>
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}

@@ -1,7 +1,7 @@
 use crate::api::{check_setup_link, CreateFirstAdmin};
 use crate::components::form::{track_action_errors, TextField};
 use crate::domain::{Email, FullName, Password, PasswordPolicy, Username};
-use crate::error::FieldErrors;
+use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -64,6 +64,8 @@ fn SetupForm(token: String) -> impl IntoView {
     let action = ServerAction::<CreateFirstAdmin>::new();
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(action, errors);
+    // The link was used (perhaps in another tab) or expired while the form was open.
+    let link_gone = move || matches!(action.value().get(), Some(Err(AppError::NotFound)));
     let pending = action.pending();
 
     view! {
@@ -74,7 +76,12 @@ fn SetupForm(token: String) -> impl IntoView {
         </p>
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
-                {move || form_error.get()}
+                {move || if link_gone() {
+                    "This setup link has already been used or has expired. If Warden still has no \
+                     administrator, restart the server for a new link.".to_owned()
+                } else {
+                    form_error.get().unwrap_or_default()
+                }}
             </div>
             <input type="hidden" name="token" value=token/>
             <TextField name="username" label="Username" autocomplete="username" autofocus=true

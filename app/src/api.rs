@@ -76,14 +76,27 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     )
 }
 
-/// Ends this browser's session. Anyone may call it.
+/// Ends this browser's session. Anyone may call it; a signed-in caller's sign-out is audited.
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    ssr::finish((|| {
-        ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
-        leptos_axum::redirect("/login");
-        Ok(())
-    })())
+    ssr::finish(
+        async {
+            let ctx = ssr::request_context()?;
+            if let Some(me) = ctx.signed_in {
+                let state = ssr::state()?;
+                let event = ssr::audit::account_event(
+                    ssr::audit::AuditAction::SignOut,
+                    &me.account,
+                    ctx.client,
+                );
+                ssr::audit::record(state.db.pool(), &event, ssr::now()).await?;
+            }
+            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Ends every session of the signed-in account, on every device, at once (a new
@@ -94,7 +107,14 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         async {
             let me = ssr::current_actor()?;
             let state = ssr::state()?;
-            ssr::accounts::rotate_jwt_version(&state.db, me.actor.account_id, ssr::now()).await?;
+            let client = ssr::request_context()?.client;
+            let now = ssr::now();
+            let event = ssr::audit::account_event(
+                ssr::audit::AuditAction::SignOutEverywhere,
+                &me.account,
+                client,
+            );
+            ssr::accounts::rotate_jwt_version(&state.db, me.actor.account_id, &event, now).await?;
             tracing::info!(account_id = %me.actor.account_id, "signed out everywhere");
             ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
             leptos_axum::redirect("/login");
@@ -137,7 +157,9 @@ pub async fn create_first_admin(
                 password,
                 password_confirmation,
             };
-            ssr::setup::create_first_admin(&state.db, &token, &form, ssr::now()).await?;
+            let client = ssr::request_context()?.client;
+            ssr::setup::create_first_admin(&state.db, &token, &form, Some(client), ssr::now())
+                .await?;
             leptos_axum::redirect("/login?setup=done");
             Ok(())
         }

@@ -35,6 +35,17 @@ impl std::fmt::Debug for AccountRecord {
     }
 }
 
+impl AccountRecord {
+    /// The account as the audit trail records it.
+    pub fn snapshot(&self) -> super::audit::AccountSnapshot {
+        super::audit::AccountSnapshot {
+            account_id: self.account_id,
+            username: self.username.clone(),
+            tier: self.tier,
+        }
+    }
+}
+
 const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant_name, \
      coalesce(t.status, 'active') as tenant_status, a.tier, a.username, a.email, a.full_name, \
      a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at \
@@ -159,14 +170,23 @@ fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
     AppError::Invalid(errors)
 }
 
-/// Gives the account a new `jwt_version`, which ends every session issued before.
-pub async fn rotate_jwt_version(db: &Db, id: AccountId, now: i64) -> Result<(), AppError> {
+/// Gives the account a new `jwt_version`, which ends every session issued before, and
+/// records `event` in the same transaction.
+pub async fn rotate_jwt_version(
+    db: &Db,
+    id: AccountId,
+    event: &super::audit::AuditEvent,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await.map_err(internal("begin rotate"))?;
     sqlx::query("update accounts set jwt_version = $1, updated_at = $2 where account_id = $3")
         .bind(super::crypto::random_token(16))
         .bind(now)
         .bind(id.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await
         .map_err(internal("rotate jwt version"))?;
+    super::audit::record(&mut *tx, event, now).await?;
+    tx.commit().await.map_err(internal("commit rotate"))?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! WASM build never sees sqlx or argon2.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod crypto;
 pub mod db;

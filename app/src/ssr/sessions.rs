@@ -111,24 +111,64 @@ pub struct SignedIn {
     pub account: AccountRecord,
 }
 
-/// Why an account may not hold a session now, or `None` when it may. Checked at sign-in
-/// and on every request.
-pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<&'static str> {
+/// Why an account may not hold a session now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    ServiceAccount,
+    TenantDisabled,
+    AccountDisabled,
+    AccountExpired,
+    NotSetUp,
+}
+
+impl SignInRefusal {
+    /// A stable code for the audit trail.
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInRefusal::ServiceAccount => "service_account",
+            SignInRefusal::TenantDisabled => "tenant_disabled",
+            SignInRefusal::AccountDisabled => "account_disabled",
+            SignInRefusal::AccountExpired => "account_expired",
+            SignInRefusal::NotSetUp => "account_not_set_up",
+        }
+    }
+
+    /// What the person is told (only after proving the password).
+    pub fn message(self) -> &'static str {
+        match self {
+            SignInRefusal::ServiceAccount => {
+                "Service accounts cannot sign in to the console. They use the REST API."
+            }
+            SignInRefusal::TenantDisabled => {
+                "Your organisation's access to Warden is suspended. Contact your administrator."
+            }
+            SignInRefusal::AccountDisabled => {
+                "This account is disabled. Contact your administrator."
+            }
+            SignInRefusal::AccountExpired => {
+                "This account has expired. Contact your administrator."
+            }
+            SignInRefusal::NotSetUp => {
+                "This account has not been set up yet. Use the link in your invitation email."
+            }
+        }
+    }
+}
+
+/// Why `account` may not hold a session now, or `None` when it may. Checked at sign-in and
+/// on every request.
+pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<SignInRefusal> {
     if !account.tier.may_use_console() {
-        return Some("Service accounts cannot sign in to the console. They use the REST API.");
+        return Some(SignInRefusal::ServiceAccount);
     }
     if !account.tenant_active {
-        return Some(
-            "Your organisation's access to Warden is suspended. Contact your administrator.",
-        );
+        return Some(SignInRefusal::TenantDisabled);
     }
     match effective_status(account.status, account.expires_at, now) {
         AccountStatus::Active | AccountStatus::MustChangePassword => None,
-        AccountStatus::Disabled => Some("This account is disabled. Contact your administrator."),
-        AccountStatus::Expired => Some("This account has expired. Contact your administrator."),
-        AccountStatus::Invited => {
-            Some("This account has not been set up yet. Use the link in your invitation email.")
-        }
+        AccountStatus::Disabled => Some(SignInRefusal::AccountDisabled),
+        AccountStatus::Expired => Some(SignInRefusal::AccountExpired),
+        AccountStatus::Invited => Some(SignInRefusal::NotSetUp),
     }
 }
 

@@ -4,9 +4,10 @@
 //! PostgreSQL deployment accepts the links any of them printed.
 
 use super::accounts::{self, internal, NewPlatformAdmin};
+use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, Outcome};
 use super::crypto;
 use super::db::Db;
-use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Username};
+use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Tier, Username};
 use crate::error::{AppError, FieldErrors};
 
 /// How long a setup link works.
@@ -90,6 +91,23 @@ async fn prepare_admin(form: &AdminForm) -> Result<NewPlatformAdmin, AppError> {
     })
 }
 
+/// The audit record of a new platform administrator.
+fn admin_created(action: AuditAction, id: AccountId, new: &NewPlatformAdmin) -> AuditEvent {
+    let mut event = AuditEvent::new(action, Outcome::Success);
+    event.target = Some(AccountSnapshot {
+        account_id: id,
+        username: new.username.as_ref().to_owned(),
+        tier: Tier::PlatformAdmin,
+    });
+    event.after = Some(serde_json::json!({
+        "username": new.username.as_ref(),
+        "email": new.email.as_ref(),
+        "full_name": new.full_name.as_ref(),
+        "tier": Tier::PlatformAdmin.as_str(),
+    }));
+    event
+}
+
 /// Creates the first platform administrator with a setup token. The token is consumed in the
 /// same transaction, together with every other outstanding token, so a link works once and
 /// two links cannot both create an administrator.
@@ -97,6 +115,7 @@ pub async fn create_first_admin(
     db: &Db,
     token: &str,
     form: &AdminForm,
+    client: Option<std::net::IpAddr>,
     now: i64,
 ) -> Result<AccountId, AppError> {
     let new = prepare_admin(form).await?;
@@ -125,6 +144,9 @@ pub async fn create_first_admin(
         return Err(AppError::NotFound);
     }
     let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
+    let mut event = admin_created(AuditAction::AdminCreatedBySetup, id, &new);
+    event.client = client;
+    audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit setup"))?;
     tracing::info!(account_id = %id, "first platform administrator created through the setup link");
     Ok(id)
@@ -149,6 +171,8 @@ pub async fn create_admin_from_cli(
         .await
         .map_err(internal("retire setup tokens"))?;
     let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
+    let event = admin_created(AuditAction::AdminCreatedByCli, id, &new);
+    audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit create admin"))?;
     tracing::info!(account_id = %id, "platform administrator created from the command line");
     Ok(id)

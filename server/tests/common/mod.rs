@@ -194,6 +194,37 @@ impl TestServer {
         .await;
     }
 
+    /// Every audit record, oldest first.
+    pub async fn audit(&self) -> Vec<AuditRow> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .expect("connect");
+        let rows = sqlx::query(
+            "select action, outcome, reason, actor_username, target_id, target_label, tenant_id, \
+             client_address, before_json, after_json from audit_events order by audit_event_id",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("audit rows");
+        conn.close().await.ok();
+        rows.iter()
+            .map(|r| AuditRow {
+                action: r.get("action"),
+                outcome: r.get("outcome"),
+                reason: r.get("reason"),
+                actor: r.get("actor_username"),
+                target_id: r.get("target_id"),
+                target: r.get("target_label"),
+                tenant_id: r.get("tenant_id"),
+                client: r.get("client_address"),
+                before: r.get("before_json"),
+                after: r.get("after_json"),
+            })
+            .collect()
+    }
+
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await;
@@ -206,6 +237,21 @@ impl TestServer {
             }
         }
     }
+}
+
+/// One audit record as the tests read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub action: String,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    pub target_id: Option<i64>,
+    pub target: Option<String>,
+    pub tenant_id: Option<i64>,
+    pub client: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 pub fn admin_form(token: &str) -> Vec<(&'static str, String)> {

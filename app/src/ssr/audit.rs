@@ -1,0 +1,155 @@
+//! The audit trail (SPEC §8): who did what, to what, from where, with what outcome — written
+//! with the same executor (and so in the same transaction) as the change it records. Nothing
+//! here updates or deletes a record; the database refuses it as well.
+
+use super::accounts::internal;
+use crate::domain::{AccountId, TenantId, Tier};
+use crate::error::AppError;
+use std::net::IpAddr;
+
+/// What happened. Stored as the `as_str` value; new actions are added, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignIn,
+    SignOut,
+    SignOutEverywhere,
+    /// The first platform administrator, created through the one-time setup link.
+    AdminCreatedBySetup,
+    /// A platform administrator created with `warden create-admin`.
+    AdminCreatedByCli,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::SignOutEverywhere => "sign_out_everywhere",
+            AuditAction::AdminCreatedBySetup => "account.create.setup",
+            AuditAction::AdminCreatedByCli => "account.create.cli",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// The attempt failed (e.g. wrong credentials).
+    Failure,
+    /// The attempt was refused by a rule (rate limit, disabled account, …).
+    Refused,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
+/// An account as it was when the event happened.
+#[derive(Debug, Clone)]
+pub struct AccountSnapshot {
+    pub account_id: AccountId,
+    pub username: String,
+    pub tier: Tier,
+}
+
+/// One audit record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub action: AuditAction,
+    pub outcome: Outcome,
+    /// The tenant the event belongs to (`None`: platform-wide).
+    pub tenant_id: Option<TenantId>,
+    pub actor: Option<AccountSnapshot>,
+    /// The account acted upon, when there is one.
+    pub target: Option<AccountSnapshot>,
+    /// For events about a name that may not exist (a failed sign-in): the name as typed.
+    pub target_label: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub client: Option<IpAddr>,
+    /// A short machine-readable reason, e.g. `invalid_credentials`.
+    pub reason: Option<&'static str>,
+}
+
+impl AuditEvent {
+    pub fn new(action: AuditAction, outcome: Outcome) -> Self {
+        AuditEvent {
+            action,
+            outcome,
+            tenant_id: None,
+            actor: None,
+            target: None,
+            target_label: None,
+            before: None,
+            after: None,
+            client: None,
+            reason: None,
+        }
+    }
+}
+
+/// An account acting on itself (signing out, for example).
+pub fn account_event(
+    action: AuditAction,
+    account: &super::accounts::AccountRecord,
+    client: IpAddr,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(action, Outcome::Success);
+    event.tenant_id = account.tenant_id;
+    event.actor = Some(account.snapshot());
+    event.target = Some(account.snapshot());
+    event.client = Some(client);
+    event
+}
+
+/// Writes `event` with `executor` (a pool, a connection, or the change's transaction).
+pub async fn record<'e, E>(executor: E, event: &AuditEvent, now: i64) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let label = event
+        .target
+        .as_ref()
+        .map(|t| t.username.clone())
+        .or_else(|| event.target_label.clone());
+    sqlx::query(
+        "insert into audit_events (occurred_at, tenant_id, actor_account_id, actor_username, \
+         actor_tier, action, target_kind, target_id, target_label, before_json, after_json, \
+         client_address, outcome, reason) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(now)
+    .bind(event.tenant_id.map(|t| t.0))
+    .bind(event.actor.as_ref().map(|a| a.account_id.0))
+    .bind(event.actor.as_ref().map(|a| a.username.clone()))
+    .bind(event.actor.as_ref().map(|a| a.tier.as_str()))
+    .bind(event.action.as_str())
+    .bind(label.is_some().then_some("account"))
+    .bind(event.target.as_ref().map(|t| t.account_id.0))
+    .bind(label)
+    .bind(event.before.as_ref().map(|v| v.to_string()))
+    .bind(event.after.as_ref().map(|v| v.to_string()))
+    .bind(event.client.map(|c| c.to_string()))
+    .bind(event.outcome.as_str())
+    .bind(event.reason)
+    .execute(executor)
+    .await
+    .map_err(internal("write audit record"))?;
+    Ok(())
+}
+
+/// A name typed into the sign-in form, fit to be recorded: kept only when it has the shape of
+/// a username, so that a password typed into the wrong field is usually not written to the
+/// audit log (one made only of letters and digits still would be).
+pub fn typed_username(input: &str) -> String {
+    match crate::domain::Username::parse_provisioned(input) {
+        Ok(name) => name.as_ref().to_owned(),
+        Err(_) => "(not a valid username)".to_owned(),
+    }
+}

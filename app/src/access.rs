@@ -43,6 +43,8 @@ pub enum Refusal {
     OtherTenant,
     /// The tier allows it, but only through a role privilege the actor does not hold (SPEC §3).
     NeedsPrivilege { target: Tier },
+    /// Only platform administrators may do this (e.g. manage tenants).
+    PlatformOnly { actor: Tier },
     /// Users and service accounts always belong to a tenant (and platform administrators
     /// never do): the target is malformed.
     TenantMismatch,
@@ -79,6 +81,10 @@ impl Decision {
             Decision::Denied(Refusal::NeedsPrivilege { target }) => format!(
                 "Not allowed: managing {} needs a role that grants it, and you hold none.",
                 target.plural_label()
+            ),
+            Decision::Denied(Refusal::PlatformOnly { actor }) => format!(
+                "Not allowed: only platform administrators may do this, and you are a {}.",
+                actor.label().to_lowercase()
             ),
             Decision::Denied(Refusal::TenantMismatch) => {
                 "Not allowed: the account's tenant does not match its tier.".into()
@@ -141,6 +147,15 @@ pub fn manageable_tiers(actor: &Actor) -> Vec<Tier> {
             may_manage(actor, Target { tier, tenant_id }).is_allowed()
         })
         .collect()
+}
+
+/// May `actor` create, configure, disable or delete tenants? Platform administrators only
+/// (SPEC §1).
+pub fn may_manage_tenants(actor: &Actor) -> Decision {
+    match actor.tier {
+        Tier::PlatformAdmin => Decision::Allowed(Because::PlatformAdministrator),
+        tier => Decision::Denied(Refusal::PlatformOnly { actor: tier }),
+    }
 }
 
 /// May `actor` open the console at all (service accounts use the REST API only)?
@@ -374,6 +389,17 @@ mod tests {
         );
         assert!(manageable_tiers(&actor(User)).is_empty());
         assert!(manageable_tiers(&actor(ServiceAccount)).is_empty());
+    }
+
+    #[test]
+    fn only_platform_administrators_manage_tenants() {
+        assert!(may_manage_tenants(&actor(PlatformAdmin)).is_allowed());
+        for tier in [TenantAdmin, User, ServiceAccount] {
+            assert_eq!(
+                may_manage_tenants(&actor(tier)),
+                Decision::Denied(Refusal::PlatformOnly { actor: tier })
+            );
+        }
     }
 
     #[test]

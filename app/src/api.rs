@@ -166,3 +166,104 @@ pub async fn create_first_admin(
         .await,
     )
 }
+
+/// A tenant as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantView {
+    pub tenant_id: crate::domain::TenantId,
+    pub name: String,
+    pub active: bool,
+    pub mfa_policy: crate::domain::MfaPolicy,
+    pub account_count: i64,
+    pub created_at: i64,
+}
+
+/// Every tenant with its account count. Platform administrators only.
+#[server(prefix = "/api", endpoint = "list_tenants")]
+pub async fn list_tenants() -> Result<Vec<TenantView>, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            ssr::tenants::list(&ssr::state()?.db, &me).await
+        }
+        .await,
+    )
+}
+
+/// Creates a tenant (unique name, MFA policy off / optional / required). Platform
+/// administrators only; audited.
+#[server(prefix = "/api", endpoint = "create_tenant")]
+pub async fn create_tenant(name: String, mfa_policy: String) -> Result<TenantView, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let form = ssr::tenants::TenantForm { name, mfa_policy };
+            ssr::tenants::create(&ssr::state()?.db, &me, &form, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}
+
+/// Renames a tenant or changes its MFA policy. Platform administrators only; audited.
+#[server(prefix = "/api", endpoint = "update_tenant")]
+pub async fn update_tenant(
+    tenant_id: crate::domain::TenantId,
+    name: String,
+    mfa_policy: String,
+) -> Result<TenantView, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let form = ssr::tenants::TenantForm { name, mfa_policy };
+            ssr::tenants::update(
+                &ssr::state()?.db,
+                &me,
+                tenant_id,
+                &form,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Disables (`active = false`) or enables a tenant. Platform administrators only; audited.
+#[server(prefix = "/api", endpoint = "set_tenant_active")]
+pub async fn set_tenant_active(
+    tenant_id: crate::domain::TenantId,
+    active: bool,
+) -> Result<TenantView, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::tenants::set_active(
+                &ssr::state()?.db,
+                &me,
+                tenant_id,
+                active,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Deletes a tenant that has no accounts. Platform administrators only; audited.
+#[server(prefix = "/api", endpoint = "delete_tenant")]
+pub async fn delete_tenant(tenant_id: crate::domain::TenantId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::tenants::delete(&ssr::state()?.db, &me, tenant_id, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}

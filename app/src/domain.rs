@@ -144,6 +144,69 @@ pub fn effective_status(stored: AccountStatus, expires_at: Option<i64>, now: i64
     }
 }
 
+/// A tenant's multi-factor authentication policy (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaPolicy {
+    Off,
+    Optional,
+    Required,
+}
+
+impl MfaPolicy {
+    pub const ALL: [MfaPolicy; 3] = [MfaPolicy::Off, MfaPolicy::Optional, MfaPolicy::Required];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Off => "off",
+            MfaPolicy::Optional => "optional",
+            MfaPolicy::Required => "required",
+        }
+    }
+
+    /// Parses the stored (and submitted) form.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        MfaPolicy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| "Choose off, optional or required.".to_owned())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MfaPolicy::Off => "Off",
+            MfaPolicy::Optional => "Optional",
+            MfaPolicy::Required => "Required",
+        }
+    }
+}
+
+/// A tenant's name: 1–100 characters, unique across the platform (case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err("Enter a name for the tenant.".into());
+        }
+        let len = value.chars().count();
+        if len > 100 {
+            return Err(format!("Use at most 100 characters (this has {len})."));
+        }
+        if value.chars().any(char::is_control) {
+            return Err("A name cannot contain control characters.".into());
+        }
+        Ok(TenantName(value.to_owned()))
+    }
+}
+
+impl AsRef<str> for TenantName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -542,6 +605,30 @@ mod tests {
             effective_status(AccountStatus::Disabled, Some(1), 100),
             AccountStatus::Disabled
         );
+    }
+
+    #[test]
+    fn tenant_name_length_boundaries_are_one_and_one_hundred() {
+        assert_eq!(
+            TenantName::parse("  ").unwrap_err(),
+            "Enter a name for the tenant."
+        );
+        assert!(TenantName::parse("A").is_ok());
+        assert!(TenantName::parse(&"a".repeat(100)).is_ok());
+        assert!(TenantName::parse(&"a".repeat(101)).is_err());
+        assert_eq!(
+            TenantName::parse("  Acme Corp ").unwrap().as_ref(),
+            "Acme Corp"
+        );
+    }
+
+    #[test]
+    fn mfa_policies_parse_from_their_stored_form_only() {
+        for p in MfaPolicy::ALL {
+            assert_eq!(MfaPolicy::parse(p.as_str()), Ok(p));
+        }
+        assert!(MfaPolicy::parse("Required").is_err());
+        assert!(MfaPolicy::parse("").is_err());
     }
 
     #[test]

@@ -112,6 +112,9 @@ pub fn router(
             auth,
             middleware::authenticate_request,
         ))
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
         // Forms are small; nothing legitimate comes near this.
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(

@@ -92,6 +92,32 @@ pub async fn authenticate_request(
     res
 }
 
+/// Server-function errors raised by the framework itself (an argument that does not
+/// deserialize, for example) arrive as 500s carrying an [`app::error::AppError`]; this gives
+/// them that error's own status (422 for bad input), as the functions' own errors have.
+pub async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side.",
+        )
+            .into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(err.status_code()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// Refuses state-changing requests that did not come from Warden's own pages: the
 /// `Origin` (or, without it, `Sec-Fetch-Site`) must name this site. The session cookie is
 /// also `SameSite=Strict`; this guard does not rely on that alone.

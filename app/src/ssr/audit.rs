@@ -17,6 +17,11 @@ pub enum AuditAction {
     AdminCreatedBySetup,
     /// A platform administrator created with `warden create-admin`.
     AdminCreatedByCli,
+    TenantCreated,
+    TenantUpdated,
+    TenantDisabled,
+    TenantEnabled,
+    TenantDeleted,
 }
 
 impl AuditAction {
@@ -27,6 +32,11 @@ impl AuditAction {
             AuditAction::SignOutEverywhere => "sign_out_everywhere",
             AuditAction::AdminCreatedBySetup => "account.create.setup",
             AuditAction::AdminCreatedByCli => "account.create.cli",
+            AuditAction::TenantCreated => "tenant.create",
+            AuditAction::TenantUpdated => "tenant.update",
+            AuditAction::TenantDisabled => "tenant.disable",
+            AuditAction::TenantEnabled => "tenant.enable",
+            AuditAction::TenantDeleted => "tenant.delete",
         }
     }
 }
@@ -58,6 +68,18 @@ pub struct AccountSnapshot {
     pub tier: Tier,
 }
 
+/// What an event was about, as it was then.
+#[derive(Debug, Clone)]
+pub enum AuditTarget {
+    Account(AccountSnapshot),
+    Tenant {
+        tenant_id: TenantId,
+        name: String,
+    },
+    /// A name that may match no account (a failed sign-in): as typed.
+    TypedName(String),
+}
+
 /// One audit record.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
@@ -66,10 +88,7 @@ pub struct AuditEvent {
     /// The tenant the event belongs to (`None`: platform-wide).
     pub tenant_id: Option<TenantId>,
     pub actor: Option<AccountSnapshot>,
-    /// The account acted upon, when there is one.
-    pub target: Option<AccountSnapshot>,
-    /// For events about a name that may not exist (a failed sign-in): the name as typed.
-    pub target_label: Option<String>,
+    pub target: Option<AuditTarget>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub client: Option<IpAddr>,
@@ -85,7 +104,6 @@ impl AuditEvent {
             tenant_id: None,
             actor: None,
             target: None,
-            target_label: None,
             before: None,
             after: None,
             client: None,
@@ -103,7 +121,7 @@ pub fn account_event(
     let mut event = AuditEvent::new(action, Outcome::Success);
     event.tenant_id = account.tenant_id;
     event.actor = Some(account.snapshot());
-    event.target = Some(account.snapshot());
+    event.target = Some(AuditTarget::Account(account.snapshot()));
     event.client = Some(client);
     event
 }
@@ -113,11 +131,18 @@ pub async fn record<'e, E>(executor: E, event: &AuditEvent, now: i64) -> Result<
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let label = event
-        .target
-        .as_ref()
-        .map(|t| t.username.clone())
-        .or_else(|| event.target_label.clone());
+    let (kind, target_id, label) = match &event.target {
+        Some(AuditTarget::Account(a)) => (
+            Some("account"),
+            Some(a.account_id.0),
+            Some(a.username.clone()),
+        ),
+        Some(AuditTarget::Tenant { tenant_id, name }) => {
+            (Some("tenant"), Some(tenant_id.0), Some(name.clone()))
+        }
+        Some(AuditTarget::TypedName(name)) => (Some("account"), None, Some(name.clone())),
+        None => (None, None, None),
+    };
     sqlx::query(
         "insert into audit_events (occurred_at, tenant_id, actor_account_id, actor_username, \
          actor_tier, action, target_kind, target_id, target_label, before_json, after_json, \
@@ -130,8 +155,8 @@ where
     .bind(event.actor.as_ref().map(|a| a.username.clone()))
     .bind(event.actor.as_ref().map(|a| a.tier.as_str()))
     .bind(event.action.as_str())
-    .bind(label.is_some().then_some("account"))
-    .bind(event.target.as_ref().map(|t| t.account_id.0))
+    .bind(kind)
+    .bind(target_id)
     .bind(label)
     .bind(event.before.as_ref().map(|v| v.to_string()))
     .bind(event.after.as_ref().map(|v| v.to_string()))

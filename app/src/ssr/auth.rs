@@ -2,7 +2,7 @@
 //! failures limited per account name and per client address.
 
 use super::accounts::{self, AccountRecord};
-use super::audit::{self, AuditAction, AuditEvent, Outcome};
+use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::sessions::refusal_reason;
 use super::{crypto, throttle, AppState};
 use crate::error::AppError;
@@ -23,9 +23,9 @@ fn attempt(
     match account {
         Some(account) => {
             event.tenant_id = account.tenant_id;
-            event.target = Some(account.snapshot());
+            event.target = Some(AuditTarget::Account(account.snapshot()));
         }
-        None => event.target_label = Some(audit::typed_username(typed)),
+        None => event.target = Some(AuditTarget::TypedName(audit::typed_username(typed))),
     }
     event
 }

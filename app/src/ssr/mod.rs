@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod sessions;
 pub mod setup;
+pub mod tenants;
 pub mod throttle;
 
 use crate::error::AppError;

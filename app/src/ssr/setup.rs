@@ -4,7 +4,7 @@
 //! PostgreSQL deployment accepts the links any of them printed.
 
 use super::accounts::{self, internal, NewPlatformAdmin};
-use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, Outcome};
+use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::crypto;
 use super::db::Db;
 use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Tier, Username};
@@ -94,11 +94,11 @@ async fn prepare_admin(form: &AdminForm) -> Result<NewPlatformAdmin, AppError> {
 /// The audit record of a new platform administrator.
 fn admin_created(action: AuditAction, id: AccountId, new: &NewPlatformAdmin) -> AuditEvent {
     let mut event = AuditEvent::new(action, Outcome::Success);
-    event.target = Some(AccountSnapshot {
+    event.target = Some(AuditTarget::Account(AccountSnapshot {
         account_id: id,
         username: new.username.as_ref().to_owned(),
         tier: Tier::PlatformAdmin,
-    });
+    }));
     event.after = Some(serde_json::json!({
         "username": new.username.as_ref(),
         "email": new.email.as_ref(),

@@ -1,0 +1,263 @@
+//! Tenants (client organisations): platform administrators create, configure, disable,
+//! enable and delete them. Every change runs in one transaction with its audit record.
+
+use super::accounts::internal;
+use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
+use super::db::{is_unique_violation, Db};
+use super::sessions::SignedIn;
+use crate::access::{may_manage_tenants, Decision};
+use crate::api::TenantView;
+use crate::domain::{MfaPolicy, TenantId, TenantName};
+use crate::error::{AppError, FieldErrors};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::net::IpAddr;
+
+fn authorize(me: &SignedIn) -> Result<(), AppError> {
+    match may_manage_tenants(&me.actor) {
+        Decision::Allowed(_) => Ok(()),
+        Decision::Denied(_) => Err(AppError::Forbidden),
+    }
+}
+
+const SELECT_TENANT: &str = "select t.tenant_id, t.name, t.status, t.mfa_policy, t.created_at, \
+     (select count(*) from accounts a where a.tenant_id = t.tenant_id) as account_count \
+     from tenants t";
+
+fn decode(row: &AnyRow) -> Result<TenantView, sqlx::Error> {
+    let policy: String = row.try_get("mfa_policy")?;
+    Ok(TenantView {
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        name: row.try_get("name")?,
+        active: row.try_get::<String, _>("status")? == "active",
+        mfa_policy: MfaPolicy::parse(&policy).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        account_count: row.try_get("account_count")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+async fn find<'e, E>(executor: E, id: TenantId) -> Result<Option<TenantView>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("{SELECT_TENANT} where t.tenant_id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.0)
+        .fetch_optional(executor)
+        .await
+        .map_err(internal("find tenant"))?;
+    row.as_ref()
+        .map(decode)
+        .transpose()
+        .map_err(internal("decode tenant"))
+}
+
+/// Every tenant with its number of accounts, by name.
+pub async fn list(db: &Db, me: &SignedIn) -> Result<Vec<TenantView>, AppError> {
+    authorize(me)?;
+    let sql = format!("{SELECT_TENANT} order by lower(t.name), t.tenant_id");
+    let rows = sqlx::query(&sql)
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal("list tenants"))?;
+    rows.iter()
+        .map(decode)
+        .collect::<Result<_, _>>()
+        .map_err(internal("decode tenant"))
+}
+
+/// The raw fields of the tenant form.
+pub struct TenantForm {
+    pub name: String,
+    pub mfa_policy: String,
+}
+
+fn parse_form(form: &TenantForm) -> Result<(TenantName, MfaPolicy), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", TenantName::parse(&form.name));
+    let policy = errors.check("mfa_policy", MfaPolicy::parse(&form.mfa_policy));
+    match (name, policy) {
+        (Some(n), Some(p)) => Ok((n, p)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+fn name_taken(e: sqlx::Error) -> AppError {
+    if is_unique_violation(&e, "tenants_name_key") {
+        AppError::field("name", "A tenant with this name already exists.")
+    } else {
+        internal("write tenant")(e)
+    }
+}
+
+fn event(action: AuditAction, me: &SignedIn, tenant: &TenantView, client: IpAddr) -> AuditEvent {
+    let mut event = AuditEvent::new(action, Outcome::Success);
+    event.tenant_id = Some(tenant.tenant_id);
+    event.actor = Some(me.account.snapshot());
+    event.target = Some(AuditTarget::Tenant {
+        tenant_id: tenant.tenant_id,
+        name: tenant.name.clone(),
+    });
+    event.client = Some(client);
+    event
+}
+
+fn fields(t: &TenantView) -> serde_json::Value {
+    serde_json::json!({
+        "name": t.name,
+        "status": if t.active { "active" } else { "disabled" },
+        "mfa_policy": t.mfa_policy.as_str(),
+    })
+}
+
+/// Creates an active tenant.
+pub async fn create(
+    db: &Db,
+    me: &SignedIn,
+    form: &TenantForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<TenantView, AppError> {
+    authorize(me)?;
+    let (name, policy) = parse_form(form)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin create tenant"))?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into tenants (name, status, mfa_policy, created_at, updated_at) \
+         values ($1, 'active', $2, $3, $3) returning tenant_id",
+    )
+    .bind(name.as_ref())
+    .bind(policy.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    let tenant = find(&mut *tx, TenantId(id))
+        .await?
+        .ok_or(AppError::Internal)?;
+    let mut record = event(AuditAction::TenantCreated, me, &tenant, client);
+    record.after = Some(fields(&tenant));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit create tenant"))?;
+    Ok(tenant)
+}
+
+/// Renames a tenant or changes its MFA policy.
+pub async fn update(
+    db: &Db,
+    me: &SignedIn,
+    id: TenantId,
+    form: &TenantForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<TenantView, AppError> {
+    authorize(me)?;
+    let (name, policy) = parse_form(form)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin update tenant"))?;
+    let before = find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "update tenants set name = $1, mfa_policy = $2, updated_at = $3 where tenant_id = $4",
+    )
+    .bind(name.as_ref())
+    .bind(policy.as_str())
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    let after = find(&mut *tx, id).await?.ok_or(AppError::Internal)?;
+    let mut record = event(AuditAction::TenantUpdated, me, &after, client);
+    record.before = Some(fields(&before));
+    record.after = Some(fields(&after));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit update tenant"))?;
+    Ok(after)
+}
+
+/// Disables or enables a tenant. Every account of a disabled tenant is refused at its next
+/// request; nothing is deleted.
+pub async fn set_active(
+    db: &Db,
+    me: &SignedIn,
+    id: TenantId,
+    active: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<TenantView, AppError> {
+    authorize(me)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin tenant status"))?;
+    let before = find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    sqlx::query("update tenants set status = $1, updated_at = $2 where tenant_id = $3")
+        .bind(if active { "active" } else { "disabled" })
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("set tenant status"))?;
+    let after = find(&mut *tx, id).await?.ok_or(AppError::Internal)?;
+    let action = if active {
+        AuditAction::TenantEnabled
+    } else {
+        AuditAction::TenantDisabled
+    };
+    let mut record = event(action, me, &after, client);
+    record.before = Some(fields(&before));
+    record.after = Some(fields(&after));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit tenant status"))?;
+    Ok(after)
+}
+
+/// Deletes a tenant that has no accounts; otherwise says why not.
+pub async fn delete(
+    db: &Db,
+    me: &SignedIn,
+    id: TenantId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    authorize(me)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin delete tenant"))?;
+    let tenant = find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    if tenant.account_count > 0 {
+        let n = tenant.account_count;
+        return Err(AppError::Conflict(format!(
+            "“{}” still has {n} account{}. Delete them first: a tenant is deleted only when it is empty.",
+            tenant.name,
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    sqlx::query("delete from tenants where tenant_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("delete tenant"))?;
+    let mut record = event(AuditAction::TenantDeleted, me, &tenant, client);
+    record.before = Some(fields(&tenant));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit delete tenant"))?;
+    Ok(())
+}

@@ -41,6 +41,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
             </a>
             <nav aria-label="Main">
                 <A href="/" exact=true>"Overview"</A>
+                {crate::access::may_manage_tenants(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/tenants">"Tenants"</A> })}
                 <A href="/profile">"Profile"</A>
             </nav>
             <details class="account-menu" node_ref=menu on:keydown=close_on_escape>

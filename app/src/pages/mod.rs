@@ -5,6 +5,7 @@ pub mod not_found;
 pub mod overview;
 pub mod profile;
 pub mod setup;
+pub mod tenants;
 
 /// A Unix time as a UTC date, e.g. `2026-11-22`.
 pub fn format_date(unix_secs: i64) -> String {

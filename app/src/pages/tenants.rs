@@ -1,0 +1,195 @@
+use crate::access::may_manage_tenants;
+use crate::api::{
+    list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, TenantView,
+};
+use crate::components::auth::RequireSession;
+use crate::components::form::{track_action_errors, TextField};
+use crate::components::layout::ConsoleLayout;
+use crate::domain::{MfaPolicy, TenantName};
+use crate::error::FieldErrors;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn name_rule(v: &str) -> Result<(), String> {
+    TenantName::parse(v).map(drop)
+}
+
+/// Tenants (client organisations): platform administrators only.
+#[component]
+pub fn TenantsPage() -> impl IntoView {
+    view! {
+        <Title text="Tenants"/>
+        <RequireSession page=|session: SessionView| {
+            let decision = may_manage_tenants(&session.actor);
+            view! {
+                <ConsoleLayout session=session>
+                    {if decision.is_allowed() {
+                        view! { <Tenants/> }.into_any()
+                    } else {
+                        view! {
+                            <div class="page-head"><h1>"Tenants"</h1></div>
+                            <p class="alert" role="alert">{decision.explain()}</p>
+                        }.into_any()
+                    }}
+                </ConsoleLayout>
+            }
+        }/>
+    }
+}
+
+#[component]
+fn Tenants() -> impl IntoView {
+    let create = ServerAction::<CreateTenant>::new();
+    let toggle = ServerAction::<SetTenantActive>::new();
+    let delete = ServerAction::<DeleteTenant>::new();
+    let tenants = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| list_tenants(),
+    );
+    let errors = RwSignal::new(FieldErrors::new());
+    let create_error = track_action_errors(create, errors);
+    // A created tenant empties the form for the next one.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    let action_error = move || {
+        [
+            toggle.value().get().and_then(Result::err),
+            delete.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    };
+
+    view! {
+        <div class="page-head">
+            <h1>"Tenants"</h1>
+            <p class="lead">"Client organisations. Disabling a tenant signs out all of its accounts at once; nothing is deleted."</p>
+        </div>
+        <section class="panel" aria-labelledby="new-tenant-heading">
+            <h2 id="new-tenant-heading">"New tenant"</h2>
+            <ActionForm action=create node_ref=form attr:class="inline-form" attr:novalidate=true>
+                <TextField name="name" label="Name" rule=name_rule errors=errors/>
+                <div class="field">
+                    <label for="field-mfa_policy">"Multi-factor authentication"</label>
+                    <select id="field-mfa_policy" name="mfa_policy">
+                        {MfaPolicy::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str() selected=p == MfaPolicy::Optional>{p.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button class="primary" type="submit" disabled=create.pending()>"Create tenant"</button>
+            </ActionForm>
+            <p role="alert" class="alert" class:hidden=move || create_error.get().is_none() || !errors.with(FieldErrors::is_empty)>
+                {move || create_error.get()}
+            </p>
+        </section>
+        <section class="panel" aria-labelledby="tenant-list-heading">
+            <h2 id="tenant-list-heading">"All tenants"</h2>
+            <p role="alert" class="alert" class:hidden=move || action_error().is_none()>{action_error}</p>
+            <Transition fallback=|| view! { <p class="loading">"Loading tenants…"</p> }>
+                {move || Suspend::new(async move {
+                    match tenants.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted empty">"No tenants yet. Create the first one above."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"MFA"</th>
+                                        <th scope="col">"Accounts"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|t| view! { <TenantRow tenant=t toggle=toggle delete=delete/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TenantRow(
+    tenant: TenantView,
+    toggle: ServerAction<SetTenantActive>,
+    delete: ServerAction<DeleteTenant>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let id = tenant.tenant_id.0.to_string();
+    let name = tenant.name.clone();
+    let accounts = tenant.account_count;
+    view! {
+        <tr>
+            <th scope="row">{tenant.name.clone()}</th>
+            <td>
+                <span class="badge" class:badge-yes=tenant.active class:badge-no=!tenant.active>
+                    {if tenant.active { "Active" } else { "Disabled" }}
+                </span>
+            </td>
+            <td>{tenant.mfa_policy.label()}</td>
+            <td>{accounts}</td>
+            <td class="row-actions">
+                <Show
+                    when=move || confirming.get()
+                    fallback={
+                        let (id, name) = (id.clone(), name.clone());
+                        let active = tenant.active;
+                        move || {
+                        let (id, name) = (id.clone(), name.clone());
+                        let verb = if active { "Disable" } else { "Enable" };
+                        let toggle_label = format!("{verb} {name}");
+                        let delete_label = format!("Delete {name}");
+                        view! {
+                            <ActionForm action=toggle>
+                                <input type="hidden" name="tenant_id" value=id.clone()/>
+                                <input type="hidden" name="active" value=if active { "false" } else { "true" }/>
+                                <button class="secondary" type="submit" aria-label=toggle_label>
+                                    {verb}
+                                </button>
+                            </ActionForm>
+                            <button class="danger" type="button" aria-label=delete_label
+                                on:click=move |_| confirming.set(true)>"Delete"</button>
+                        }
+                        }
+                    }
+                >
+                    {
+                        let (id, name) = (id.clone(), name.clone());
+                        view! {
+                            <div class="confirm" role="group" aria-label=format!("Confirm deleting {name}")>
+                                <span>{format!("Delete “{name}” for good?")}</span>
+                                <ActionForm action=delete>
+                                    <input type="hidden" name="tenant_id" value=id.clone()/>
+                                    <button class="danger solid" type="submit">"Delete tenant"</button>
+                                </ActionForm>
+                                <button class="secondary" type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                            </div>
+                        }
+                    }
+                </Show>
+            </td>
+        </tr>
+    }
+}

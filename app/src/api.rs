@@ -267,3 +267,137 @@ pub async fn delete_tenant(tenant_id: crate::domain::TenantId) -> Result<(), App
         .await,
     )
 }
+
+pub use account_forms::*;
+
+/// Server functions that take one argument per form field, which is what lets a plain HTML
+/// form post to them (before hydration, too). Hence more arguments than clippy likes.
+#[allow(clippy::too_many_arguments)]
+mod account_forms {
+    use super::*;
+
+    /// Creates an account of a tier the caller may manage (SPEC §1), in the caller's tenant (a
+    /// platform administrator chooses one). People get the temporary `password` and must change
+    /// it at first sign-in. Audited.
+    #[server(prefix = "/api", endpoint = "create_account")]
+    pub async fn create_account(
+        tier: String,
+        #[server(default)] tenant_id: String,
+        username: String,
+        email: String,
+        full_name: String,
+        #[server(default)] job_title: String,
+        #[server(default)] country_code: String,
+        #[server(default)] phone: String,
+        #[server(default)] expires_on: String,
+        #[server(default)] ref_id_1: String,
+        #[server(default)] ref_id_2: String,
+        #[server(default)] external_id: String,
+        #[server(default)] password: String,
+    ) -> Result<AccountId, AppError> {
+        ssr::finish(
+            async {
+                let me = ssr::current_actor()?;
+                let ctx = ssr::request_context()?;
+                let form = ssr::users::AccountForm {
+                    tier,
+                    tenant_id,
+                    username,
+                    email,
+                    full_name,
+                    job_title,
+                    country_code,
+                    phone,
+                    expires_on,
+                    ref_id_1,
+                    ref_id_2,
+                    external_id,
+                    password,
+                };
+                ssr::users::create(&ssr::state()?, &me, &form, ctx.client, ssr::now()).await
+            }
+            .await,
+        )
+    }
+
+    /// Changes an account's editable fields (not its username or tier). Needs a tier that may
+    /// manage the account, in scope; audited.
+    #[server(prefix = "/api", endpoint = "update_account")]
+    pub async fn update_account(
+        account_id: AccountId,
+        email: String,
+        full_name: String,
+        #[server(default)] job_title: String,
+        #[server(default)] country_code: String,
+        #[server(default)] phone: String,
+        #[server(default)] expires_on: String,
+        #[server(default)] ref_id_1: String,
+        #[server(default)] ref_id_2: String,
+        #[server(default)] external_id: String,
+    ) -> Result<(), AppError> {
+        ssr::finish(
+            async {
+                let me = ssr::current_actor()?;
+                let ctx = ssr::request_context()?;
+                let form = ssr::users::AccountForm {
+                    email,
+                    full_name,
+                    job_title,
+                    country_code,
+                    phone,
+                    expires_on,
+                    ref_id_1,
+                    ref_id_2,
+                    external_id,
+                    ..Default::default()
+                };
+                ssr::users::update(
+                    &ssr::state()?,
+                    &me,
+                    account_id,
+                    &form,
+                    ctx.client,
+                    ssr::now(),
+                )
+                .await
+            }
+            .await,
+        )
+    }
+}
+
+/// Disables (`enabled = false`) or enables an account; never oneself, never the last enabled
+/// administrator. Audited.
+#[server(prefix = "/api", endpoint = "set_account_enabled")]
+pub async fn set_account_enabled(account_id: AccountId, enabled: bool) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::users::set_enabled(
+                &ssr::state()?,
+                &me,
+                account_id,
+                enabled,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Deletes an account for good (its audit records stay); never oneself, never the last
+/// enabled administrator. Audited.
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(account_id: AccountId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::users::delete(&ssr::state()?, &me, account_id, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}

@@ -60,6 +60,11 @@ impl Tier {
         Tier::ALL.into_iter().find(|t| t.as_str() == value)
     }
 
+    /// Parses a submitted tier.
+    pub fn parse(value: &str) -> Result<Tier, String> {
+        Tier::from_db(value.trim()).ok_or_else(|| "Choose an account type.".to_owned())
+    }
+
     /// How a person reads it.
     pub fn label(self) -> &'static str {
         match self {
@@ -345,6 +350,133 @@ impl AsRef<str> for FullName {
     }
 }
 
+/// An optional free-text field: empty means none; at most `max` characters.
+pub fn parse_optional_text(input: &str, max: usize) -> Result<Option<String>, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let len = value.chars().count();
+    if len > max {
+        return Err(format!("Use at most {max} characters (this has {len})."));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("This cannot contain control characters.".into());
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// An optional reference into another system: letters and digits only, at most `max`.
+pub fn parse_reference(input: &str, max: usize) -> Result<Option<String>, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err("Use only letters and digits.".into());
+    }
+    let len = value.chars().count();
+    if len > max {
+        return Err(format!("Use at most {max} characters (this has {len})."));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// An optional country calling code, stored as `+<1–3 digits>` (e.g. `+44`).
+pub fn parse_country_code(input: &str) -> Result<Option<String>, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    if digits.is_empty()
+        || digits.len() > 3
+        || !digits.chars().all(|c| c.is_ascii_digit())
+        || digits.starts_with('0')
+    {
+        return Err("Enter a country calling code such as +1 or +44.".into());
+    }
+    Ok(Some(format!("+{digits}")))
+}
+
+/// An optional phone number: digits with spaces, dashes, dots or brackets; 4–15 digits.
+pub fn parse_phone(input: &str) -> Result<Option<String>, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -.()".contains(c))
+    {
+        return Err("Use digits, spaces and - . ( ) only.".into());
+    }
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if !(4..=15).contains(&digits) {
+        return Err(format!(
+            "A phone number has 4 to 15 digits (this has {digits})."
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The expiration choice: empty or `never` means never; otherwise a date `YYYY-MM-DD`,
+/// after which the account cannot sign in. Returns the first second it is expired (the
+/// following midnight, UTC), which must be in the future.
+pub fn parse_expiration(input: &str, now: i64) -> Result<Option<i64>, String> {
+    let value = input.trim();
+    if value.is_empty() || value.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let bad = || "Enter a date as YYYY-MM-DD, or choose “never expires”.".to_owned();
+    let parts: Vec<&str> = value.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>())
+    else {
+        return Err(bad());
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if y.len() != 4
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > month_days[(month - 1) as usize]
+    {
+        return Err(bad());
+    }
+    let expires_at = (days_from_civil(year, month, day) + 1) * 86_400;
+    if expires_at <= now {
+        return Err("Choose a date in the future.".into());
+    }
+    Ok(Some(expires_at))
+}
+
 /// The special characters that count towards the "digit or special character" rule.
 pub const PASSWORD_SPECIALS: &str = "!@#$%^&*()_-+=,.";
 
@@ -605,6 +737,63 @@ mod tests {
             effective_status(AccountStatus::Disabled, Some(1), 100),
             AccountStatus::Disabled
         );
+    }
+
+    #[test]
+    fn optional_text_and_references_respect_their_limits() {
+        assert_eq!(parse_optional_text("  ", 100), Ok(None));
+        assert!(parse_optional_text(&"a".repeat(100), 100).is_ok());
+        assert!(parse_optional_text(&"a".repeat(101), 100).is_err());
+        assert_eq!(parse_reference("AB12", 60), Ok(Some("AB12".into())));
+        assert!(parse_reference("AB-12", 60).is_err());
+        assert!(parse_reference(&"a".repeat(60), 60).is_ok());
+        assert!(parse_reference(&"a".repeat(61), 60).is_err());
+        assert!(parse_reference(&"a".repeat(100), 100).is_ok());
+        assert!(parse_reference(&"a".repeat(101), 100).is_err());
+    }
+
+    #[test]
+    fn country_codes_and_phones_are_checked() {
+        assert_eq!(parse_country_code("44"), Ok(Some("+44".into())));
+        assert_eq!(parse_country_code("+1"), Ok(Some("+1".into())));
+        for bad in ["+", "+0", "+1234", "uk"] {
+            assert!(parse_country_code(bad).is_err(), "{bad}");
+        }
+        assert!(parse_phone("(020) 7946-0018").is_ok());
+        assert!(parse_phone("123").is_err());
+        assert!(parse_phone("1234").is_ok());
+        assert!(parse_phone(&"1".repeat(15)).is_ok());
+        assert!(parse_phone(&"1".repeat(16)).is_err());
+        assert!(parse_phone("12a4").is_err());
+    }
+
+    #[test]
+    fn expiration_is_never_or_a_future_date() {
+        let now = 1_795_305_600; // 2026-11-22 00:00 UTC
+        assert_eq!(parse_expiration("", now), Ok(None));
+        assert_eq!(parse_expiration("never", now), Ok(None));
+        // Expires at the end of the chosen day.
+        assert_eq!(parse_expiration("2026-11-22", now), Ok(Some(now + 86_400)));
+        assert!(parse_expiration("2026-11-21", now)
+            .unwrap_err()
+            .contains("future"));
+        assert!(parse_expiration("2028-02-29", now).is_ok());
+        for bad in [
+            "2027-02-29",
+            "2026-13-01",
+            "2026-1-1x",
+            "22-11-2026",
+            "tomorrow",
+        ] {
+            assert!(parse_expiration(bad, now).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_from_civil_inverts_the_calendar() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 2, 29) * 86_400, 951_782_400);
+        assert_eq!(days_from_civil(2026, 11, 22) * 86_400, 1_795_305_600);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod sessions;
 pub mod setup;
 pub mod tenants;
 pub mod throttle;
+pub mod users;
 
 use crate::error::AppError;
 use leptos::prelude::use_context;

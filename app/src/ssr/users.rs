@@ -1,0 +1,493 @@
+//! Accounts of every tier (SPEC §1–§2): create, edit, disable, enable, delete. The actor's
+//! tenant comes from the session: repository reads take a [`Scope`] first, and an account
+//! outside it is "not found". Every change runs in one transaction with its audit record.
+
+use super::accounts::{internal, AccountRecord};
+use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
+use super::db::{is_unique_violation, Db};
+use super::sessions::SignedIn;
+use super::{crypto, AppState};
+use crate::access::{may_manage, Actor, Target};
+use crate::domain::*;
+use crate::error::{AppError, FieldErrors};
+use std::net::IpAddr;
+
+/// Which accounts an actor can see at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A platform administrator: every tenant, and the platform itself.
+    AllTenants,
+    Tenant(TenantId),
+    /// An account with no tenant that is not a platform administrator: sees nothing.
+    Nothing,
+}
+
+impl Scope {
+    pub fn of(actor: &Actor) -> Scope {
+        match (actor.tier, actor.tenant_id) {
+            (Tier::PlatformAdmin, _) => Scope::AllTenants,
+            (_, Some(tenant)) => Scope::Tenant(tenant),
+            (_, None) => Scope::Nothing,
+        }
+    }
+}
+
+/// The account `id` if it lies within `scope`.
+pub async fn find_in_scope(
+    db: &Db,
+    scope: Scope,
+    id: AccountId,
+) -> Result<Option<AccountRecord>, AppError> {
+    let found = super::accounts::find_for_session(db, id).await?;
+    Ok(found.filter(|a| match scope {
+        Scope::AllTenants => true,
+        Scope::Tenant(t) => a.tenant_id == Some(t),
+        Scope::Nothing => false,
+    }))
+}
+
+fn authorize(me: &SignedIn, tier: Tier, tenant_id: Option<TenantId>) -> Result<(), AppError> {
+    if may_manage(&me.actor, Target { tier, tenant_id }).is_allowed() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The raw fields of the account form (SPEC §2.1), as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct AccountForm {
+    pub tier: String,
+    /// Only read when a platform administrator creates a tenant account.
+    pub tenant_id: String,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub job_title: String,
+    pub country_code: String,
+    pub phone: String,
+    /// `YYYY-MM-DD`, or empty / `never`.
+    pub expires_on: String,
+    pub ref_id_1: String,
+    pub ref_id_2: String,
+    pub external_id: String,
+    /// The temporary password (people only); changed at first sign-in.
+    pub password: String,
+}
+
+/// The editable fields, parsed.
+struct Details {
+    email: Email,
+    full_name: FullName,
+    job_title: Option<String>,
+    country_code: Option<String>,
+    phone: Option<String>,
+    expires_at: Option<i64>,
+    ref_id_1: Option<String>,
+    ref_id_2: Option<String>,
+    external_id: Option<String>,
+}
+
+fn parse_details(form: &AccountForm, errors: &mut FieldErrors, now: i64) -> Option<Details> {
+    let email = errors.check("email", Email::parse(&form.email));
+    let full_name = errors.check("full_name", FullName::parse(&form.full_name));
+    let job_title = errors.check("job_title", parse_optional_text(&form.job_title, 100));
+    let country_code = errors.check("country_code", parse_country_code(&form.country_code));
+    let phone = errors.check("phone", parse_phone(&form.phone));
+    let expires_at = errors.check("expires_on", parse_expiration(&form.expires_on, now));
+    let ref_id_1 = errors.check("ref_id_1", parse_reference(&form.ref_id_1, 100));
+    let ref_id_2 = errors.check("ref_id_2", parse_reference(&form.ref_id_2, 100));
+    let external_id = errors.check("external_id", parse_reference(&form.external_id, 60));
+    Some(Details {
+        email: email?,
+        full_name: full_name?,
+        job_title: job_title?,
+        country_code: country_code?,
+        phone: phone?,
+        expires_at: expires_at?,
+        ref_id_1: ref_id_1?,
+        ref_id_2: ref_id_2?,
+        external_id: external_id?,
+    })
+}
+
+fn uniqueness(e: sqlx::Error) -> AppError {
+    for (index, field, message) in [
+        (
+            "accounts_username_key",
+            "username",
+            "This username is already taken.",
+        ),
+        (
+            "accounts_email_key",
+            "email",
+            "An account with this email address already exists.",
+        ),
+        (
+            "accounts_external_id_key",
+            "external_id",
+            "Another account of this tenant has this external ID.",
+        ),
+    ] {
+        if is_unique_violation(&e, index) {
+            return AppError::field(field, message);
+        }
+    }
+    internal("write account")(e)
+}
+
+fn snapshot_json(a: &AccountRecord) -> serde_json::Value {
+    serde_json::json!({
+        "username": a.username,
+        "email": a.email,
+        "full_name": a.full_name,
+        "job_title": a.job_title,
+        "tier": a.tier.as_str(),
+        "tenant_id": a.tenant_id.map(|t| t.0),
+        "status": a.status.as_str(),
+        "expires_at": a.expires_at,
+    })
+}
+
+fn event(action: AuditAction, me: &SignedIn, target: &AccountRecord, client: IpAddr) -> AuditEvent {
+    let mut event = AuditEvent::new(action, Outcome::Success);
+    event.tenant_id = target.tenant_id;
+    event.actor = Some(me.account.snapshot());
+    event.target = Some(AuditTarget::Account(target.snapshot()));
+    event.client = Some(client);
+    event
+}
+
+/// Creates an account of a tier the actor may manage. People start as "Must change
+/// password" with the temporary password given; service accounts start active, without one.
+pub async fn create(
+    state: &AppState,
+    me: &SignedIn,
+    form: &AccountForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<AccountId, AppError> {
+    let db = &state.db;
+    let mut errors = FieldErrors::new();
+    let tier = errors.check("tier", Tier::parse(&form.tier));
+    // The tenant comes from the session; only a platform administrator chooses one.
+    let tenant_id = match (tier, me.actor.tier) {
+        (None | Some(Tier::PlatformAdmin), _) => None,
+        (Some(_), Tier::PlatformAdmin) => {
+            let chosen = form.tenant_id.trim().parse::<i64>().ok().map(TenantId);
+            let exists = match chosen {
+                Some(id) => {
+                    sqlx::query_scalar::<_, i64>(
+                        "select count(*) from tenants where tenant_id = $1",
+                    )
+                    .bind(id.0)
+                    .fetch_one(db.pool())
+                    .await
+                    .map_err(internal("check tenant"))?
+                        > 0
+                }
+                None => false,
+            };
+            if !exists {
+                errors.add("tenant_id", "Choose a tenant.");
+            }
+            chosen.filter(|_| exists)
+        }
+        (Some(_), _) => me.actor.tenant_id,
+    };
+    if let Some(tier) = tier {
+        if tier != Tier::PlatformAdmin && tenant_id.is_none() && !errors.0.contains_key("tenant_id")
+        {
+            return Err(AppError::Forbidden);
+        }
+        if !errors.0.contains_key("tenant_id") {
+            authorize(me, tier, tenant_id)?;
+        }
+    }
+    let username = errors.check("username", Username::parse(&form.username));
+    let details = parse_details(form, &mut errors, now);
+    let is_person = tier != Some(Tier::ServiceAccount);
+    let password = if is_person {
+        errors.check(
+            "password",
+            Password::parse(&form.password, &PasswordPolicy::default()),
+        )
+    } else {
+        None
+    };
+    errors.clone().into_result()?;
+    let (Some(tier), Some(username), Some(d)) = (tier, username, details) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let password_hash = match password {
+        Some(p) => Some(crypto::hash_password(p.expose().to_owned()).await?),
+        None => None,
+    };
+    let status = if is_person {
+        AccountStatus::MustChangePassword
+    } else {
+        AccountStatus::Active
+    };
+    let after = serde_json::json!({
+        "username": username.as_ref(),
+        "email": d.email.as_ref(),
+        "full_name": d.full_name.as_ref(),
+        "job_title": d.job_title,
+        "tier": tier.as_str(),
+        "tenant_id": tenant_id.map(|t| t.0),
+        "status": status.as_str(),
+        "expires_at": d.expires_at,
+    });
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin create account"))?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into accounts (tenant_id, tier, username, email, full_name, job_title, country_code, \
+         phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, expires_at, \
+         created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+         returning account_id",
+    )
+    .bind(tenant_id.map(|t| t.0))
+    .bind(tier.as_str())
+    .bind(username.as_ref())
+    .bind(d.email.as_ref())
+    .bind(d.full_name.as_ref())
+    .bind(d.job_title)
+    .bind(d.country_code)
+    .bind(d.phone)
+    .bind(d.ref_id_1)
+    .bind(d.ref_id_2)
+    .bind(d.external_id)
+    .bind(status.as_str())
+    .bind(password_hash)
+    .bind(crypto::random_token(16))
+    .bind(d.expires_at)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(uniqueness)?;
+    let mut record = AuditEvent::new(AuditAction::AccountCreated, Outcome::Success);
+    record.tenant_id = tenant_id;
+    record.actor = Some(me.account.snapshot());
+    record.target = Some(AuditTarget::Account(AccountSnapshot {
+        account_id: AccountId(id),
+        username: username.as_ref().to_owned(),
+        tier,
+    }));
+    record.client = Some(client);
+    record.after = Some(after);
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit create account"))?;
+    Ok(AccountId(id))
+}
+
+/// A target the actor may manage, or "not found" (outside its scope) / "forbidden".
+async fn managed_target(db: &Db, me: &SignedIn, id: AccountId) -> Result<AccountRecord, AppError> {
+    let target = find_in_scope(db, Scope::of(&me.actor), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(me, target.tier, target.tenant_id)?;
+    Ok(target)
+}
+
+/// Changes the editable fields (not username or tier). Nobody sets an expiration date on
+/// their own account.
+pub async fn update(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    form: &AccountForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    let db = &state.db;
+    let before = managed_target(db, me, id).await?;
+    let mut errors = FieldErrors::new();
+    let d = parse_details(form, &mut errors, now);
+    if let Some(d) = &d {
+        if id == me.actor.account_id && d.expires_at.is_some() && d.expires_at != before.expires_at
+        {
+            errors.add(
+                "expires_on",
+                "You cannot set an expiration date on your own account.",
+            );
+        }
+    }
+    errors.clone().into_result()?;
+    let Some(d) = d else {
+        return Err(AppError::Invalid(errors));
+    };
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin update account"))?;
+    sqlx::query(
+        "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, phone = $5, \
+         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10 \
+         where account_id = $11",
+    )
+    .bind(d.email.as_ref())
+    .bind(d.full_name.as_ref())
+    .bind(d.job_title.clone())
+    .bind(d.country_code)
+    .bind(d.phone)
+    .bind(d.expires_at)
+    .bind(d.ref_id_1)
+    .bind(d.ref_id_2)
+    .bind(d.external_id)
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(uniqueness)?;
+    let mut after = before.clone();
+    after.email = d.email.as_ref().to_owned();
+    after.full_name = d.full_name.as_ref().to_owned();
+    after.job_title = d.job_title;
+    after.expires_at = d.expires_at;
+    let mut record = event(AuditAction::AccountUpdated, me, &after, client);
+    record.before = Some(snapshot_json(&before));
+    record.after = Some(snapshot_json(&after));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit update account"))?;
+    Ok(())
+}
+
+/// Refuses removing the actor itself, or the last enabled administrator of its kind
+/// (SPEC §2.2). `what` completes "You cannot … your own account."
+async fn refuse_unsafe_removal<'c>(
+    tx: &mut sqlx::Transaction<'c, sqlx::Any>,
+    me: &SignedIn,
+    target: &AccountRecord,
+    what: &str,
+) -> Result<(), AppError> {
+    if target.account_id == me.actor.account_id {
+        return Err(AppError::Conflict(format!(
+            "You cannot {what} your own account."
+        )));
+    }
+    if target.status == AccountStatus::Disabled {
+        return Ok(());
+    }
+    let (query, who) = match target.tier {
+        Tier::PlatformAdmin => (
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from accounts where tier = 'platform_admin' and status <> 'disabled'",
+            ),
+            "platform administrator",
+        ),
+        Tier::TenantAdmin => (
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from accounts where tier = 'tenant_admin' and status <> 'disabled' \
+                 and tenant_id = $1",
+            )
+            .bind(target.tenant_id.map(|t| t.0)),
+            "tenant administrator of its tenant",
+        ),
+        Tier::User | Tier::ServiceAccount => return Ok(()),
+    };
+    let enabled = query
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal("count enabled administrators"))?;
+    if enabled <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{} is the last enabled {who}, so it cannot be {}. Make another account one first.",
+            target.username,
+            if what == "delete" {
+                "deleted"
+            } else {
+                "disabled"
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// Disables (nothing is deleted; sessions end at the next request) or enables an account.
+/// Enabling restores the status it had before.
+pub async fn set_enabled(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    enabled: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    let db = &state.db;
+    let before = managed_target(db, me, id).await?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin set enabled"))?;
+    if !enabled {
+        refuse_unsafe_removal(&mut tx, me, &before, "disable").await?;
+    }
+    let already = (before.status == AccountStatus::Disabled) != enabled;
+    if already {
+        return Ok(());
+    }
+    let sql = if enabled {
+        "update accounts set status = coalesce(status_before_disable, 'active'), status_before_disable = null, \
+         updated_at = $1 where account_id = $2"
+    } else {
+        "update accounts set status_before_disable = status, status = 'disabled', updated_at = $1 \
+         where account_id = $2"
+    };
+    sqlx::query(sql)
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("set account enabled"))?;
+    let action = if enabled {
+        AuditAction::AccountEnabled
+    } else {
+        AuditAction::AccountDisabled
+    };
+    let mut record = event(action, me, &before, client);
+    record.before = Some(serde_json::json!({ "status": before.status.as_str() }));
+    record.after = Some(serde_json::json!({ "enabled": enabled }));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit().await.map_err(internal("commit set enabled"))?;
+    Ok(())
+}
+
+/// Deletes an account for good. Its audit records stay, naming it as it was.
+pub async fn delete(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    let db = &state.db;
+    let before = managed_target(db, me, id).await?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin delete account"))?;
+    refuse_unsafe_removal(&mut tx, me, &before, "delete").await?;
+    sqlx::query("delete from accounts where account_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("delete account"))?;
+    let mut record = event(AuditAction::AccountDeleted, me, &before, client);
+    record.before = Some(snapshot_json(&before));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit delete account"))?;
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! Accounts (issue 3, item 2): creation by tier, tenant from the session, field errors,
+//! isolation, the safety rules of SPEC §2.2, all audited.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test crate
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+on_both_databases!(
+    a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_own_tenant,
+    a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_tenant,
+    every_invalid_field_gets_its_own_message_and_nothing_is_created,
+    usernames_and_emails_are_unique_case_insensitively,
+    nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator,
+    disabling_ends_sessions_at_once_and_enabling_restores_the_previous_status,
+    editing_changes_the_editable_fields_and_refuses_expiring_oneself,
+    deleting_an_account_keeps_its_audit_records,
+);
+
+async fn platform_admin(s: &TestServer) -> String {
+    s.create_first_admin().await;
+    s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap()
+}
+
+async fn tenant(s: &TestServer, cookie: &str, name: &str) -> String {
+    let res = s
+        .call(
+            "create_tenant",
+            &[("name", name), ("mfa_policy", "optional")],
+            Some(cookie),
+        )
+        .await;
+    let t: Value = res.json().await.unwrap();
+    t["tenant_id"].to_string()
+}
+
+async fn create(s: &TestServer, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    s.call("create_account", form, Some(cookie)).await
+}
+
+fn person<'a>(
+    tier: &'a str,
+    tenant: &'a str,
+    username: &'a str,
+    email: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("tier", tier),
+        ("tenant_id", tenant),
+        ("username", username),
+        ("email", email),
+        ("full_name", "Some Person"),
+        ("password", "Temp-pass1"),
+    ]
+}
+
+async fn account_id(s: &TestServer, username: &str) -> String {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+    let row = sqlx::query("select account_id from accounts where username = $1")
+        .bind(username)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    row.get::<i64, _>("account_id").to_string()
+}
+
+async fn a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_own_tenant(
+    s: &TestServer,
+) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    let res = create(
+        s,
+        &pa,
+        &person("tenant_admin", &acme, "acme_admin", "admin@acme.example"),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let ta = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
+    let me = s.session(&ta).await;
+    assert_eq!(me["status"], "MustChangePassword");
+    assert_eq!(me["tenant_name"], "Acme");
+
+    let beta = tenant(s, &pa, "Beta").await;
+    // The tenant comes from the session: a submitted tenant_id of another tenant is ignored.
+    let res = create(
+        s,
+        &ta,
+        &person("user", &beta, "acme_user", "user@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    assert_eq!(s.session(&user).await["tenant_name"], "Acme");
+
+    // A service account gets no password and cannot use the console.
+    let robot = [
+        ("tier", "service_account"),
+        ("username", "acme_robot"),
+        ("email", "robot@acme.example"),
+        ("full_name", "CI robot"),
+    ];
+    assert_eq!(create(s, &ta, &robot).await.status(), StatusCode::OK);
+
+    let created: Vec<_> = s
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.action == "account.create")
+        .collect();
+    assert_eq!(created.len(), 3);
+    assert_eq!(created[1].actor.as_deref(), Some("acme_admin"));
+    assert!(
+        !format!("{created:?}").contains("Temp-pass1"),
+        "no password in the audit"
+    );
+}
+
+async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_tenant(
+    s: &TestServer,
+) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    let beta = tenant(s, &pa, "Beta").await;
+    create(
+        s,
+        &pa,
+        &person("tenant_admin", &acme, "acme_admin", "a@acme.example"),
+    )
+    .await;
+    create(
+        s,
+        &pa,
+        &person("user", &beta, "beta_user", "u@beta.example"),
+    )
+    .await;
+    let ta = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
+
+    let res = create(
+        s,
+        &ta,
+        &person("platform_admin", "", "sneaky_root", "root@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let beta_user = account_id(s, "beta_user").await;
+    let id = beta_user.as_str();
+    for (name, form) in [
+        (
+            "update_account",
+            vec![
+                ("account_id", id),
+                ("email", "x@acme.example"),
+                ("full_name", "X"),
+            ],
+        ),
+        (
+            "set_account_enabled",
+            vec![("account_id", id), ("enabled", "false")],
+        ),
+        ("delete_account", vec![("account_id", id)]),
+    ] {
+        let res = s.call(name, &form, Some(&ta)).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{name} across tenants");
+    }
+    assert!(
+        s.sign_in("beta_user", "Temp-pass1").await.is_ok(),
+        "untouched"
+    );
+    // A user-tier account without roles manages nobody.
+    create(s, &ta, &person("user", "", "acme_user", "u@acme.example")).await;
+    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    let res = create(
+        s,
+        &user,
+        &person("user", "", "another_one", "o@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+async fn every_invalid_field_gets_its_own_message_and_nothing_is_created(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let form = [
+        ("tier", "user"),
+        ("tenant_id", "12345"),
+        ("username", "ab"),
+        ("email", "no-at-sign"),
+        ("full_name", ""),
+        ("job_title", &"j".repeat(101)),
+        ("country_code", "+0"),
+        ("phone", "12"),
+        ("expires_on", "2020-01-01"),
+        ("ref_id_1", "has space"),
+        ("ref_id_2", "ok123"),
+        ("external_id", &"e".repeat(61)),
+        ("password", "weak"),
+    ];
+    let res = create(s, &pa, &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    let fields = body["Invalid"].as_object().unwrap();
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "country_code",
+            "email",
+            "expires_on",
+            "external_id",
+            "full_name",
+            "job_title",
+            "password",
+            "phone",
+            "ref_id_1",
+            "tenant_id",
+            "username"
+        ]
+    );
+    assert_eq!(fields["tenant_id"][0], "Choose a tenant.");
+    assert_eq!(fields["expires_on"][0], "Choose a date in the future.");
+    let bad_tier = create(
+        s,
+        &pa,
+        &[
+            ("tier", "root"),
+            ("username", "abcdef"),
+            ("email", "a@b.co"),
+            ("full_name", "A"),
+        ],
+    )
+    .await;
+    let body: Value = bad_tier.json().await.unwrap();
+    assert_eq!(body["Invalid"]["tier"][0], "Choose an account type.");
+    assert_eq!(
+        s.audit()
+            .await
+            .iter()
+            .filter(|r| r.action == "account.create")
+            .count(),
+        0
+    );
+}
+
+async fn usernames_and_emails_are_unique_case_insensitively(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    create(
+        s,
+        &pa,
+        &person("user", &acme, "Same_Name", "same@acme.example"),
+    )
+    .await;
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "SAME_NAME", "other@acme.example"),
+    )
+    .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["username"][0],
+        "This username is already taken."
+    );
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "other_name", "SAME@acme.example"),
+    )
+    .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["email"][0],
+        "An account with this email address already exists."
+    );
+}
+
+async fn nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let me = account_id(s, ADMIN_USERNAME).await;
+    for (name, form) in [
+        (
+            "set_account_enabled",
+            vec![("account_id", me.as_str()), ("enabled", "false")],
+        ),
+        ("delete_account", vec![("account_id", me.as_str())]),
+    ] {
+        let res = s.call(name, &form, Some(&pa)).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{name} self");
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["Conflict"]
+                .as_str()
+                .unwrap()
+                .contains("your own account"),
+            "{body}"
+        );
+    }
+    // The last enabled tenant administrator of a tenant stays.
+    let acme = tenant(s, &pa, "Acme").await;
+    create(
+        s,
+        &pa,
+        &person("tenant_admin", &acme, "acme_admin", "a@acme.example"),
+    )
+    .await;
+    let only = account_id(s, "acme_admin").await;
+    let res = s
+        .call(
+            "set_account_enabled",
+            &[("account_id", only.as_str()), ("enabled", "false")],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["Conflict"]
+        .as_str()
+        .unwrap()
+        .contains("last enabled tenant administrator"));
+    let res = s
+        .call(
+            "delete_account",
+            &[("account_id", only.as_str())],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // With a second one, either may go.
+    create(
+        s,
+        &pa,
+        &person("tenant_admin", &acme, "acme_admin2", "b@acme.example"),
+    )
+    .await;
+    let res = s
+        .call(
+            "set_account_enabled",
+            &[("account_id", only.as_str()), ("enabled", "false")],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // A second platform administrator can remove the first, but not the last.
+    create(
+        s,
+        &pa,
+        &person("platform_admin", "", "second_root", "root2@example.com"),
+    )
+    .await;
+    let second = s.sign_in("second_root", "Temp-pass1").await.unwrap();
+    let res = s
+        .call(
+            "delete_account",
+            &[("account_id", me.as_str())],
+            Some(&second),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        s.session(&pa).await.is_null(),
+        "the deleted administrator's session ends"
+    );
+}
+
+async fn disabling_ends_sessions_at_once_and_enabling_restores_the_previous_status(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    create(
+        s,
+        &pa,
+        &person("user", &acme, "acme_user", "u@acme.example"),
+    )
+    .await;
+    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    let id = account_id(s, "acme_user").await;
+    let res = s
+        .call(
+            "set_account_enabled",
+            &[("account_id", id.as_str()), ("enabled", "false")],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(s.session(&user).await.is_null());
+    let refused = s.sign_in("acme_user", "Temp-pass1").await.unwrap_err();
+    assert!(refused.text().await.unwrap().contains("disabled"));
+    s.call(
+        "set_account_enabled",
+        &[("account_id", id.as_str()), ("enabled", "true")],
+        Some(&pa),
+    )
+    .await;
+    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    assert_eq!(
+        s.session(&user).await["status"],
+        "MustChangePassword",
+        "still has to change it"
+    );
+    let actions: Vec<String> = s
+        .audit()
+        .await
+        .into_iter()
+        .map(|r| r.action)
+        .filter(|a| a.starts_with("account."))
+        .collect();
+    assert!(
+        actions.ends_with(&["account.disable".to_owned(), "account.enable".to_owned()]),
+        "{actions:?}"
+    );
+}
+
+async fn editing_changes_the_editable_fields_and_refuses_expiring_oneself(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    create(
+        s,
+        &pa,
+        &person("user", &acme, "acme_user", "u@acme.example"),
+    )
+    .await;
+    let id = account_id(s, "acme_user").await;
+    let res = s
+        .call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", "new@acme.example"),
+                ("full_name", "New Name"),
+                ("job_title", "Analyst"),
+                ("expires_on", "2999-12-31"),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    let me = s.session(&user).await;
+    assert_eq!(
+        (
+            me["email"].as_str(),
+            me["full_name"].as_str(),
+            me["job_title"].as_str()
+        ),
+        (Some("new@acme.example"), Some("New Name"), Some("Analyst"))
+    );
+    assert!(me["expires_at"].as_i64().unwrap() > 0);
+    let update = s
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.action == "account.update")
+        .unwrap();
+    assert!(
+        update.before.unwrap().contains("u@acme.example")
+            && update.after.unwrap().contains("new@acme.example")
+    );
+
+    let me_id = account_id(s, ADMIN_USERNAME).await;
+    let res = s
+        .call(
+            "update_account",
+            &[
+                ("account_id", me_id.as_str()),
+                ("email", "admin@example.com"),
+                ("full_name", "Ada Admin"),
+                ("expires_on", "2999-01-01"),
+            ],
+            Some(&pa),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["expires_on"][0],
+        "You cannot set an expiration date on your own account."
+    );
+}
+
+async fn deleting_an_account_keeps_its_audit_records(s: &TestServer) {
+    let pa = platform_admin(s).await;
+    let acme = tenant(s, &pa, "Acme").await;
+    create(
+        s,
+        &pa,
+        &person("user", &acme, "acme_user", "u@acme.example"),
+    )
+    .await;
+    assert!(s.sign_in("acme_user", "Temp-pass1").await.is_ok());
+    let id = account_id(s, "acme_user").await;
+    let res = s
+        .call("delete_account", &[("account_id", id.as_str())], Some(&pa))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(s.sign_in("acme_user", "Temp-pass1").await.is_err());
+    let named: Vec<String> = s
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.target.as_deref() == Some("acme_user"))
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        named,
+        ["account.create", "sign_in", "account.delete", "sign_in"]
+    );
+}

@@ -105,7 +105,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     ssr::finish(
         async {
-            let me = ssr::current_actor()?;
+            let me = ssr::current_session()?;
             let state = ssr::state()?;
             let client = ssr::request_context()?.client;
             let now = ssr::now();
@@ -118,6 +118,38 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             tracing::info!(account_id = %me.actor.account_id, "signed out everywhere");
             ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
             leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Changes the caller's own password (current + new). Ends the caller's other sessions and
+/// continues this one with a fresh cookie; turns a temporary password's "Must change
+/// password" into Active. Needs a session (it is the one thing a temporary password allows).
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_session()?;
+            let state = ssr::state()?;
+            let ctx = ssr::request_context()?;
+            let form = ssr::auth::PasswordChangeForm {
+                current_password,
+                new_password,
+                new_password_confirmation,
+            };
+            let token =
+                ssr::auth::change_own_password(&state, &me, form, ctx.client, ssr::now()).await?;
+            ssr::set_cookie(&ssr::sessions::session_cookie(
+                &token,
+                state.sessions.lifetime_secs(),
+            ))?;
+            leptos_axum::redirect("/");
             Ok(())
         }
         .await,

@@ -76,6 +76,9 @@ pub enum AppError {
     /// because only someone who knows the password sees it.
     #[error("{0}")]
     SignInRefused(String),
+    /// The account signed in with a temporary password and must choose its own first.
+    #[error("Choose a new password before doing anything else.")]
+    PasswordChangeRequired,
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: i64 },
     #[error("Something went wrong on our side. Please try again.")]
@@ -105,7 +108,9 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::SignInRefused(_) => 403,
+            AppError::Forbidden | AppError::SignInRefused(_) | AppError::PasswordChangeRequired => {
+                403
+            }
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
+                <Route path=path!("/change-password") view=pages::change_password::ChangePasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SsrMode::Async/>
             </Routes>

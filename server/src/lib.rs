@@ -82,6 +82,16 @@ async fn session_secret(db: &Db, serve: &ServeConfig) -> Result<Vec<u8>, StartEr
     Ok(value.into_bytes())
 }
 
+/// The app's routes, generated once per process. Generating them sets a process-global
+/// Leptos flag that suppresses resource loading, and a resource first polled meanwhile never
+/// completes (leptos-rs/leptos#4773): with several servers in one process (the integration
+/// tests), one server's start-up could hang another's page render.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The complete router: pages, server functions, assets, health check and guards.
 pub fn router(
     state: AppState,
@@ -93,7 +103,7 @@ pub fn router(
         app: state.clone(),
         trusted_proxies: trusted_proxies.into(),
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -198,10 +208,21 @@ impl Running {
         }
     }
 
-    /// Stops accepting connections, finishes the ones in flight, and closes the database.
-    pub async fn stop(self) {
+    /// Stops accepting connections, finishes the ones in flight (within
+    /// [`Running::SHUTDOWN_GRACE`]), and closes the database.
+    /// In-flight requests get this long to finish; connections still open after it (a client
+    /// that stopped reading, say) are dropped so that shutting down always ends.
+    pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+    pub async fn stop(mut self) {
         let _ = self.shutdown.send(());
-        let _ = self.task.await;
+        if tokio::time::timeout(Self::SHUTDOWN_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after the grace period; closing them");
+            self.task.abort();
+        }
         self.state.db.close().await;
     }
 }

@@ -85,10 +85,13 @@ async fn a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_
         "{}",
         res.text().await.unwrap()
     );
-    let ta = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
-    let me = s.session(&ta).await;
+    let temp = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
+    let me = s.session(&temp).await;
     assert_eq!(me["status"], "MustChangePassword");
     assert_eq!(me["tenant_name"], "Acme");
+    let ta = s
+        .sign_in_and_choose_password("acme_admin", "Temp-pass1")
+        .await;
 
     let beta = tenant(s, &pa, "Beta").await;
     // The tenant comes from the session: a submitted tenant_id of another tenant is ignored.
@@ -143,7 +146,9 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
         &person("user", &beta, "beta_user", "u@beta.example"),
     )
     .await;
-    let ta = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
+    let ta = s
+        .sign_in_and_choose_password("acme_admin", "Temp-pass1")
+        .await;
 
     let res = create(
         s,
@@ -152,6 +157,7 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.text().await.unwrap(), "\"Forbidden\"");
 
     let beta_user = account_id(s, "beta_user").await;
     let id = beta_user.as_str();
@@ -171,7 +177,13 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
         ("delete_account", vec![("account_id", id)]),
     ] {
         let res = s.call(name, &form, Some(&ta)).await;
-        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{name} across tenants");
+        let status = res.status();
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{name} across tenants: {}",
+            res.text().await.unwrap()
+        );
     }
     assert!(
         s.sign_in("beta_user", "Temp-pass1").await.is_ok(),
@@ -179,7 +191,9 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
     );
     // A user-tier account without roles manages nobody.
     create(s, &ta, &person("user", "", "acme_user", "u@acme.example")).await;
-    let user = s.sign_in("acme_user", "Temp-pass1").await.unwrap();
+    let user = s
+        .sign_in_and_choose_password("acme_user", "Temp-pass1")
+        .await;
     let res = create(
         s,
         &user,
@@ -187,6 +201,7 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.text().await.unwrap(), "\"Forbidden\"");
 }
 
 async fn every_invalid_field_gets_its_own_message_and_nothing_is_created(s: &TestServer) {
@@ -359,7 +374,9 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator
         &person("platform_admin", "", "second_root", "root2@example.com"),
     )
     .await;
-    let second = s.sign_in("second_root", "Temp-pass1").await.unwrap();
+    let second = s
+        .sign_in_and_choose_password("second_root", "Temp-pass1")
+        .await;
     let res = s
         .call(
             "delete_account",

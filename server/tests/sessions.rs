@@ -231,3 +231,26 @@ async fn an_oversized_request_is_refused(s: &TestServer) {
     );
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
 }
+
+/// A client that stops mid-request must not keep the server from shutting down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_server_never_waits_forever_for_a_stuck_client() {
+    use tokio::io::AsyncWriteExt;
+    let s = TestServer::start(Backend::Sqlite).await.unwrap();
+    let addr = s.running().addr;
+    let mut stuck = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let partial = format!(
+        "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nOrigin: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=",
+        s.base
+    );
+    stuck.write_all(partial.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let limit = server::Running::SHUTDOWN_GRACE + std::time::Duration::from_secs(5);
+    let stopped = tokio::time::timeout(limit, s.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server waited forever for the stuck request"
+    );
+    drop(stuck);
+}

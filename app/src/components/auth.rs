@@ -1,7 +1,8 @@
 //! The session as the console sees it: one resource, refreshed whenever a sign-in or
 //! sign-out action completes.
 
-use crate::api::{get_session, SessionView, SignIn, SignOut, SignOutEverywhere};
+use crate::api::{get_session, ChangePassword, SessionView, SignIn, SignOut, SignOutEverywhere};
+use crate::domain::AccountStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -11,6 +12,7 @@ pub struct Auth {
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
+    pub change_password: ServerAction<ChangePassword>,
     pub session: Resource<Result<Option<SessionView>, AppError>>,
 }
 
@@ -18,6 +20,7 @@ pub fn provide_auth() {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
     // Blocking: the server knows who is signed in before it sends any HTML, so it can
     // answer a protected page with a redirect instead of a flash of content.
     let session = Resource::new_blocking(
@@ -26,6 +29,7 @@ pub fn provide_auth() {
                 sign_in.version().get(),
                 sign_out.version().get(),
                 sign_out_everywhere.version().get(),
+                change_password.version().get(),
             )
         },
         |_| get_session(),
@@ -34,6 +38,7 @@ pub fn provide_auth() {
         sign_in,
         sign_out,
         sign_out_everywhere,
+        change_password,
         session,
     });
 }
@@ -42,9 +47,11 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Renders `page` with the signed-in account, or sends the visitor to the sign-in page.
+/// Renders `page` with the signed-in account, or sends the visitor to the sign-in page. An
+/// account still on a temporary password is sent to choose its own, unless `for_password_change`
+/// (the page where it does so).
 #[component]
-pub fn RequireSession<F, V>(page: F) -> impl IntoView
+pub fn RequireSession<F, V>(page: F, #[prop(optional)] for_password_change: bool) -> impl IntoView
 where
     F: Fn(SessionView) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -56,6 +63,12 @@ where
                 let page = page.clone();
                 Suspend::new(async move {
                     match auth.session.await {
+                        Ok(Some(session))
+                            if session.status == AccountStatus::MustChangePassword
+                                && !for_password_change =>
+                        {
+                            view! { <Redirect path="/change-password"/> }.into_any()
+                        }
                         Ok(Some(session)) => page(session).into_any(),
                         Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(err) => view! {

@@ -1,5 +1,6 @@
 //! One module per page of the console.
 
+pub mod change_password;
 pub mod login;
 pub mod not_found;
 pub mod overview;

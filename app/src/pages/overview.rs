@@ -75,7 +75,7 @@ fn Overview(session: SessionView) -> impl IntoView {
 fn explain_scope(decision: Decision, session: &SessionView) -> String {
     let text = decision.explain();
     match (decision, &session.tenant_name) {
-        (Decision::Allowed(_), Some(tenant)) => format!("{text} (tenant “{tenant}”)"),
+        (Decision::Allowed(_), Some(tenant)) => format!("{text} Your tenant is “{tenant}”."),
         _ => text,
     }
 }

@@ -44,6 +44,11 @@ fn Profile(session: SessionView) -> impl IntoView {
                 <dt>"Member since"</dt><dd>{format_date(session.created_at)}</dd>
             </dl>
         </section>
+        <section class="panel" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            <p class="muted">"Changing your password signs you out everywhere else."</p>
+            <p><a class="button-link" href="/change-password">"Change password"</a></p>
+        </section>
         <section class="panel" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Sessions"</h2>
             <p class="muted">

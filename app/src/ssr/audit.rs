@@ -13,6 +13,7 @@ pub enum AuditAction {
     SignIn,
     SignOut,
     SignOutEverywhere,
+    PasswordChanged,
     /// The first platform administrator, created through the one-time setup link.
     AdminCreatedBySetup,
     /// A platform administrator created with `warden create-admin`.
@@ -35,6 +36,7 @@ impl AuditAction {
             AuditAction::SignIn => "sign_in",
             AuditAction::SignOut => "sign_out",
             AuditAction::SignOutEverywhere => "sign_out_everywhere",
+            AuditAction::PasswordChanged => "password.change",
             AuditAction::AdminCreatedBySetup => "account.create.setup",
             AuditAction::AdminCreatedByCli => "account.create.cli",
             AuditAction::AccountCreated => "account.create",

@@ -96,3 +96,93 @@ pub async fn sign_in(
     tracing::info!(account_id = %account.account_id, "signed in");
     Ok((account, token))
 }
+
+/// The raw fields of the change-password form.
+pub struct PasswordChangeForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub new_password_confirmation: String,
+}
+
+/// Changes the signed-in account's own password (SPEC §2.3): the current password is
+/// required, wrong guesses count towards the account's sign-in limit, the new one must
+/// satisfy the policy and differ. A temporary password's "Must change password" status
+/// becomes Active. Every other session ends (a new `jwt_version`); the returned token
+/// continues this one. Audited, in one transaction with the change.
+pub async fn change_own_password(
+    state: &AppState,
+    me: &super::sessions::SignedIn,
+    form: PasswordChangeForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<String, AppError> {
+    use crate::domain::{AccountStatus, Password, PasswordPolicy};
+    use crate::error::FieldErrors;
+    let account = &me.account;
+    let key = throttle::account_key(&account.username);
+    let limit = state.throttle.per_account;
+    if let Some(secs) = throttle::retry_after(&state.db, &key, limit, now).await? {
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
+    let mut errors = FieldErrors::new();
+    let new = errors.check(
+        "new_password",
+        Password::parse(&form.new_password, &PasswordPolicy::default()),
+    );
+    if new.is_some() && form.new_password != form.new_password_confirmation {
+        errors.add(
+            "new_password_confirmation",
+            "The two passwords do not match.",
+        );
+    }
+    let current_ok =
+        crypto::verify_password(form.current_password.clone(), account.password_hash.clone())
+            .await?;
+    if !current_ok {
+        throttle::record_failure(&state.db, &key, limit, now).await?;
+        errors.add("current_password", "This is not your current password.");
+    } else if form.new_password == form.current_password {
+        errors.add(
+            "new_password",
+            "Choose a password different from the current one.",
+        );
+    }
+    errors.clone().into_result()?;
+    let Some(new) = new else {
+        return Err(AppError::Invalid(errors));
+    };
+    let hash = crypto::hash_password(new.expose().to_owned()).await?;
+    let version = crypto::random_token(16);
+    let mut tx = state
+        .db
+        .pool()
+        .begin()
+        .await
+        .map_err(accounts::internal("begin password change"))?;
+    sqlx::query(
+        "update accounts set password_hash = $1, jwt_version = $2, \
+         status = case when status = 'must_change_password' then 'active' else status end, \
+         updated_at = $3 where account_id = $4",
+    )
+    .bind(hash)
+    .bind(&version)
+    .bind(now)
+    .bind(account.account_id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(accounts::internal("change password"))?;
+    let mut event = audit::account_event(AuditAction::PasswordChanged, account, client);
+    if account.status == AccountStatus::MustChangePassword {
+        event.reason = Some("temporary_password_replaced");
+    }
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit()
+        .await
+        .map_err(accounts::internal("commit password change"))?;
+    throttle::clear(&state.db, &key).await?;
+    let mut renewed = account.clone();
+    renewed.jwt_version = version;
+    state.sessions.issue(&renewed, now)
+}

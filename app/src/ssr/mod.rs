@@ -75,8 +75,19 @@ pub fn request_context() -> Result<RequestContext, AppError> {
         })
 }
 
-/// The signed-in account of this request, or `Unauthenticated`.
+/// The signed-in account of this request, or `Unauthenticated`; an account that still has
+/// to replace its temporary password gets `PasswordChangeRequired` (SPEC §2.2).
 pub fn current_actor() -> Result<SignedIn, AppError> {
+    let me = current_session()?;
+    if me.account.status == crate::domain::AccountStatus::MustChangePassword {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(me)
+}
+
+/// The signed-in account, even one that must still change its password: only for what such
+/// an account may do (change the password, sign out).
+pub fn current_session() -> Result<SignedIn, AppError> {
     request_context()?
         .signed_in
         .ok_or(AppError::Unauthenticated)

@@ -77,6 +77,8 @@ impl TestServer {
         let base = format!("http://{}", running.addr);
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A hung request fails its test instead of stalling the whole run.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("http client");
         Some(TestServer {
@@ -157,6 +159,32 @@ impl TestServer {
         Ok(session_cookie(res.headers()).expect("a session cookie"))
     }
 
+    /// Signs in with a temporary password, chooses `Own-pass1` and returns the renewed
+    /// session: what a person does at first sign-in.
+    pub async fn sign_in_and_choose_password(&self, username: &str, temporary: &str) -> String {
+        let temp = self
+            .sign_in(username, temporary)
+            .await
+            .expect("sign in with the temporary password");
+        let res = self
+            .call(
+                "change_password",
+                &[
+                    ("current_password", temporary),
+                    ("new_password", "Own-pass1"),
+                    ("new_password_confirmation", "Own-pass1"),
+                ],
+                Some(&temp),
+            )
+            .await;
+        assert!(
+            res.status().is_success(),
+            "password change: {}",
+            res.status()
+        );
+        session_cookie(res.headers()).expect("renewed session")
+    }
+
     /// The signed-in account's JSON, or `null`.
     pub async fn session(&self, cookie: &str) -> serde_json::Value {
         let res = self.call("session", &[("", ""); 0], Some(cookie)).await;
@@ -226,6 +254,8 @@ impl TestServer {
     }
 
     pub async fn stop(mut self) {
+        // Close the client's pooled connections first, so the server has nothing to wait for.
+        self.client = Client::new();
         if let Some(running) = self.running.take() {
             running.stop().await;
         }

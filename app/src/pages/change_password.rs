@@ -1,0 +1,71 @@
+use crate::api::SessionView;
+use crate::components::auth::{use_auth, RequireSession};
+use crate::components::form::{track_action_errors, TextField};
+use crate::components::layout::ConsoleLayout;
+use crate::domain::{AccountStatus, Password, PasswordPolicy};
+use crate::error::FieldErrors;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn password_rule(v: &str) -> Result<(), String> {
+    Password::parse(v, &PasswordPolicy::default()).map(drop)
+}
+
+/// Change your own password; the only page open to an account on a temporary password.
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    view! {
+        <Title text="Change password"/>
+        <RequireSession for_password_change=true page=|session: SessionView| {
+            if session.status == AccountStatus::MustChangePassword {
+                view! {
+                    <main class="auth-page">
+                        <div class="card wide">
+                            <div class="card-brand"><span class="brand-mark" aria-hidden="true">"W"</span>"Warden"</div>
+                            <h1>"Choose your own password"</h1>
+                            <p class="lead">
+                                {format!("Welcome, {}. You signed in with a temporary password; choose your own to continue.", session.full_name)}
+                            </p>
+                            <PasswordForm/>
+                        </div>
+                    </main>
+                }.into_any()
+            } else {
+                view! {
+                    <ConsoleLayout session=session>
+                        <div class="page-head">
+                            <h1>"Change your password"</h1>
+                            <p class="lead">"Your other sessions end when you change it; this one continues."</p>
+                        </div>
+                        <section class="panel narrow"><PasswordForm/></section>
+                    </ConsoleLayout>
+                }.into_any()
+            }
+        }/>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let action = use_auth().change_password;
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = track_action_errors(action, errors);
+    let pending = action.pending();
+    view! {
+        <ActionForm action=action attr:class="stack" attr:novalidate=true>
+            <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
+                {move || form_error.get()}
+            </div>
+            <TextField name="current_password" label="Current password" input_type="password"
+                autocomplete="current-password" autofocus=true errors=errors/>
+            <TextField name="new_password" label="New password" input_type="password" autocomplete="new-password"
+                hint="8–30 characters with a lowercase letter, an uppercase letter, and a digit or one of ! @ # $ % ^ & * ( ) _ - + = , ."
+                rule=password_rule errors=errors/>
+            <TextField name="new_password_confirmation" label="Confirm new password" input_type="password"
+                autocomplete="new-password" errors=errors/>
+            <button class="primary" type="submit" disabled=pending>
+                {move || if pending.get() { "Saving…" } else { "Change password" }}
+            </button>
+        </ActionForm>
+    }
+}

@@ -19,23 +19,6 @@ on_both_databases!(
     deleting_an_account_keeps_its_audit_records,
 );
 
-async fn platform_admin(s: &TestServer) -> String {
-    s.create_first_admin().await;
-    s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap()
-}
-
-async fn tenant(s: &TestServer, cookie: &str, name: &str) -> String {
-    let res = s
-        .call(
-            "create_tenant",
-            &[("name", name), ("mfa_policy", "optional")],
-            Some(cookie),
-        )
-        .await;
-    let t: Value = res.json().await.unwrap();
-    t["tenant_id"].to_string()
-}
-
 async fn create(s: &TestServer, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
     s.call("create_account", form, Some(cookie)).await
 }
@@ -71,8 +54,8 @@ async fn account_id(s: &TestServer, username: &str) -> String {
 async fn a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_own_tenant(
     s: &TestServer,
 ) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     let res = create(
         s,
         &pa,
@@ -93,7 +76,7 @@ async fn a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_
         .sign_in_and_choose_password("acme_admin", "Temp-pass1")
         .await;
 
-    let beta = tenant(s, &pa, "Beta").await;
+    let beta = s.create_tenant(&pa, "Beta").await;
     // The tenant comes from the session: a submitted tenant_id of another tenant is ignored.
     let res = create(
         s,
@@ -131,9 +114,9 @@ async fn a_platform_admin_creates_a_tenant_admin_who_then_creates_a_user_in_its_
 async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_tenant(
     s: &TestServer,
 ) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
-    let beta = tenant(s, &pa, "Beta").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let beta = s.create_tenant(&pa, "Beta").await;
     create(
         s,
         &pa,
@@ -205,7 +188,7 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
 }
 
 async fn every_invalid_field_gets_its_own_message_and_nothing_is_created(s: &TestServer) {
-    let pa = platform_admin(s).await;
+    let pa = s.platform_admin_session().await;
     let form = [
         ("tier", "user"),
         ("tenant_id", "12345"),
@@ -269,8 +252,8 @@ async fn every_invalid_field_gets_its_own_message_and_nothing_is_created(s: &Tes
 }
 
 async fn usernames_and_emails_are_unique_case_insensitively(s: &TestServer) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     create(
         s,
         &pa,
@@ -302,7 +285,7 @@ async fn usernames_and_emails_are_unique_case_insensitively(s: &TestServer) {
 }
 
 async fn nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator(s: &TestServer) {
-    let pa = platform_admin(s).await;
+    let pa = s.platform_admin_session().await;
     let me = account_id(s, ADMIN_USERNAME).await;
     for (name, form) in [
         (
@@ -323,7 +306,7 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator
         );
     }
     // The last enabled tenant administrator of a tenant stays.
-    let acme = tenant(s, &pa, "Acme").await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     create(
         s,
         &pa,
@@ -392,8 +375,8 @@ async fn nobody_disables_or_deletes_themselves_or_the_last_enabled_administrator
 }
 
 async fn disabling_ends_sessions_at_once_and_enabling_restores_the_previous_status(s: &TestServer) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     create(
         s,
         &pa,
@@ -439,8 +422,8 @@ async fn disabling_ends_sessions_at_once_and_enabling_restores_the_previous_stat
 }
 
 async fn editing_changes_the_editable_fields_and_refuses_expiring_oneself(s: &TestServer) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     create(
         s,
         &pa,
@@ -510,8 +493,8 @@ async fn editing_changes_the_editable_fields_and_refuses_expiring_oneself(s: &Te
 }
 
 async fn deleting_an_account_keeps_its_audit_records(s: &TestServer) {
-    let pa = platform_admin(s).await;
-    let acme = tenant(s, &pa, "Acme").await;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
     create(
         s,
         &pa,

@@ -18,19 +18,8 @@ on_both_databases!(
 
 /// A platform admin's session and a user of tenant Acme on the temporary password.
 async fn user_on_temporary_password(s: &TestServer) -> String {
-    s.create_first_admin().await;
-    let pa = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
-    let t: Value = s
-        .call(
-            "create_tenant",
-            &[("name", "Acme"), ("mfa_policy", "optional")],
-            Some(&pa),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tenant = t["tenant_id"].to_string();
+    let pa = s.platform_admin_session().await;
+    let tenant = s.create_tenant(&pa, "Acme").await;
     let res = s
         .call(
             "create_account",

@@ -16,11 +16,6 @@ on_both_databases!(
     unknown_tenants_are_not_found,
 );
 
-async fn admin(s: &TestServer) -> String {
-    s.create_first_admin().await;
-    s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap()
-}
-
 async fn create(s: &TestServer, cookie: &str, name: &str) -> Value {
     let res = s
         .call(
@@ -41,7 +36,7 @@ async fn create(s: &TestServer, cookie: &str, name: &str) -> Value {
 async fn a_platform_admin_creates_lists_edits_disables_enables_and_deletes_a_tenant(
     s: &TestServer,
 ) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     let acme = create(s, &cookie, "  Acme Corp ").await;
     assert_eq!(acme["name"], "Acme Corp");
     assert_eq!(acme["active"], true);
@@ -149,7 +144,7 @@ async fn a_platform_admin_creates_lists_edits_disables_enables_and_deletes_a_ten
 }
 
 async fn tenant_names_are_unique_case_insensitively_and_validated_per_field(s: &TestServer) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     create(s, &cookie, "Acme").await;
     let dup = s
         .call(
@@ -188,7 +183,7 @@ async fn tenant_names_are_unique_case_insensitively_and_validated_per_field(s: &
 }
 
 async fn a_tenant_with_accounts_is_not_deleted_and_the_answer_says_why(s: &TestServer) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     s.create_tenant_account("user", "acme_person", "Person-pass1")
         .await; // creates "Acme"
     let list: Value = s
@@ -223,7 +218,7 @@ async fn a_tenant_with_accounts_is_not_deleted_and_the_answer_says_why(s: &TestS
 }
 
 async fn disabling_a_tenant_refuses_its_accounts_at_their_next_request(s: &TestServer) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     s.create_tenant_account("tenant_admin", "acme_admin", "Tenant-pass1")
         .await;
     let session = s.sign_in("acme_admin", "Tenant-pass1").await.unwrap();
@@ -251,7 +246,7 @@ async fn disabling_a_tenant_refuses_its_accounts_at_their_next_request(s: &TestS
 }
 
 async fn nobody_but_a_platform_admin_may_touch_tenants(s: &TestServer) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     let acme = create(s, &cookie, "Acme").await;
     let id = acme["tenant_id"].to_string();
     s.create_tenant_account("tenant_admin", "acme_admin", "Tenant-pass1")
@@ -298,7 +293,7 @@ async fn nobody_but_a_platform_admin_may_touch_tenants(s: &TestServer) {
 }
 
 async fn unknown_tenants_are_not_found(s: &TestServer) {
-    let cookie = admin(s).await;
+    let cookie = s.platform_admin_session().await;
     for (name, form) in [
         (
             "update_tenant",

@@ -159,6 +159,28 @@ impl TestServer {
         Ok(session_cookie(res.headers()).expect("a session cookie"))
     }
 
+    /// Creates the first platform administrator and returns its session.
+    pub async fn platform_admin_session(&self) -> String {
+        self.create_first_admin().await;
+        self.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+            .await
+            .expect("the administrator signs in")
+    }
+
+    /// Creates a tenant as `cookie`'s account and returns its id, as submitted in forms.
+    pub async fn create_tenant(&self, cookie: &str, name: &str) -> String {
+        let res = self
+            .call(
+                "create_tenant",
+                &[("name", name), ("mfa_policy", "optional")],
+                Some(cookie),
+            )
+            .await;
+        assert!(res.status().is_success(), "create tenant: {}", res.status());
+        let tenant: serde_json::Value = res.json().await.expect("tenant JSON");
+        tenant["tenant_id"].to_string()
+    }
+
     /// Signs in with a temporary password, chooses `Own-pass1` and returns the renewed
     /// session: what a person does at first sign-in.
     pub async fn sign_in_and_choose_password(&self, username: &str, temporary: &str) -> String {

@@ -19,9 +19,15 @@ pub fn TextField(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] rule: Option<Rule>,
     #[prop(optional)] autofocus: bool,
+    /// The initial value (when editing).
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Keeps ids unique when the same form appears more than once on a page.
+    #[prop(optional)]
+    id_prefix: &'static str,
     errors: RwSignal<FieldErrors>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = format!("{id_prefix}field-{name}");
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let message = move || errors.with(|e| e.first(name).map(str::to_owned));
@@ -61,6 +67,7 @@ pub fn TextField(
                 type=input_type
                 autocomplete=autocomplete
                 autofocus=autofocus
+                value=value
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by
                 on:blur=on_blur

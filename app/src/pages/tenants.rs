@@ -1,6 +1,7 @@
 use crate::access::may_manage_tenants;
 use crate::api::{
     list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, TenantView,
+    UpdateTenant,
 };
 use crate::components::auth::RequireSession;
 use crate::components::form::{track_action_errors, TextField};
@@ -42,9 +43,19 @@ fn Tenants() -> impl IntoView {
     let create = ServerAction::<CreateTenant>::new();
     let toggle = ServerAction::<SetTenantActive>::new();
     let delete = ServerAction::<DeleteTenant>::new();
+    let update = ServerAction::<UpdateTenant>::new();
+    // Reload after a successful save only: a refused one keeps the editor open with what
+    // the person typed.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            saved.update(|n| *n += 1);
+        }
+    });
     let tenants = Resource::new(
         move || {
             (
+                saved.get(),
                 create.version().get(),
                 toggle.version().get(),
                 delete.version().get(),
@@ -118,7 +129,7 @@ fn Tenants() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {list.into_iter().map(|t| view! { <TenantRow tenant=t toggle=toggle delete=delete/> }).collect_view()}
+                                    {list.into_iter().map(|t| view! { <TenantRow tenant=t toggle=toggle delete=delete update=update/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
@@ -135,13 +146,26 @@ fn TenantRow(
     tenant: TenantView,
     toggle: ServerAction<SetTenantActive>,
     delete: ServerAction<DeleteTenant>,
+    update: ServerAction<UpdateTenant>,
 ) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let editor = {
+        let tenant = tenant.clone();
+        move || {
+            view! { <TenantEditor tenant=tenant.clone() update=update editing=editing/> }.into_any()
+        }
+    };
     let confirming = RwSignal::new(false);
     let id = tenant.tenant_id.0.to_string();
     let name = tenant.name.clone();
     let accounts = tenant.account_count;
     view! {
         <tr>
+            <Show when=move || editing.get() fallback={
+                let (tenant, id, name) = (tenant.clone(), id.clone(), name.clone());
+                move || {
+                let (tenant, id, name) = (tenant.clone(), id.clone(), name.clone());
+                view! {
             <th scope="row">{tenant.name.clone()}</th>
             <td>
                 <span class="badge" class:badge-yes=tenant.active class:badge-no=!tenant.active>
@@ -162,6 +186,8 @@ fn TenantRow(
                         let toggle_label = format!("{verb} {name}");
                         let delete_label = format!("Delete {name}");
                         view! {
+                            <button class="secondary" type="button" aria-label=format!("Edit {name}")
+                                on:click=move |_| editing.set(true)>"Edit"</button>
                             <ActionForm action=toggle>
                                 <input type="hidden" name="tenant_id" value=id.clone()/>
                                 <input type="hidden" name="active" value=if active { "false" } else { "true" }/>
@@ -190,6 +216,53 @@ fn TenantRow(
                     }
                 </Show>
             </td>
+            }.into_any()}}>
+                {editor.clone()}
+            </Show>
         </tr>
+    }
+}
+
+/// The row's cells while editing: name and MFA policy, saved with `update_tenant`.
+#[component]
+fn TenantEditor(
+    tenant: TenantView,
+    update: ServerAction<UpdateTenant>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = track_action_errors(update, errors);
+    // Saved: the list reloads and this row shows the new values.
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            editing.set(false);
+        }
+    });
+    let id = tenant.tenant_id.0.to_string();
+    let select_id = format!("edit-{id}-mfa_policy");
+    let form_label = format!("Edit {}", tenant.name);
+    let current_policy = tenant.mfa_policy;
+    view! {
+        <td colspan="5">
+            <ActionForm action=update attr:class="inline-form" attr:novalidate=true
+                attr:aria-label=form_label>
+                <input type="hidden" name="tenant_id" value=id/>
+                <TextField name="name" label="Name" value=tenant.name.clone() id_prefix="edit-"
+                    rule=name_rule errors=errors autofocus=true/>
+                <div class="field">
+                    <label for=select_id.clone()>"Multi-factor authentication"</label>
+                    <select id=select_id name="mfa_policy">
+                        {MfaPolicy::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str() selected=p == current_policy>{p.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button class="primary" type="submit" disabled=update.pending()>"Save"</button>
+                <button class="secondary cancel" type="button" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </ActionForm>
+            <p role="alert" class="alert" class:hidden=move || form_error.get().is_none() || !errors.with(FieldErrors::is_empty)>
+                {move || form_error.get()}
+            </p>
+        </td>
     }
 }

@@ -16,6 +16,13 @@ on_both_databases!(
     unknown_tenants_are_not_found,
 );
 
+/// Every tenant, as `cookie`'s account lists them.
+async fn tenants(s: &TestServer, cookie: &str) -> Value {
+    let res = s.call("list_tenants", &[("", ""); 0], Some(cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
 async fn create(s: &TestServer, cookie: &str, name: &str) -> Value {
     let res = s
         .call(
@@ -44,12 +51,7 @@ async fn a_platform_admin_creates_lists_edits_disables_enables_and_deletes_a_ten
     create(s, &cookie, "Beta Ltd").await;
     let id = acme["tenant_id"].to_string();
 
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -106,12 +108,7 @@ async fn a_platform_admin_creates_lists_edits_disables_enables_and_deletes_a_ten
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     let actions: Vec<String> = s
@@ -173,12 +170,7 @@ async fn tenant_names_are_unique_case_insensitively_and_validated_per_field(s: &
         body["Invalid"]["mfa_policy"][0],
         "Choose off, optional or required."
     );
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "nothing half-created");
 }
 
@@ -186,12 +178,7 @@ async fn a_tenant_with_accounts_is_not_deleted_and_the_answer_says_why(s: &TestS
     let cookie = s.platform_admin_session().await;
     s.create_tenant_account("user", "acme_person", "Person-pass1")
         .await; // creates "Acme"
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     let acme = &list[0];
     assert_eq!(acme["account_count"], 1);
     let id = acme["tenant_id"].to_string();
@@ -222,12 +209,7 @@ async fn disabling_a_tenant_refuses_its_accounts_at_their_next_request(s: &TestS
     s.create_tenant_account("tenant_admin", "acme_admin", "Tenant-pass1")
         .await;
     let session = s.sign_in("acme_admin", "Tenant-pass1").await.unwrap();
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     let id = list[0]["tenant_id"].to_string();
     s.call(
         "set_tenant_active",
@@ -282,12 +264,7 @@ async fn nobody_but_a_platform_admin_may_touch_tenants(s: &TestServer) {
         let res = s.call(name, form, None).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{name} signed out");
     }
-    let list: Value = s
-        .call("list_tenants", &[("", ""); 0], Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = tenants(s, &cookie).await;
     assert_eq!(list[0]["name"], "Acme");
     assert_eq!(list[0]["active"], true);
 }

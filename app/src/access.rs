@@ -149,6 +149,21 @@ pub fn manageable_tiers(actor: &Actor) -> Vec<Tier> {
         .collect()
 }
 
+/// May `actor` open the users list and account pages (of its own tenant, or every tenant for
+/// a platform administrator)? Those whose tier lets them manage accounts may.
+pub fn may_list_accounts(actor: &Actor) -> Decision {
+    match actor.tier {
+        Tier::PlatformAdmin => Decision::Allowed(Because::PlatformAdministrator),
+        Tier::TenantAdmin if actor.tenant_id.is_some() => {
+            Decision::Allowed(Because::TenantAdministrator)
+        }
+        Tier::TenantAdmin => Decision::Denied(Refusal::TenantMismatch),
+        Tier::User | Tier::ServiceAccount => {
+            Decision::Denied(Refusal::NeedsPrivilege { target: Tier::User })
+        }
+    }
+}
+
 /// May `actor` create, configure, disable or delete tenants? Platform administrators only
 /// (SPEC §1).
 pub fn may_manage_tenants(actor: &Actor) -> Decision {
@@ -400,6 +415,23 @@ mod tests {
                 Decision::Denied(Refusal::PlatformOnly { actor: tier })
             );
         }
+    }
+
+    #[test]
+    fn administrators_list_accounts_and_nobody_else_yet() {
+        assert!(may_list_accounts(&actor(PlatformAdmin)).is_allowed());
+        assert!(may_list_accounts(&actor(TenantAdmin)).is_allowed());
+        for tier in [User, ServiceAccount] {
+            assert_eq!(
+                may_list_accounts(&actor(tier)),
+                Decision::Denied(Refusal::NeedsPrivilege { target: User })
+            );
+        }
+        let homeless = Actor {
+            tenant_id: None,
+            ..actor(TenantAdmin)
+        };
+        assert!(!may_list_accounts(&homeless).is_allowed());
     }
 
     #[test]

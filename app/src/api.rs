@@ -433,3 +433,34 @@ pub async fn delete_account(account_id: AccountId) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// One page of the users list: the accounts the caller may see (its tenant; every tenant for
+/// a platform administrator), searched, filtered and sorted as `query` asks, each with
+/// whether the caller may manage it and why.
+/// JSON in: the query is a nested, typed value.
+#[server(prefix = "/api", endpoint = "list_accounts", input = leptos::server_fn::codec::Json)]
+pub async fn list_accounts(
+    query: crate::directory::AccountQuery,
+) -> Result<crate::directory::AccountPage, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            ssr::directory::list(&ssr::state()?.db, &me, &query, ssr::now()).await
+        }
+        .await,
+    )
+}
+
+/// Every field of one account in the caller's scope, or "not found".
+#[server(prefix = "/api", endpoint = "get_account")]
+pub async fn get_account(
+    account_id: AccountId,
+) -> Result<crate::directory::AccountDetail, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            ssr::directory::get(&ssr::state()?.db, &me, account_id, ssr::now()).await
+        }
+        .await,
+    )
+}

@@ -4,12 +4,14 @@
 //! - [`domain`]: validated domain types, the single source of every field rule.
 //! - [`error`]: the one error type.
 //! - [`api`]: server functions.
+//! - [`directory`]: the users list's query and page types.
 //! - [`pages`], [`components`]: the console.
 //! - `ssr`: server-only services (storage, crypto, sessions), behind the `ssr` feature.
 
 pub mod access;
 pub mod api;
 pub mod components;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod pages;

@@ -35,6 +35,8 @@ pub enum StartError {
     WeakSessionKey,
     #[error("could not read or create the session key in the database")]
     SessionKey,
+    #[error("could not write the accounts' search terms (see the error above)")]
+    SearchTerms,
     #[error("could not create the first-run setup link")]
     SetupLink,
     #[error("could not listen on {addr}: {source}")]
@@ -44,7 +46,8 @@ pub enum StartError {
     },
 }
 
-/// Opens the database (creating the data folder for SQLite) and applies migrations.
+/// Opens the database (creating the data folder for SQLite), applies migrations and brings
+/// derived data (search terms) up to date.
 pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
     let url = common.database_url();
     if url.starts_with("sqlite:") && common.database_url.is_none() {
@@ -53,7 +56,11 @@ pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
             source,
         })?;
     }
-    Ok(Db::connect(&url).await?)
+    let db = Db::connect(&url).await?;
+    app::ssr::directory::backfill_search_terms(&db, now())
+        .await
+        .map_err(|_| StartError::SearchTerms)?;
+    Ok(db)
 }
 
 /// The session key: configured, or generated once and kept in the database so that every

@@ -149,10 +149,20 @@ pub async fn insert_platform_admin(
     .bind(now)
     .fetch_one(&mut **tx)
     .await;
-    match result {
-        Ok(id) => Ok(AccountId(id)),
-        Err(e) => Err(uniqueness_to_field_error(e)),
-    }
+    let id = AccountId(result.map_err(uniqueness_to_field_error)?);
+    super::directory::write_search_terms(
+        tx,
+        &super::directory::Searchable {
+            account_id: id,
+            tenant_id: None,
+            username: new.username.as_ref(),
+            email: new.email.as_ref(),
+            full_name: new.full_name.as_ref(),
+            external_id: None,
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
 fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {

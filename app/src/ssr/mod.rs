@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod crypto;
 pub mod db;
+pub mod directory;
 pub mod sessions;
 pub mod setup;
 pub mod tenants;

@@ -260,7 +260,7 @@ pub async fn create(
     .bind(d.phone)
     .bind(d.ref_id_1)
     .bind(d.ref_id_2)
-    .bind(d.external_id)
+    .bind(d.external_id.clone())
     .bind(status.as_str())
     .bind(password_hash)
     .bind(crypto::random_token(16))
@@ -269,6 +269,18 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(uniqueness)?;
+    super::directory::write_search_terms(
+        &mut tx,
+        &super::directory::Searchable {
+            account_id: AccountId(id),
+            tenant_id,
+            username: username.as_ref(),
+            email: d.email.as_ref(),
+            full_name: d.full_name.as_ref(),
+            external_id: d.external_id.as_deref(),
+        },
+    )
+    .await?;
     let mut record = AuditEvent::new(AuditAction::AccountCreated, Outcome::Success);
     record.tenant_id = tenant_id;
     record.actor = Some(me.account.snapshot());
@@ -340,12 +352,24 @@ pub async fn update(
     .bind(d.expires_at)
     .bind(d.ref_id_1)
     .bind(d.ref_id_2)
-    .bind(d.external_id)
+    .bind(d.external_id.clone())
     .bind(now)
     .bind(id.0)
     .execute(&mut *tx)
     .await
     .map_err(uniqueness)?;
+    super::directory::write_search_terms(
+        &mut tx,
+        &super::directory::Searchable {
+            account_id: id,
+            tenant_id: before.tenant_id,
+            username: &before.username,
+            email: d.email.as_ref(),
+            full_name: d.full_name.as_ref(),
+            external_id: d.external_id.as_deref(),
+        },
+    )
+    .await?;
     let mut after = before.clone();
     after.email = d.email.as_ref().to_owned();
     after.full_name = d.full_name.as_ref().to_owned();

@@ -117,6 +117,24 @@ impl TestServer {
         req.send().await.expect("request sent")
     }
 
+    /// Calls a server function that takes JSON.
+    pub async fn call_json(
+        &self,
+        name: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}/api/{name}", self.base))
+            .header(ORIGIN, &self.base)
+            .json(body);
+        if let Some(cookie) = cookie {
+            req = req.header(COOKIE, cookie);
+        }
+        req.send().await.expect("request sent")
+    }
+
     /// Loads a page the way a browser navigates to it.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut req = self

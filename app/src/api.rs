@@ -464,3 +464,22 @@ pub async fn get_account(
         .await,
     )
 }
+
+/// Checks (`commit = false`: nothing is written) or imports (`commit = true`) a batch of rows
+/// of an accounts CSV file, read by [`crate::csv::read_import`]. Every row goes through the
+/// account form's rules and authorization; each gets its field errors by column or, imported,
+/// its new account's id. Audited per account.
+#[server(prefix = "/api", endpoint = "import_accounts", input = leptos::server_fn::codec::Json)]
+pub async fn import_accounts(
+    rows: Vec<crate::csv::ImportRow>,
+    commit: bool,
+) -> Result<Vec<crate::csv::RowResult>, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::import::import(&ssr::state()?, &me, &rows, commit, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}

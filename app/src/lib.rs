@@ -4,6 +4,7 @@
 //! - [`domain`]: validated domain types, the single source of every field rule.
 //! - [`error`]: the one error type.
 //! - [`api`]: server functions.
+//! - [`csv`]: reading and writing the accounts' CSV files.
 //! - [`directory`]: the users list's query and page types.
 //! - [`pages`], [`components`]: the console.
 //! - `ssr`: server-only services (storage, crypto, sessions), behind the `ssr` feature.
@@ -11,6 +12,7 @@
 pub mod access;
 pub mod api;
 pub mod components;
+pub mod csv;
 pub mod directory;
 pub mod domain;
 pub mod error;
@@ -74,6 +76,9 @@ pub fn App() -> impl IntoView {
                 // that needs one can answer with a real redirect.
                 <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/new") view=pages::account::NewAccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/:id") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
                 <Route path=path!("/change-password") view=pages::change_password::ChangePasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>

@@ -1,6 +1,7 @@
 //! Warden's server: start-up, the axum router and the command line's services.
 
 pub mod config;
+pub mod export;
 pub mod middleware;
 
 use app::ssr::db::{Db, DbError};
@@ -117,6 +118,10 @@ pub fn router(
     };
     Router::new()
         .route("/healthz", get(health).with_state(state.clone()))
+        .route(
+            "/users.csv",
+            get(export::export_accounts).with_state(state.clone()),
+        )
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

@@ -41,6 +41,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
             </a>
             <nav aria-label="Main">
                 <A href="/" exact=true>"Overview"</A>
+                {crate::access::may_list_accounts(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/users">"Users"</A> })}
                 {crate::access::may_manage_tenants(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/tenants">"Tenants"</A> })}

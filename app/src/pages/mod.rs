@@ -1,5 +1,6 @@
 //! One module per page of the console.
 
+pub mod account;
 pub mod change_password;
 pub mod login;
 pub mod not_found;
@@ -7,6 +8,7 @@ pub mod overview;
 pub mod profile;
 pub mod setup;
 pub mod tenants;
+pub mod users;
 
 /// A Unix time as a UTC date, e.g. `2026-11-22`.
 pub fn format_date(unix_secs: i64) -> String {
@@ -24,6 +26,12 @@ pub fn format_date(unix_secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The last day an account with this expiration time may sign in: expiration happens at
+/// the midnight (UTC) that ends the chosen day.
+pub fn last_valid_day(expires_at: i64) -> String {
+    format_date(expires_at - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::format_date;
@@ -34,5 +42,14 @@ mod tests {
         assert_eq!(format_date(951_782_400), "2000-02-29");
         assert_eq!(format_date(1_795_305_600), "2026-11-22");
         assert_eq!(format_date(-86_400), "1969-12-31");
+    }
+
+    #[test]
+    fn an_expiration_shows_the_day_it_ends() {
+        let now = 1_795_305_600; // 2026-11-22
+        let at = crate::domain::parse_expiration("2027-01-31", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(super::last_valid_day(at), "2027-01-31");
     }
 }

@@ -1,7 +1,7 @@
 use crate::api::SessionView;
 use crate::components::auth::{use_auth, RequireSession};
 use crate::components::layout::ConsoleLayout;
-use crate::pages::format_date;
+use crate::pages::{format_date, last_valid_day};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -23,7 +23,7 @@ fn Profile(session: SessionView) -> impl IntoView {
     let auth = use_auth();
     let expires = session
         .expires_at
-        .map(format_date)
+        .map(|at| format!("Valid until {}", last_valid_day(at)))
         .unwrap_or_else(|| "Never".to_owned());
     view! {
         <div class="page-head">

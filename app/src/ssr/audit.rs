@@ -23,6 +23,8 @@ pub enum AuditAction {
     AccountDisabled,
     AccountEnabled,
     AccountDeleted,
+    /// The users list downloaded as CSV (personal data leaving Warden).
+    AccountsExported,
     TenantCreated,
     TenantUpdated,
     TenantDisabled,
@@ -44,6 +46,7 @@ impl AuditAction {
             AuditAction::AccountDisabled => "account.disable",
             AuditAction::AccountEnabled => "account.enable",
             AuditAction::AccountDeleted => "account.delete",
+            AuditAction::AccountsExported => "account.export",
             AuditAction::TenantCreated => "tenant.create",
             AuditAction::TenantUpdated => "tenant.update",
             AuditAction::TenantDisabled => "tenant.disable",

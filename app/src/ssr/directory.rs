@@ -217,6 +217,22 @@ pub async fn list(
     query: &AccountQuery,
     now: i64,
 ) -> Result<AccountPage, AppError> {
+    let (rows, previous, next) = fetch(db, me, query, now, PAGE_SIZE).await?;
+    Ok(AccountPage {
+        rows: rows.into_iter().map(|d| d.summary).collect(),
+        previous,
+        next,
+    })
+}
+
+/// Up to `size` accounts of `query` in full, with the cursors before and after them.
+pub async fn fetch(
+    db: &Db,
+    me: &SignedIn,
+    query: &AccountQuery,
+    now: i64,
+    size: usize,
+) -> Result<(Vec<AccountDetail>, Option<Cursor>, Option<Cursor>), AppError> {
     if !may_list_accounts(&me.actor).is_allowed() {
         return Err(AppError::Forbidden);
     }
@@ -285,9 +301,9 @@ pub async fn list(
         Some(key) => format!("{key} {direction}, a.account_id {direction}"),
         None => format!("a.account_id {direction}"),
     };
-    let limit = c.param(Bind::Int(PAGE_SIZE as i64 + 1));
+    let limit = c.param(Bind::Int(size as i64 + 1));
     let sql = format!(
-        "select {SUMMARY_COLUMNS}, {} as sort_key from accounts a \
+        "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
          left join tenants t on t.tenant_id = a.tenant_id {} order by {order} limit {limit}",
         key.unwrap_or("''"),
         if c.sql.is_empty() {
@@ -307,16 +323,16 @@ pub async fn list(
         .fetch_all(db.pool())
         .await
         .map_err(internal("list accounts"))?;
-    let more = rows.len() > PAGE_SIZE;
-    let mut page = Vec::with_capacity(PAGE_SIZE);
-    let mut keys = Vec::with_capacity(PAGE_SIZE);
-    for row in rows.iter().take(PAGE_SIZE) {
-        let summary = decode_summary(me, row, now).map_err(internal("decode account row"))?;
+    let more = rows.len() > size;
+    let mut page = Vec::with_capacity(size);
+    let mut keys = Vec::with_capacity(size);
+    for row in rows.iter().take(size) {
+        let detail = decode_detail(me, row, now).map_err(internal("decode account row"))?;
         let key: String = row
             .try_get("sort_key")
             .map_err(internal("decode sort key"))?;
-        keys.push((key, summary.account_id));
-        page.push(summary);
+        keys.push((key, detail.summary.account_id));
+        page.push(detail);
     }
     if backwards {
         page.reverse();
@@ -331,15 +347,14 @@ pub async fn list(
         (Some(_), false) => (true, more),
         (Some(_), true) => (more, true),
     };
-    Ok(AccountPage {
-        rows: page,
-        previous: first
+    Ok((
+        page,
+        first
             .filter(|_| has_previous)
             .map(|(k, id)| Cursor::Before(k, id)),
-        next: last
-            .filter(|_| has_next)
+        last.filter(|_| has_next)
             .map(|(k, id)| Cursor::After(k, id)),
-    })
+    ))
 }
 
 /// One account in the actor's scope, with every field, or "not found".
@@ -355,9 +370,8 @@ pub async fn get(
     let mut c = Conditions::default();
     let p = c.param(Bind::Int(id.0));
     let mut sql = format!(
-        "select {SUMMARY_COLUMNS}, a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, \
-         a.updated_at from accounts a left join tenants t on t.tenant_id = a.tenant_id \
-         where a.account_id = {p}"
+        "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS} from accounts a \
+         left join tenants t on t.tenant_id = a.tenant_id where a.account_id = {p}"
     );
     match Scope::of(&me.actor) {
         Scope::AllTenants => {}
@@ -379,19 +393,24 @@ pub async fn get(
         .await
         .map_err(internal("get account"))?
         .ok_or(AppError::NotFound)?;
-    let decode = |row: &AnyRow| -> Result<AccountDetail, sqlx::Error> {
-        Ok(AccountDetail {
-            summary: decode_summary(me, row, now)?,
-            job_title: row.try_get("job_title")?,
-            country_code: row.try_get("country_code")?,
-            phone: row.try_get("phone")?,
-            ref_id_1: row.try_get("ref_id_1")?,
-            ref_id_2: row.try_get("ref_id_2")?,
-            updated_at: row.try_get("updated_at")?,
-            is_self: id == me.actor.account_id,
-        })
-    };
-    decode(&row).map_err(internal("decode account"))
+    decode_detail(me, &row, now).map_err(internal("decode account"))
+}
+
+const DETAIL_COLUMNS: &str =
+    "a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, a.updated_at";
+
+fn decode_detail(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountDetail, sqlx::Error> {
+    let summary = decode_summary(me, row, now)?;
+    Ok(AccountDetail {
+        is_self: summary.account_id == me.actor.account_id,
+        summary,
+        job_title: row.try_get("job_title")?,
+        country_code: row.try_get("country_code")?,
+        phone: row.try_get("phone")?,
+        ref_id_1: row.try_get("ref_id_1")?,
+        ref_id_2: row.try_get("ref_id_2")?,
+        updated_at: row.try_get("updated_at")?,
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod directory;
+pub mod import;
 pub mod sessions;
 pub mod setup;
 pub mod tenants;

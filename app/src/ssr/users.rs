@@ -88,13 +88,26 @@ struct Details {
     external_id: Option<String>,
 }
 
-fn parse_details(form: &AccountForm, errors: &mut FieldErrors, now: i64) -> Option<Details> {
+/// `current_expiry`: the account's expiration when editing. Submitting its day unchanged keeps
+/// it, even once passed (editing an expired account's phone number must not fail on its date).
+fn parse_details(
+    form: &AccountForm,
+    errors: &mut FieldErrors,
+    now: i64,
+    current_expiry: Option<i64>,
+) -> Option<Details> {
     let email = errors.check("email", Email::parse(&form.email));
     let full_name = errors.check("full_name", FullName::parse(&form.full_name));
     let job_title = errors.check("job_title", parse_optional_text(&form.job_title, 100));
     let country_code = errors.check("country_code", parse_country_code(&form.country_code));
     let phone = errors.check("phone", parse_phone(&form.phone));
-    let expires_at = errors.check("expires_on", parse_expiration(&form.expires_on, now));
+    let unchanged = current_expiry
+        .filter(|&at| form.expires_on.trim() == crate::pages::last_valid_day(at))
+        .map(|at| Ok(Some(at)));
+    let expires_at = errors.check(
+        "expires_on",
+        unchanged.unwrap_or_else(|| parse_expiration(&form.expires_on, now)),
+    );
     let ref_id_1 = errors.check("ref_id_1", parse_reference(&form.ref_id_1, 100));
     let ref_id_2 = errors.check("ref_id_2", parse_reference(&form.ref_id_2, 100));
     let external_id = errors.check("external_id", parse_reference(&form.external_id, 60));
@@ -167,7 +180,38 @@ pub async fn create(
     client: IpAddr,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let db = &state.db;
+    let new = prepare(&state.db, me, form, now).await?;
+    let password_hash = match &new.password {
+        Some(p) => Some(crypto::hash_password(p.expose().to_owned()).await?),
+        None => None,
+    };
+    insert(&state.db, me, new, password_hash, client, now).await
+}
+
+/// A new account that passed every rule and the actor may create.
+pub struct NewAccount {
+    tier: Tier,
+    tenant_id: Option<TenantId>,
+    username: Username,
+    details: Details,
+    password: Option<Password>,
+}
+
+impl NewAccount {
+    /// The temporary password to hash (people only).
+    pub fn password(&self) -> Option<&Password> {
+        self.password.as_ref()
+    }
+}
+
+/// Checks a creation form field by field and authorizes it: the field errors, `Forbidden`,
+/// or the validated account. Nothing is written.
+pub async fn prepare(
+    db: &Db,
+    me: &SignedIn,
+    form: &AccountForm,
+    now: i64,
+) -> Result<NewAccount, AppError> {
     let mut errors = FieldErrors::new();
     let tier = errors.check("tier", Tier::parse(&form.tier));
     // The tenant comes from the session; only a platform administrator chooses one.
@@ -205,7 +249,7 @@ pub async fn create(
         }
     }
     let username = errors.check("username", Username::parse(&form.username));
-    let details = parse_details(form, &mut errors, now);
+    let details = parse_details(form, &mut errors, now, None);
     let is_person = tier != Some(Tier::ServiceAccount);
     let password = if is_person {
         errors.check(
@@ -216,13 +260,88 @@ pub async fn create(
         None
     };
     errors.clone().into_result()?;
-    let (Some(tier), Some(username), Some(d)) = (tier, username, details) else {
+    let (Some(tier), Some(username), Some(details)) = (tier, username, details) else {
         return Err(AppError::Invalid(errors));
     };
-    let password_hash = match password {
-        Some(p) => Some(crypto::hash_password(p.expose().to_owned()).await?),
-        None => None,
+    Ok(NewAccount {
+        tier,
+        tenant_id,
+        username,
+        details,
+        password,
+    })
+}
+
+/// Field errors for a new account's values that other accounts already hold (username and
+/// email anywhere, external ID in its tenant). The database's unique indexes stay the final
+/// word; this answers before anything is written (an import's check).
+pub async fn conflicts(db: &Db, new: &NewAccount) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::new();
+    let taken = |sql: &'static str, value: String| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(value)
+            .fetch_one(db.pool())
+            .await
+            .map_err(internal("check uniqueness"))
     };
+    if taken(
+        "select count(*) from accounts where lower(username) = $1",
+        new.username.key(),
+    )
+    .await?
+        > 0
+    {
+        errors.add("username", "This username is already taken.");
+    }
+    if taken(
+        "select count(*) from accounts where lower(email) = $1",
+        new.details.email.key(),
+    )
+    .await?
+        > 0
+    {
+        errors.add(
+            "email",
+            "An account with this email address already exists.",
+        );
+    }
+    if let (Some(external), Some(tenant)) = (&new.details.external_id, new.tenant_id) {
+        let count: i64 = sqlx::query_scalar(
+            "select count(*) from accounts where tenant_id = $1 and external_id = $2",
+        )
+        .bind(tenant.0)
+        .bind(external.clone())
+        .fetch_one(db.pool())
+        .await
+        .map_err(internal("check external id"))?;
+        if count > 0 {
+            errors.add(
+                "external_id",
+                "Another account of this tenant has this external ID.",
+            );
+        }
+    }
+    Ok(errors)
+}
+
+/// Writes a prepared account, its search terms and its audit record in one transaction.
+/// `password_hash` is the hash of [`NewAccount::password`] (people only).
+pub async fn insert(
+    db: &Db,
+    me: &SignedIn,
+    new: NewAccount,
+    password_hash: Option<String>,
+    client: IpAddr,
+    now: i64,
+) -> Result<AccountId, AppError> {
+    let NewAccount {
+        tier,
+        tenant_id,
+        username,
+        details: d,
+        password: _,
+    } = new;
+    let is_person = tier != Tier::ServiceAccount;
     let status = if is_person {
         AccountStatus::MustChangePassword
     } else {
@@ -320,7 +439,7 @@ pub async fn update(
     let db = &state.db;
     let before = managed_target(db, me, id).await?;
     let mut errors = FieldErrors::new();
-    let d = parse_details(form, &mut errors, now);
+    let d = parse_details(form, &mut errors, now, before.expires_at);
     if let Some(d) = &d {
         if id == me.actor.account_id && d.expires_at.is_some() && d.expires_at != before.expires_at
         {

@@ -1,0 +1,502 @@
+//! One account: the creation form (`/users/new`) and the account's page (`/users/:id`) with
+//! its edit form, enable / disable and delete. Every field rule is the shared `domain` parse
+//! function the server runs; every action shown is one `access::may_manage` allows.
+
+use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants, Decision};
+use crate::api::{
+    get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
+    UpdateAccount,
+};
+use crate::components::auth::RequireSession;
+use crate::components::form::{track_action_errors, TextField};
+use crate::components::layout::ConsoleLayout;
+use crate::directory::AccountDetail;
+use crate::domain::*;
+use crate::error::FieldErrors;
+use crate::pages::users::status_class;
+use crate::pages::{format_date, last_valid_day};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+fn username_rule(v: &str) -> Result<(), String> {
+    Username::parse(v).map(drop)
+}
+fn email_rule(v: &str) -> Result<(), String> {
+    Email::parse(v).map(drop)
+}
+fn full_name_rule(v: &str) -> Result<(), String> {
+    FullName::parse(v).map(drop)
+}
+fn job_title_rule(v: &str) -> Result<(), String> {
+    parse_optional_text(v, 100).map(drop)
+}
+fn country_rule(v: &str) -> Result<(), String> {
+    parse_country_code(v).map(drop)
+}
+fn phone_rule(v: &str) -> Result<(), String> {
+    parse_phone(v).map(drop)
+}
+fn reference_rule(v: &str) -> Result<(), String> {
+    parse_reference(v, 100).map(drop)
+}
+fn external_id_rule(v: &str) -> Result<(), String> {
+    parse_reference(v, 60).map(drop)
+}
+fn password_rule(v: &str) -> Result<(), String> {
+    Password::parse(v, &PasswordPolicy::default()).map(drop)
+}
+
+/// The fields a person can change after creation (SPEC §2.1), filled from `current`.
+#[component]
+fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -> impl IntoView {
+    let value = |f: fn(&AccountDetail) -> Option<String>| current.as_ref().and_then(f);
+    let email = value(|d| Some(d.summary.email.clone()));
+    let full_name = value(|d| Some(d.summary.full_name.clone()));
+    let job_title = value(|d| d.job_title.clone());
+    let country = value(|d| d.country_code.clone());
+    let phone = value(|d| d.phone.clone());
+    let expires = value(|d| d.summary.expires_at.map(last_valid_day));
+    let ref_1 = value(|d| d.ref_id_1.clone());
+    let ref_2 = value(|d| d.ref_id_2.clone());
+    let external = value(|d| d.summary.external_id.clone());
+    view! {
+        <fieldset class="form-group">
+            <legend>"Person"</legend>
+            <div class="form-grid">
+                <TextField name="full_name" label="Full name" autocomplete="off" value=full_name.unwrap_or_default()
+                    rule=full_name_rule errors=errors/>
+                <TextField name="email" label="Email" input_type="email" autocomplete="off" value=email.unwrap_or_default()
+                    rule=email_rule errors=errors/>
+                <TextField name="job_title" label="Job title (optional)" value=job_title.unwrap_or_default()
+                    rule=job_title_rule errors=errors/>
+                <div class="phone-pair">
+                    <TextField name="country_code" label="Country code" hint="e.g. +44" value=country.unwrap_or_default()
+                        rule=country_rule errors=errors/>
+                    <TextField name="phone" label="Phone (optional)" input_type="tel" value=phone.unwrap_or_default()
+                        rule=phone_rule errors=errors/>
+                </div>
+            </div>
+        </fieldset>
+        <fieldset class="form-group">
+            <legend>"Access and references"</legend>
+            <div class="form-grid">
+                <TextField name="expires_on" label="Valid until (optional)" input_type="date"
+                    hint="The last day this account may sign in. Leave empty: never expires."
+                    value=expires.unwrap_or_default() errors=errors/>
+                <TextField name="external_id" label="External ID (optional)" hint="Letters and digits; unique in the tenant."
+                    value=external.unwrap_or_default() rule=external_id_rule errors=errors/>
+                <TextField name="ref_id_1" label="Reference 1 (optional)" value=ref_1.unwrap_or_default()
+                    rule=reference_rule errors=errors/>
+                <TextField name="ref_id_2" label="Reference 2 (optional)" value=ref_2.unwrap_or_default()
+                    rule=reference_rule errors=errors/>
+            </div>
+        </fieldset>
+    }
+}
+
+/// `/users/new`: create an account of a tier the signed-in account may manage.
+#[component]
+pub fn NewAccountPage() -> impl IntoView {
+    view! {
+        <Title text="New account"/>
+        <RequireSession page=|session: SessionView| {
+            let tiers = manageable_tiers(&session.actor);
+            view! {
+                <ConsoleLayout session=session.clone()>
+                    <p class="breadcrumb"><A href="/users">"← Users"</A></p>
+                    {if tiers.is_empty() {
+                        view! {
+                            <div class="page-head"><h1>"New account"</h1></div>
+                            <p class="alert" role="alert">{may_list_accounts(&session.actor).explain()}</p>
+                        }.into_any()
+                    } else {
+                        view! { <NewAccount session=session.clone() tiers=tiers/> }.into_any()
+                    }}
+                </ConsoleLayout>
+            }
+        }/>
+    }
+}
+
+#[component]
+fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
+    let create = ServerAction::<CreateAccount>::new();
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = track_action_errors(create, errors);
+    let first = if tiers.contains(&Tier::User) {
+        Tier::User
+    } else {
+        tiers[0]
+    };
+    let tier = RwSignal::new(first);
+    let picks_tenant = may_manage_tenants(&session.actor).is_allowed();
+    let tenants = Resource::new(
+        || (),
+        move |_| async move {
+            if picks_tenant {
+                list_tenants().await.map_err(|e| e.to_string())
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/users/{id}?created=1"), Default::default());
+        }
+    });
+    let tenant_name = session.tenant_name.clone();
+    view! {
+        <div class="page-head">
+            <h1>"New account"</h1>
+            <p class="lead">
+                "People receive a temporary password and choose their own at first sign-in. "
+                "Service accounts have no password: they use API credentials."
+            </p>
+        </div>
+        <section class="panel">
+            <ActionForm action=create attr:class="account-form" attr:novalidate=true attr:aria-label="New account">
+                <fieldset class="form-group">
+                    <legend>"Account"</legend>
+                    <div class="form-grid">
+                        <div class="field" class:has-error=move || errors.with(|e| e.first("tier").is_some())>
+                            <label for="field-tier">"Account type"</label>
+                            <select id="field-tier" name="tier" aria-describedby="field-tier-hint field-tier-error"
+                                on:change=move |ev| {
+                                    if let Ok(t) = Tier::parse(&event_target_value(&ev)) {
+                                        tier.set(t);
+                                    }
+                                }>
+                                {tiers.iter().map(|&t| view! {
+                                    <option value=t.as_str() selected=t == first>{t.label()}</option>
+                                }).collect_view()}
+                            </select>
+                            <p class="hint" id="field-tier-hint">"Fixed once created."</p>
+                            <p class="field-error" id="field-tier-error" role="alert">{move || errors.with(|e| e.first("tier").map(str::to_owned))}</p>
+                        </div>
+                        {if picks_tenant {
+                            view! {
+                                <Transition fallback=|| view! { <p class="muted">"Loading tenants…"</p> }>
+                                    {move || Suspend::new(async move {
+                                        let list = tenants.await;
+                                        view! {
+                                            <div class="field" class:has-error=move || errors.with(|e| e.first("tenant_id").is_some())
+                                                class:hidden=move || tier.get() == Tier::PlatformAdmin>
+                                                <label for="field-tenant_id">"Tenant"</label>
+                                                <select id="field-tenant_id" name="tenant_id"
+                                                    disabled=move || tier.get() == Tier::PlatformAdmin
+                                                    aria-describedby="field-tenant_id-error">
+                                                    <option value="">"Choose a tenant…"</option>
+                                                    {list.unwrap_or_default().into_iter().map(|t| view! {
+                                                        <option value=t.tenant_id.0.to_string()>{t.name}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                                <p class="field-error" id="field-tenant_id-error" role="alert">
+                                                    {move || errors.with(|e| e.first("tenant_id").map(str::to_owned))}
+                                                </p>
+                                            </div>
+                                        }
+                                    })}
+                                </Transition>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="field">
+                                    <span class="label">"Tenant"</span>
+                                    <p class="static-value">{tenant_name.clone().unwrap_or_default()}</p>
+                                </div>
+                            }.into_any()
+                        }}
+                        <TextField name="username" label="Username" autocomplete="off"
+                            hint="6–50 letters, digits or underscores. Used to sign in; cannot be changed."
+                            rule=username_rule errors=errors/>
+                        <div class:hidden=move || tier.get() == Tier::ServiceAccount>
+                            <TextField name="password" label="Temporary password" input_type="text" autocomplete="off"
+                                hint="8–30 characters with a lowercase and an uppercase letter and a digit or one of ! @ # $ % ^ & * ( ) _ - + = , . Share it privately; it works until first sign-in."
+                                rule=password_rule errors=errors/>
+                        </div>
+                    </div>
+                </fieldset>
+                <DetailFields errors=errors current=None/>
+                <p role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
+                    {move || form_error.get()}
+                </p>
+                <div class="form-actions">
+                    <button class="primary" type="submit" disabled=create.pending()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create account" }}
+                    </button>
+                    <A href="/users" attr:class="button-link">"Cancel"</A>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/users/:id`: one account, its details, and what the signed-in account may do with it.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text="Account"/>
+        <RequireSession page=|session: SessionView| {
+            let decision = may_list_accounts(&session.actor);
+            view! {
+                <ConsoleLayout session=session.clone()>
+                    <p class="breadcrumb"><A href="/users">"← Users"</A></p>
+                    {if decision.is_allowed() {
+                        view! { <Account/> }.into_any()
+                    } else {
+                        view! { <p class="alert" role="alert">{decision.explain()}</p> }.into_any()
+                    }}
+                </ConsoleLayout>
+            }
+        }/>
+    }
+}
+
+#[component]
+fn Account() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("id")
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(AccountId)
+        })
+    });
+    let update = ServerAction::<UpdateAccount>::new();
+    let toggle = ServerAction::<SetAccountEnabled>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    // Reload after successful changes only: a refused save keeps what was typed.
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let account = Resource::new(
+        move || (id.get(), changed.get(), toggle.version().get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_account(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(_))) {
+            navigate("/users?deleted=1", Default::default());
+        }
+    });
+    let created = move || query.with(|q| q.get("created").is_some());
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading account…"</p> }>
+            {move || Suspend::new(async move {
+                match account.await {
+                    Ok(detail) => view! {
+                        <Show when=created>
+                            <p class="notice" role="status">"Account created."</p>
+                        </Show>
+                        <AccountView detail=detail update=update toggle=toggle delete=delete/>
+                    }.into_any(),
+                    Err(crate::error::AppError::NotFound) => view! {
+                        <div class="page-head"><h1>"Account not found"</h1></div>
+                        <p class="muted">"There is no such account in your organisation. It may have been deleted."</p>
+                    }.into_any(),
+                    Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AccountView(
+    detail: AccountDetail,
+    update: ServerAction<UpdateAccount>,
+    toggle: ServerAction<SetAccountEnabled>,
+    delete: ServerAction<DeleteAccount>,
+) -> impl IntoView {
+    let a = detail.summary.clone();
+    let may_manage = a.manage.is_allowed();
+    let id = a.account_id.0.to_string();
+    let disabled = a.status == AccountStatus::Disabled;
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = track_action_errors(update, errors);
+    let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    let action_error = move || {
+        [
+            toggle.value().get().and_then(Result::err),
+            delete.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    };
+    let confirming = RwSignal::new(false);
+    let username = a.username.clone();
+    let is_self = detail.is_self;
+    let (detail_form, id_form) = (detail.clone(), id.clone());
+    let title = format!("{} · Users", a.username);
+    let expires = a
+        .expires_at
+        .map(|at| format!("Valid until {}", last_valid_day(at)))
+        .unwrap_or_else(|| "Never expires".to_owned());
+    view! {
+        <Title text=title/>
+        <div class="page-head with-actions">
+            <div>
+                <h1>{a.full_name.clone()}</h1>
+                <p class="lead">
+                    <span class="mono">{a.username.clone()}</span>" · "{a.tier.label()}
+                    {a.tenant_name.clone().map(|t| format!(" · {t}"))}
+                </p>
+            </div>
+            <span class=status_class(a.status)>{a.status.label()}</span>
+        </div>
+        <section class="panel" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">"Account"</h2>
+            <dl class="details">
+                <dt>"Username"</dt><dd>{a.username.clone()}<span class="sub">" (cannot be changed)"</span></dd>
+                <dt>"Account type"</dt><dd>{a.tier.label()}<span class="sub">" (fixed at creation)"</span></dd>
+                <dt>"Tenant"</dt><dd>{a.tenant_name.clone().unwrap_or_else(|| "None (platform-wide)".into())}</dd>
+                <dt>"Status"</dt><dd>{a.status.label()}</dd>
+                <dt>"Expiration"</dt><dd>{expires}</dd>
+                <dt>"Created"</dt><dd>{format_date(a.created_at)}</dd>
+                <dt>"Last changed"</dt><dd>{format_date(detail.updated_at)}</dd>
+            </dl>
+            <p class="explain">
+                {if detail.is_self { "This is your own account. ".to_owned() } else { String::new() }}
+                {a.manage.explain()}
+            </p>
+        </section>
+        {if may_manage {
+            view! {
+                <section class="panel" aria-labelledby="edit-heading">
+                    <h2 id="edit-heading">"Details"</h2>
+                    <ActionForm action=update attr:class="account-form" attr:novalidate=true attr:aria-labelledby="edit-heading">
+                        <input type="hidden" name="account_id" value=id_form/>
+                        <DetailFields errors=errors current=Some(detail_form)/>
+                        <p role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
+                            {move || form_error.get()}
+                        </p>
+                        <p role="status" class="saved" class:hidden=move || !saved()>"Saved."</p>
+                        <div class="form-actions">
+                            <button class="primary" type="submit" disabled=update.pending()>
+                                {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
+                            </button>
+                        </div>
+                    </ActionForm>
+                </section>
+                <Lifecycle is_self=is_self disabled=disabled id=id username=username.clone()
+                    toggle=toggle delete=delete confirming=confirming/>
+                <p role="alert" class="alert" class:hidden=move || action_error().is_none()>{action_error}</p>
+            }.into_any()
+        } else {
+            view! { <ReadOnlyDetails detail=detail.clone() decision=a.manage/> }.into_any()
+        }}
+    }
+}
+
+/// Enable / disable and delete. Nobody removes their own account (SPEC §2.2): for oneself the
+/// section says so instead of offering the buttons.
+#[component]
+fn Lifecycle(
+    is_self: bool,
+    disabled: bool,
+    id: String,
+    username: String,
+    toggle: ServerAction<SetAccountEnabled>,
+    delete: ServerAction<DeleteAccount>,
+    confirming: RwSignal<bool>,
+) -> impl IntoView {
+    if is_self {
+        return view! {
+            <section class="panel" aria-labelledby="lifecycle-heading">
+                <h2 id="lifecycle-heading">"Disable or delete"</h2>
+                <p class="muted">"You cannot disable or delete your own account. Another administrator can."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let (verb, explain) = if disabled {
+        (
+            "Enable",
+            "Enabling restores the status the account had before it was disabled.",
+        )
+    } else {
+        (
+            "Disable",
+            "Disabling signs the account out at once and keeps everything; it can be enabled again.",
+        )
+    };
+    let confirm_label = StoredValue::new(format!("Type {username} to confirm"));
+    let typed = RwSignal::new(String::new());
+    let id_toggle = id.clone();
+    let id_delete = StoredValue::new(id);
+    let matches = StoredValue::new(move || typed.with(|t| t.trim() == username));
+    view! {
+        <section class="panel" aria-labelledby="lifecycle-heading">
+            <h2 id="lifecycle-heading">"Disable or delete"</h2>
+            <div class="lifecycle-row">
+                <p class="muted">{explain}</p>
+                <ActionForm action=toggle>
+                    <input type="hidden" name="account_id" value=id_toggle/>
+                    <input type="hidden" name="enabled" value=if disabled { "true" } else { "false" }/>
+                    <button class="secondary" type="submit" disabled=toggle.pending()>{format!("{verb} account")}</button>
+                </ActionForm>
+            </div>
+            <div class="lifecycle-row">
+                <p class="muted">"Deleting removes the account for good. Its audit records stay."</p>
+                <Show when=move || !confirming.get()>
+                    <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Delete account…"</button>
+                </Show>
+            </div>
+            <Show when=move || confirming.get()>
+                <ActionForm action=delete attr:class="confirm-delete" attr:aria-label="Confirm deletion">
+                    <input type="hidden" name="account_id" value=id_delete.get_value()/>
+                    <div class="field">
+                        <label for="confirm-username">{confirm_label.get_value()}</label>
+                        <input id="confirm-username" type="text" autocomplete="off" autofocus=true
+                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    </div>
+                    <button class="danger solid" type="submit" disabled=move || !matches.with_value(|m| m()) || delete.pending().get()>
+                        "Delete for good"
+                    </button>
+                    <button class="secondary" type="button" on:click=move |_| { confirming.set(false); typed.set(String::new()); }>"Cancel"</button>
+                </ActionForm>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+/// What someone who may see but not manage an account sees, with the reason.
+#[component]
+fn ReadOnlyDetails(detail: AccountDetail, decision: Decision) -> impl IntoView {
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+    let phone = match (&detail.country_code, &detail.phone) {
+        (Some(c), Some(p)) => Some(format!("{c} {p}")),
+        (None, Some(p)) => Some(p.clone()),
+        _ => None,
+    };
+    view! {
+        <section class="panel" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            <p class="explain">{decision.explain()}</p>
+            <dl class="details">
+                <dt>"Email"</dt><dd>{detail.summary.email.clone()}</dd>
+                <dt>"Job title"</dt><dd>{dash(detail.job_title.clone())}</dd>
+                <dt>"Phone"</dt><dd>{dash(phone)}</dd>
+                <dt>"External ID"</dt><dd>{dash(detail.summary.external_id.clone())}</dd>
+                <dt>"Reference 1"</dt><dd>{dash(detail.ref_id_1.clone())}</dd>
+                <dt>"Reference 2"</dt><dd>{dash(detail.ref_id_2.clone())}</dd>
+            </dl>
+        </section>
+    }
+}

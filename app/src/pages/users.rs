@@ -1,0 +1,262 @@
+//! The users list: search, filters, sortable columns and keyset pages, all kept in the URL
+//! (a filtered list can be bookmarked and shared, and Back works).
+
+use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants};
+use crate::api::{list_accounts, list_tenants, SessionView};
+use crate::components::auth::RequireSession;
+use crate::components::layout::ConsoleLayout;
+use crate::directory::{AccountQuery, AccountSort, AccountSummary, STATUS_FILTERS};
+use crate::domain::{AccountStatus, Tier};
+use crate::pages::last_valid_day;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users"/>
+        <RequireSession page=|session: SessionView| {
+            let decision = may_list_accounts(&session.actor);
+            view! {
+                <ConsoleLayout session=session.clone()>
+                    {if decision.is_allowed() {
+                        view! { <Users session=session.clone()/> }.into_any()
+                    } else {
+                        view! {
+                            <div class="page-head"><h1>"Users"</h1></div>
+                            <p class="alert" role="alert">{decision.explain()}</p>
+                        }.into_any()
+                    }}
+                </ConsoleLayout>
+            }
+        }/>
+    }
+}
+
+/// The CSS class of a status badge.
+pub fn status_class(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Active => "badge badge-yes",
+        AccountStatus::MustChangePassword | AccountStatus::Invited => "badge badge-wait",
+        AccountStatus::Disabled | AccountStatus::Expired => "badge badge-no",
+    }
+}
+
+#[component]
+fn Users(session: SessionView) -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| AccountQuery::from_params(|k| p.get(k))));
+    let page = Resource::new(move || query.get(), list_accounts);
+    let all_tenants = may_manage_tenants(&session.actor).is_allowed();
+    let tenants = Resource::new(
+        || (),
+        move |_| async move {
+            if all_tenants {
+                list_tenants().await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    let may_create = !manageable_tiers(&session.actor).is_empty();
+    let filtered = move || {
+        query.with(|q| {
+            !q.search.trim().is_empty()
+                || q.status.is_some()
+                || q.tier.is_some()
+                || q.tenant.is_some()
+        })
+    };
+    view! {
+        <div class="page-head with-actions">
+            <div>
+                <h1>"Users"</h1>
+                <p class="lead">
+                    {if all_tenants {
+                        "Every account of every tenant, and the platform administrators."
+                    } else {
+                        "Every account of your organisation: people and service accounts."
+                    }}
+                </p>
+            </div>
+            {may_create.then(|| view! { <A href="/users/new" attr:class="button-link primary-link">"New account"</A> })}
+        </div>
+        <Show when=move || params.with(|p| p.get("deleted").is_some())>
+            <p class="notice" role="status">"Account deleted."</p>
+        </Show>
+        <section class="panel" aria-label="Find accounts">
+            <Form method="GET" action="/users" attr:class="filters" attr:role="search">
+                <div class="field grow">
+                    <label for="filter-q">"Search"</label>
+                    <input id="filter-q" type="search" name="q" prop:value=move || query.with(|q| q.search.clone())
+                        placeholder="Username, name, email or external ID" aria-describedby="filter-q-hint"/>
+                    <p class="hint" id="filter-q-hint">"Each word matches the start of a name, username, email or external ID."</p>
+                </div>
+                <div class="field">
+                    <label for="filter-status">"Status"</label>
+                    <select id="filter-status" name="status"
+                        prop:value=move || query.with(|q| q.status.map(|s| s.as_str()).unwrap_or_default())>
+                        <option value="" selected=move || query.with(|q| q.status.is_none())>"Any status"</option>
+                        {STATUS_FILTERS.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || query.with(|q| q.status == Some(s))>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-tier">"Type"</label>
+                    <select id="filter-tier" name="tier"
+                        prop:value=move || query.with(|q| q.tier.map(|t| t.as_str()).unwrap_or_default())>
+                        <option value="" selected=move || query.with(|q| q.tier.is_none())>"Any type"</option>
+                        {Tier::ALL.into_iter().filter(move |t| all_tenants || t.lives_in_tenant()).map(|t| view! {
+                            <option value=t.as_str() selected=move || query.with(|q| q.tier == Some(t))>{t.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                {all_tenants.then(|| view! {
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = tenants.await;
+                            view! {
+                                <div class="field">
+                                    <label for="filter-tenant">"Tenant"</label>
+                                    <select id="filter-tenant" name="tenant"
+                                        prop:value=move || query.with(|q| q.tenant.map(|t| t.0.to_string()).unwrap_or_default())>
+                                        <option value="" selected=move || query.with(|q| q.tenant.is_none())>"All tenants"</option>
+                                        {list.into_iter().map(|t| {
+                                            let id = t.tenant_id;
+                                            view! {
+                                                <option value=id.0.to_string() selected=move || query.with(|q| q.tenant == Some(id))>{t.name}</option>
+                                            }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                            }
+                        })}
+                    </Transition>
+                })}
+                // The order survives a new search; the page does not.
+                <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.as_str())/>
+                <input type="hidden" name="desc" prop:value=move || query.with(|q| if q.descending { "1" } else { "" })/>
+                <div class="filter-actions">
+                    <button class="primary" type="submit">"Search"</button>
+                    <Show when=filtered>
+                        <A href="/users" attr:class="button-link">"Clear"</A>
+                    </Show>
+                </div>
+            </Form>
+        </section>
+        <section class="panel" aria-labelledby="results-heading">
+            <h2 id="results-heading" class="visually-hidden">"Accounts"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(result) if result.rows.is_empty() => view! {
+                            <p class="muted empty" role="status">
+                                {if filtered() { "No account matches this search." } else { "No accounts yet." }}
+                            </p>
+                        }.into_any(),
+                        Ok(result) => {
+                            let q = query.get_untracked();
+                            let previous = result.previous.clone().map(|c| format!("/users?{}", q.at(Some(c)).to_params()));
+                            let next = result.next.clone().map(|c| format!("/users?{}", q.at(Some(c)).to_params()));
+                            let shown = result.rows.len();
+                            view! {
+                                <div class="table-scroll">
+                                <table class="table users">
+                                    <thead>
+                                        <tr>
+                                            <SortHeader sort=AccountSort::Username query=query/>
+                                            <SortHeader sort=AccountSort::FullName query=query/>
+                                            <SortHeader sort=AccountSort::Email query=query/>
+                                            <th scope="col">"Type"</th>
+                                            {all_tenants.then(|| view! { <th scope="col">"Tenant"</th> })}
+                                            <th scope="col">"Status"</th>
+                                            <SortHeader sort=AccountSort::Created query=query/>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {result.rows.into_iter().map(|a| view! { <UserRow account=a all_tenants=all_tenants/> }).collect_view()}
+                                    </tbody>
+                                </table>
+                                </div>
+                                <nav class="pager" aria-label="Pages">
+                                    <span class="muted" role="status">{format!("{shown} accounts on this page")}</span>
+                                    <span class="pager-links">
+                                        {match previous {
+                                            Some(href) => view! { <A href=href attr:class="button-link" attr:rel="prev">"← Previous"</A> }.into_any(),
+                                            None => view! { <span class="button-link disabled" aria-disabled="true">"← Previous"</span> }.into_any(),
+                                        }}
+                                        {match next {
+                                            Some(href) => view! { <A href=href attr:class="button-link" attr:rel="next">"Next →"</A> }.into_any(),
+                                            None => view! { <span class="button-link disabled" aria-disabled="true">"Next →"</span> }.into_any(),
+                                        }}
+                                    </span>
+                                </nav>
+                            }.into_any()
+                        }
+                        Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// A column header that sorts by its column; a second click reverses the order.
+#[component]
+fn SortHeader(sort: AccountSort, query: Memo<AccountQuery>) -> impl IntoView {
+    let state = move || query.with(|q| (q.sort == sort).then_some(q.descending));
+    let href = move || {
+        let q = query.get();
+        let descending = q.sort == sort && !q.descending;
+        let next = AccountQuery {
+            sort,
+            descending,
+            cursor: None,
+            ..q
+        };
+        format!("/users?{}", next.to_params())
+    };
+    let aria_sort = move || match state() {
+        Some(false) => "ascending",
+        Some(true) => "descending",
+        None => "none",
+    };
+    let arrow = move || match state() {
+        Some(false) => "↑",
+        Some(true) => "↓",
+        None => "",
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <A href=href attr:class="sort">
+                {sort.label()}
+                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
+            </A>
+        </th>
+    }
+}
+
+#[component]
+fn UserRow(account: AccountSummary, all_tenants: bool) -> impl IntoView {
+    let href = format!("/users/{}", account.account_id);
+    let expires = account
+        .expires_at
+        .map(|at| format!("Valid until {}", last_valid_day(at)));
+    view! {
+        <tr>
+            <th scope="row"><A href=href>{account.username.clone()}</A></th>
+            <td>{account.full_name.clone()}</td>
+            <td class="email">{account.email.clone()}</td>
+            <td>{account.tier.label()}</td>
+            {all_tenants.then(|| view! { <td>{account.tenant_name.clone().unwrap_or_else(|| "—".into())}</td> })}
+            <td>
+                <span class=status_class(account.status)>{account.status.label()}</span>
+                {expires.map(|e| view! { <span class="sub">{e}</span> })}
+            </td>
+            <td class="nowrap">{crate::pages::format_date(account.created_at)}</td>
+        </tr>
+    }
+}

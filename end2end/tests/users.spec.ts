@@ -1,0 +1,134 @@
+import { test, expect, hydrated, createFirstAdmin, signIn, Warden } from "./fixtures";
+import { Page } from "@playwright/test";
+
+/** Calls a server function with the page's session, as the console does. */
+async function post(page: Page, warden: Warden, fn: string, form: Record<string, string>) {
+  const res = await page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  expect(res.ok(), `${fn}: ${res.status()} ${await res.text()}`).toBeTruthy();
+  return res.json();
+}
+
+test("an administrator creates a user: field errors first, then the account", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await post(page, warden, "create_tenant", { name: "Acme", mfa_policy: "optional" });
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users", exact: true })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByRole("row", { name: /first_admin/ })).toContainText("Platform administrator");
+  await shot("users-list");
+
+  await page.getByRole("link", { name: "New account" }).click();
+  await expect(page.getByRole("heading", { name: "New account" })).toBeVisible();
+  await hydrated(page);
+  await shot("new-account-empty");
+
+  // Everything wrong at once: each field says what is wrong with it.
+  await page.getByLabel("Account type").selectOption("user");
+  await page.getByLabel("Username").fill("ab");
+  await page.getByLabel("Email").fill("not-an-email");
+  await page.getByLabel("Temporary password").fill("short");
+  await page.getByLabel("Country code").fill("44444");
+  await page.getByLabel("External ID (optional)").fill("E-1");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("Choose a tenant.")).toBeVisible();
+  await expect(page.getByText("Use 6 to 50 characters (this has 2).")).toBeVisible();
+  await expect(page.getByText("Enter a full name.")).toBeVisible();
+  await expect(page.getByText("Enter a country calling code such as +1 or +44.")).toBeVisible();
+  await expect(page.getByText("Use only letters and digits.")).toBeVisible();
+  await expect(page.getByText("Please correct the fields marked below.")).toBeVisible();
+  await expect(page.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
+  await shot("new-account-field-errors");
+
+  await page.getByLabel("Tenant").selectOption({ label: "Acme" });
+  await page.getByLabel("Username").fill("grace_hopper");
+  await page.getByLabel("Full name").fill("Grace Hopper");
+  await page.getByLabel("Email").fill("grace@acme.example");
+  await page.getByLabel("Job title (optional)").fill("Rear Admiral");
+  await page.getByLabel("Temporary password").fill("Temp-pass1");
+  await page.getByLabel("Country code").fill("+1");
+  await page.getByLabel("Phone (optional)").fill("555 0100");
+  await page.getByLabel("External ID (optional)").fill("EMP1906");
+  await page.getByLabel("Valid until (optional)").fill("2099-12-31");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/users\/\d+\?created=1$/);
+  await expect(page.getByText("Account created.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Grace Hopper" })).toBeVisible();
+  await expect(page.getByText("Must change password").first()).toBeVisible();
+  await expect(page.getByText("Valid until 2099-12-31")).toBeVisible();
+  await expect(page.getByLabel("Job title (optional)")).toHaveValue("Rear Admiral");
+  await shot("account-created");
+
+  // Found by a word of the name, in the list.
+  await page.getByRole("link", { name: "← Users" }).click();
+  await hydrated(page);
+  await page.getByLabel("Search").fill("hopp");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/\/users\?q=hopp$/);
+  await expect(page.getByRole("row", { name: /grace_hopper/ })).toContainText("Acme");
+  await expect(page.getByRole("row", { name: /first_admin/ })).toHaveCount(0);
+  await shot("users-search");
+
+  // The new person must choose a password at first sign-in.
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await signIn(page, "grace_hopper", "Temp-pass1");
+  await expect(page).toHaveURL(/\/change-password$/);
+  await expect(page.getByRole("heading", { name: "Choose your own password" })).toBeVisible();
+});
+
+test("an administrator edits, disables, enables and deletes an account", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  const tenant = await post(page, warden, "create_tenant", { name: "Acme", mfa_policy: "optional" });
+  const id = await post(page, warden, "create_account", {
+    tier: "user", tenant_id: String(tenant.tenant_id), username: "alan_turing",
+    email: "alan@acme.example", full_name: "Alan Turing", password: "Temp-pass1",
+  });
+
+  await page.goto(`/users/${id}`);
+  await expect(page.getByRole("heading", { name: "Alan Turing" })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByText("(cannot be changed)")).toBeVisible();
+  await shot("account-page");
+
+  // A refused save keeps what was typed; a good one says so.
+  await page.getByLabel("Email").fill("alan@");
+  await page.getByLabel("Job title (optional)").fill("Cryptanalyst");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Job title (optional)")).toHaveValue("Cryptanalyst");
+  await page.getByLabel("Email").fill("alan.turing@acme.example");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue("alan.turing@acme.example");
+
+  await page.getByRole("button", { name: "Disable account" }).click();
+  await expect(page.getByRole("button", { name: "Enable account" })).toBeVisible();
+  await expect(page.locator(".page-head .badge")).toHaveText("Disabled");
+  await shot("account-disabled");
+  await page.getByRole("button", { name: "Enable account" }).click();
+  await expect(page.locator(".page-head .badge")).toHaveText("Must change password");
+
+  // Deleting needs the username typed out.
+  await page.getByRole("button", { name: "Delete account…" }).click();
+  const confirm = page.getByRole("form", { name: "Confirm deletion" });
+  await expect(confirm.getByRole("button", { name: "Delete for good" })).toBeDisabled();
+  await confirm.getByLabel("Type alan_turing to confirm").fill("alan");
+  await expect(confirm.getByRole("button", { name: "Delete for good" })).toBeDisabled();
+  await confirm.getByLabel("Type alan_turing to confirm").fill("alan_turing");
+  await shot("account-delete-confirmation");
+  await confirm.getByRole("button", { name: "Delete for good" }).click();
+  await expect(page).toHaveURL(/\/users\?deleted=1$/);
+  await expect(page.getByRole("row", { name: /alan_turing/ })).toHaveCount(0);
+  await expect(page.getByRole("row", { name: /first_admin/ })).toBeVisible();
+
+  // One's own account offers neither.
+  await page.getByRole("link", { name: "first_admin" }).click();
+  await expect(page.getByText("You cannot disable or delete your own account.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Disable account" })).toHaveCount(0);
+  await shot("own-account");
+});

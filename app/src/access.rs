@@ -164,6 +164,12 @@ pub fn may_list_accounts(actor: &Actor) -> Decision {
     }
 }
 
+/// May `actor` read the audit trail (SPEC §8)? Platform administrators read all of it, tenant
+/// administrators their own tenant's records.
+pub fn may_view_audit(actor: &Actor) -> Decision {
+    may_list_accounts(actor)
+}
+
 /// May `actor` create, configure, disable or delete tenants? Platform administrators only
 /// (SPEC §1).
 pub fn may_manage_tenants(actor: &Actor) -> Decision {

@@ -483,3 +483,18 @@ pub async fn import_accounts(
         .await,
     )
 }
+
+/// One page of the audit trail, newest first, filtered as `query` asks: every record for a
+/// platform administrator, the caller's tenant's records for a tenant administrator.
+#[server(prefix = "/api", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
+pub async fn list_audit(
+    query: crate::audit_log::AuditQuery,
+) -> Result<crate::audit_log::AuditPage, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            ssr::audit_log::list(&ssr::state()?.db, &me, &query).await
+        }
+        .await,
+    )
+}

@@ -4,6 +4,7 @@
 //! - [`domain`]: validated domain types, the single source of every field rule.
 //! - [`error`]: the one error type.
 //! - [`api`]: server functions.
+//! - [`audit_log`]: the audit page's query and page types.
 //! - [`csv`]: reading and writing the accounts' CSV files.
 //! - [`directory`]: the users list's query and page types.
 //! - [`pages`], [`components`]: the console.
@@ -11,6 +12,7 @@
 
 pub mod access;
 pub mod api;
+pub mod audit_log;
 pub mod components;
 pub mod csv;
 pub mod directory;
@@ -77,8 +79,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/import") view=pages::import::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/new") view=pages::account::NewAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/:id") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
                 <Route path=path!("/change-password") view=pages::change_password::ChangePasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>

@@ -132,3 +132,63 @@ test("an administrator edits, disables, enables and deletes an account", async (
   await expect(page.getByRole("button", { name: "Disable account" })).toHaveCount(0);
   await shot("own-account");
 });
+
+test("an administrator imports a CSV file with mixed rows and exports the list", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await post(page, warden, "create_tenant", { name: "Acme", mfa_policy: "optional" });
+
+  await page.goto("/users");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Import CSV" }).click();
+  await expect(page.getByRole("heading", { name: "Import accounts" })).toBeVisible();
+  await hydrated(page);
+  await shot("import-empty");
+
+  // A file that is not an accounts file is refused as a whole, with the reason.
+  await page.getByLabel("CSV file").setInputFiles({
+    name: "wrong.csv", mimeType: "text/csv", buffer: Buffer.from("name,mail\nx,y\n"),
+  });
+  await expect(page.getByRole("alert")).toContainText("wrong.csv: Column 1 is named “name”");
+
+  const csv = [
+    "username,email,full_name,type,tenant,temporary_password",
+    "ann_person,ann@acme.example,Ann Person,user,Acme,Temp-pass1",
+    "bo,not-an-email,Bo,user,Acme,Temp-pass1",
+    "cat_person,cat@acme.example,Cat Person,user,Acme,Temp-pass1",
+    "robot_one,robot@acme.example,Robot One,service_account,Acme,",
+    "dan_person,ann@acme.example,Dan Person,user,Nowhere,Temp-pass1",
+  ].join("\n");
+  await page.getByLabel("CSV file").setInputFiles({ name: "people.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(page.getByText("3 of 5 rows are valid; 2 have errors.")).toBeVisible();
+  const errors = page.locator("table.errors");
+  await expect(errors.getByRole("row", { name: /^3 bo username/ })).toContainText("Use 6 to 50 characters (this has 2).");
+  await expect(errors.getByRole("row", { name: /^6 dan_person email/ })).toContainText("Line 2 has the same value.");
+  await expect(errors.getByRole("row", { name: /^6 dan_person tenant/ })).toContainText("No tenant is named “Nowhere”.");
+  await expect(page.getByRole("button", { name: "Import all 5 accounts" })).toBeDisabled();
+  await shot("import-checked");
+
+  await page.getByLabel("Import the 3 valid rows and skip the 2 with errors").check();
+  await page.getByRole("button", { name: "Import 3 valid accounts" }).click();
+  await expect(page.getByText("Imported 3 accounts.")).toBeVisible();
+  await shot("import-done");
+
+  await page.getByRole("link", { name: "See the newest accounts" }).click();
+  await expect(page.getByRole("row", { name: /robot_one/ })).toContainText("Service account");
+  await expect(page.getByRole("row", { name: /ann_person/ })).toContainText("Must change password");
+  await hydrated(page);
+
+  // Export what the list shows: here, a search.
+  await page.getByLabel("Search").fill("person");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByRole("row", { name: /robot_one/ })).toHaveCount(0);
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^warden-accounts-\d{4}-\d{2}-\d{2}\.csv$/);
+  const exported = require("node:fs").readFileSync(await file.path(), "utf8");
+  const lines = exported.trim().split("\r\n");
+  expect(lines[0]).toBe("username,email,full_name,type,tenant,status,job_title,country_code,phone,valid_until,ref_id_1,ref_id_2,external_id,created_on,temporary_password");
+  expect(lines.slice(1).map((l: string) => l.split(",")[0])).toEqual(["ann_person", "cat_person"]);
+});

@@ -47,6 +47,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 {crate::access::may_manage_tenants(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/tenants">"Tenants"</A> })}
+                {crate::access::may_view_audit(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/audit">"Audit"</A> })}
                 <A href="/profile">"Profile"</A>
             </nav>
             <details class="account-menu" node_ref=menu on:keydown=close_on_escape>

@@ -1,7 +1,9 @@
 //! One module per page of the console.
 
 pub mod account;
+pub mod audit;
 pub mod change_password;
+pub mod import;
 pub mod login;
 pub mod not_found;
 pub mod overview;

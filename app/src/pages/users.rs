@@ -81,7 +81,16 @@ fn Users(session: SessionView) -> impl IntoView {
                     }}
                 </p>
             </div>
-            {may_create.then(|| view! { <A href="/users/new" attr:class="button-link primary-link">"New account"</A> })}
+            <div class="head-actions">
+                <a class="button-link" rel="external" download=""
+                    href=move || format!("/users.csv?{}", query.with(|q| q.at(None).to_params()))>
+                    "Export CSV"
+                </a>
+                {may_create.then(|| view! {
+                    <A href="/users/import" attr:class="button-link">"Import CSV"</A>
+                    <A href="/users/new" attr:class="button-link primary-link">"New account"</A>
+                })}
+            </div>
         </div>
         <Show when=move || params.with(|p| p.get("deleted").is_some())>
             <p class="notice" role="status">"Account deleted."</p>

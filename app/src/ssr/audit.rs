@@ -33,6 +33,26 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    pub const ALL: [AuditAction; 17] = [
+        AuditAction::SignIn,
+        AuditAction::SignOut,
+        AuditAction::SignOutEverywhere,
+        AuditAction::PasswordChanged,
+        AuditAction::AdminCreatedBySetup,
+        AuditAction::AdminCreatedByCli,
+        AuditAction::AccountCreated,
+        AuditAction::AccountUpdated,
+        AuditAction::AccountDisabled,
+        AuditAction::AccountEnabled,
+        AuditAction::AccountDeleted,
+        AuditAction::AccountsExported,
+        AuditAction::TenantCreated,
+        AuditAction::TenantUpdated,
+        AuditAction::TenantDisabled,
+        AuditAction::TenantEnabled,
+        AuditAction::TenantDeleted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::SignIn => "sign_in",

@@ -148,26 +148,50 @@ pub async fn backfill_search_terms(db: &Db, now: i64) -> Result<(), AppError> {
 }
 
 /// A value bound to a query built at run time.
-enum Bind {
+pub(super) enum Bind {
     Text(String),
     Int(i64),
 }
 
 /// Collects `where` conditions and their parameters, numbering `$N` as it goes.
 #[derive(Default)]
-struct Conditions {
-    sql: Vec<String>,
+pub(super) struct Conditions {
+    pub(super) sql: Vec<String>,
     binds: Vec<Bind>,
 }
 
 impl Conditions {
-    fn param(&mut self, value: Bind) -> String {
+    pub(super) fn param(&mut self, value: Bind) -> String {
         self.binds.push(value);
         format!("${}", self.binds.len())
     }
 
-    fn push(&mut self, condition: String) {
+    pub(super) fn push(&mut self, condition: String) {
         self.sql.push(condition);
+    }
+
+    /// `where …` of every condition, or nothing.
+    pub(super) fn where_clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!("where {}", self.sql.join(" and "))
+        }
+    }
+
+    /// Binds every parameter, in order, to a query of `sql`.
+    pub(super) fn query(
+        self,
+        sql: &str,
+    ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(sql);
+        for bind in self.binds {
+            q = match bind {
+                Bind::Text(v) => q.bind(v),
+                Bind::Int(v) => q.bind(v),
+            };
+        }
+        q
     }
 }
 

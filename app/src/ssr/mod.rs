@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod crypto;
 pub mod db;

@@ -1,0 +1,352 @@
+//! Tenant isolation (issue 3, item 6): a tenant administrator of Acme calls every server
+//! function with Beta's ids. Account functions answer "not found"; tenant functions answer
+//! "forbidden" exactly as for an id that does not exist (no way to probe what exists); lists
+//! never show Beta; and nothing of Beta changes. A table names every server function, and the
+//! test fails when one is added without a line here.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test crate
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
+
+/// Every server function and how this test covers it.
+const COVERED: [(&str, &str); 20] = [
+    (
+        "session",
+        "takes no id: answers only the caller's own account",
+    ),
+    ("sign_in", "takes no id"),
+    ("sign_out", "takes no id"),
+    (
+        "sign_out_everywhere",
+        "takes no id: the caller's own sessions",
+    ),
+    ("change_password", "takes no id: the caller's own password"),
+    ("check_setup_link", "takes no id"),
+    (
+        "create_first_admin",
+        "takes no id; refused once an administrator exists",
+    ),
+    ("list_tenants", "called: forbidden"),
+    ("create_tenant", "called: forbidden"),
+    (
+        "update_tenant",
+        "called with Beta's id: forbidden, as for no tenant",
+    ),
+    (
+        "set_tenant_active",
+        "called with Beta's id: forbidden, as for no tenant",
+    ),
+    (
+        "delete_tenant",
+        "called with Beta's id: forbidden, as for no tenant",
+    ),
+    (
+        "create_account",
+        "called with Beta's tenant id: created in Acme",
+    ),
+    ("update_account", "called with a Beta account: not found"),
+    (
+        "set_account_enabled",
+        "called with a Beta account: not found",
+    ),
+    ("delete_account", "called with a Beta account: not found"),
+    ("get_account", "called with a Beta account: not found"),
+    (
+        "list_accounts",
+        "called with Beta's tenant and names: no Beta rows",
+    ),
+    (
+        "import_accounts",
+        "called with rows naming Beta: refused per row",
+    ),
+    ("list_audit", "called with Beta's names: no Beta records"),
+];
+
+async fn id_of(s: &TestServer, username: &str) -> i64 {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+    let row = sqlx::query("select account_id from accounts where username = $1")
+        .bind(username)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    row.get::<i64, _>("account_id")
+}
+
+/// Everything stored about tenant `tenant`, as text.
+async fn snapshot(s: &TestServer, tenant: &str) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+    let mut out = Vec::new();
+    let tenant: i64 = tenant.parse().unwrap();
+    for row in
+        sqlx::query("select name, status, mfa_policy, updated_at from tenants where tenant_id = $1")
+            .bind(tenant)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    {
+        out.push(format!(
+            "{} {} {} {}",
+            row.get::<String, _>(0),
+            row.get::<String, _>(1),
+            row.get::<String, _>(2),
+            row.get::<i64, _>(3)
+        ));
+    }
+    for row in sqlx::query(
+        "select username, email, full_name, status, jwt_version, updated_at from accounts \
+         where tenant_id = $1 order by account_id",
+    )
+    .bind(tenant)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    {
+        out.push(
+            (0..5)
+                .map(|i| row.get::<String, _>(i))
+                .chain([row.get::<i64, _>(5).to_string()])
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    out
+}
+
+async fn answer(res: reqwest::Response) -> (StatusCode, String) {
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer) {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let covered: BTreeSet<String> = COVERED.iter().map(|(f, _)| (*f).to_owned()).collect();
+    assert_eq!(
+        registered, covered,
+        "every server function needs a line in COVERED (and a call below)"
+    );
+
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let beta = s.create_tenant(&pa, "Beta").await;
+    let create = |tier: &'static str, tenant: String, name: &'static str, ext: &'static str| {
+        let pa = pa.clone();
+        async move {
+            let email = format!("{name}@x.example");
+            let res = s
+                .call(
+                    "create_account",
+                    &[
+                        ("tier", tier),
+                        ("tenant_id", &tenant),
+                        ("username", name),
+                        ("email", &email),
+                        ("full_name", "Some Person"),
+                        ("external_id", ext),
+                        ("password", "Temp-pass1"),
+                    ],
+                    Some(&pa),
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::OK,
+                "{}",
+                res.text().await.unwrap()
+            );
+        }
+    };
+    create("tenant_admin", acme.clone(), "acme_admin", "A1").await;
+    create("tenant_admin", beta.clone(), "beta_admin", "B1").await;
+    create("user", beta.clone(), "beta_user", "B2").await;
+    create("service_account", beta.clone(), "beta_robot", "B3").await;
+    let ta = s
+        .sign_in_and_choose_password("acme_admin", "Temp-pass1")
+        .await;
+    let victim = id_of(s, "beta_user").await.to_string();
+    let before = snapshot(s, &beta).await;
+
+    // Account functions: "not found", exactly as for an account that does not exist.
+    for (function, form) in [
+        ("get_account", vec![("account_id", victim.clone())]),
+        (
+            "update_account",
+            vec![
+                ("account_id", victim.clone()),
+                ("email", "stolen@x.example".to_owned()),
+                ("full_name", "Stolen".to_owned()),
+            ],
+        ),
+        (
+            "set_account_enabled",
+            vec![
+                ("account_id", victim.clone()),
+                ("enabled", "false".to_owned()),
+            ],
+        ),
+        ("delete_account", vec![("account_id", victim.clone())]),
+    ] {
+        let (status, body) = answer(s.call(function, &form, Some(&ta)).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{function}: {body}");
+        let missing: Vec<(&str, String)> = form
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if *k == "account_id" {
+                        "987654".to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect();
+        let (status_missing, body_missing) =
+            answer(s.call(function, &missing, Some(&ta)).await).await;
+        assert_eq!((status, body), (status_missing, body_missing), "{function}");
+    }
+
+    // Tenant functions: forbidden to tenant administrators, whatever the id.
+    for (function, form) in [
+        (
+            "update_tenant",
+            vec![
+                ("tenant_id", beta.clone()),
+                ("name", "Owned".to_owned()),
+                ("mfa_policy", "off".to_owned()),
+            ],
+        ),
+        (
+            "set_tenant_active",
+            vec![("tenant_id", beta.clone()), ("active", "false".to_owned())],
+        ),
+        ("delete_tenant", vec![("tenant_id", beta.clone())]),
+    ] {
+        let (status, body) = answer(s.call(function, &form, Some(&ta)).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{function}: {body}");
+        let missing: Vec<(&str, String)> = form
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if *k == "tenant_id" {
+                        "987654".to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            answer(s.call(function, &missing, Some(&ta)).await).await,
+            (status, body),
+            "{function}"
+        );
+    }
+    for (function, form) in [
+        ("list_tenants", vec![]),
+        (
+            "create_tenant",
+            vec![("name", "Gamma"), ("mfa_policy", "off")],
+        ),
+    ] {
+        let res = s.call(function, &form, Some(&ta)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{function}");
+    }
+
+    // A submitted tenant is ignored: the account lands in the caller's tenant.
+    let res = s
+        .call(
+            "create_account",
+            &[
+                ("tier", "user"),
+                ("tenant_id", beta.as_str()),
+                ("username", "planted_one"),
+                ("email", "planted@x.example"),
+                ("full_name", "Planted"),
+                ("password", "Temp-pass1"),
+            ],
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let planted = s.sign_in("planted_one", "Temp-pass1").await.unwrap();
+    assert_eq!(s.session(&planted).await["tenant_name"], "Acme");
+
+    // Lists: nothing of Beta, whatever is asked.
+    let beta_id: i64 = beta.parse().unwrap();
+    for search in ["", "beta", "b2", "beta_user@x"] {
+        let res = s
+            .call_json(
+                "list_accounts",
+                &json!({ "query": {
+                    "search": search, "status": null, "tier": null, "tenant": beta_id,
+                    "sort": "Username", "descending": false, "cursor": null
+                } }),
+                Some(&ta),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: Value = res.json().await.unwrap();
+        for row in page["rows"].as_array().unwrap() {
+            assert_eq!(row["tenant_name"], "Acme", "{search}: {row}");
+        }
+    }
+    for target in ["beta", ""] {
+        let res = s
+            .call_json(
+                "list_audit",
+                &json!({ "query": {
+                    "actor": "", "action": "", "target": target, "from": "", "to": "", "cursor": null
+                } }),
+                Some(&ta),
+            )
+            .await;
+        let page: Value = res.json().await.unwrap();
+        for entry in page["entries"].as_array().unwrap() {
+            let label = entry["target_label"].as_str().unwrap_or_default();
+            assert!(!label.starts_with("beta"), "{entry}");
+        }
+    }
+    let csv = reqwest::Client::new()
+        .get(format!(
+            "{}/users.csv?tenant={beta}",
+            s.running().public_url
+        ))
+        .header(reqwest::header::COOKIE, &ta)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("beta_"), "{csv}");
+
+    // Import: rows naming Beta are refused one by one; nothing is created.
+    let rows = app::csv::read_import(
+        "username,email,full_name,type,tenant,temporary_password\n\
+         beta_newbie,newbie@x.example,New Bie,user,Beta,Temp-pass1\n",
+    )
+    .unwrap();
+    let res = s
+        .call_json(
+            "import_accounts",
+            &json!({ "rows": rows, "commit": true }),
+            Some(&ta),
+        )
+        .await;
+    let results: Value = res.json().await.unwrap();
+    assert!(results[0]["created"].is_null());
+    assert!(!results[0]["errors"]["tenant"].is_null());
+
+    assert_eq!(snapshot(s, &beta).await, before, "nothing of Beta changed");
+}

@@ -17,7 +17,7 @@ test("first run: the setup link creates the first administrator, with field erro
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByLabel("Confirm password").fill("short");
   await page.getByRole("button", { name: "Create administrator" }).click();
-  await expect(page.getByText("Please correct the fields marked below.")).toBeVisible();
+  await expect(page.getByText("Some fields need correcting: each one says what to change.")).toBeVisible();
   await expect(page.getByText("Enter a full name.")).toBeVisible();
   await expect(page.getByText("An email address cannot contain two dots in a row (..).")).toBeVisible();
   await expect(page.getByText("Use 8 to 30 characters (this has 5).")).toBeVisible();

@@ -1,4 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page.
+// Leptos's typed views of the larger pages (tables in transitions) nest deeper than rustc's
+// default query depth when the whole app is monomorphised here.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

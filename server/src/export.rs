@@ -77,10 +77,11 @@ pub async fn export_accounts(
             }
         }
     });
-    let body = futures_util::StreamExt::chain(
+    // Fused: the compression layer may poll once more after the end.
+    let body = futures_util::StreamExt::fuse(futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok(Bytes::from(head)) }),
         rest,
-    );
+    ));
     let filename = format!("warden-accounts-{}.csv", app::pages::format_date(started));
     (
         [

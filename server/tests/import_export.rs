@@ -236,6 +236,21 @@ async fn export_honours_filters_and_the_tenant_boundary_and_is_audited(s: &TestS
         "and read back whole"
     );
 
+    // As a browser asks, compressed: the whole body arrives (the compression layer once
+    // polled the finished stream again, which killed the connection).
+    let compressed = reqwest::Client::new()
+        .get(format!("{}/users.csv", s.running().public_url))
+        .header(reqwest::header::COOKIE, &pa)
+        .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        compressed.headers()[reqwest::header::CONTENT_ENCODING],
+        "gzip"
+    );
+    assert!(!compressed.bytes().await.unwrap().is_empty());
+
     let filtered = export(s, Some(&pa), "q=ann&sort=email")
         .await
         .text()
@@ -264,6 +279,6 @@ async fn export_honours_filters_and_the_tenant_boundary_and_is_audited(s: &TestS
         .into_iter()
         .filter(|r| r.action == "account.export")
         .collect();
-    assert_eq!(exports.len(), 3);
-    assert!(exports[1].after.as_deref().unwrap().contains("q=ann"));
+    assert_eq!(exports.len(), 4);
+    assert!(exports[2].after.as_deref().unwrap().contains("q=ann"));
 }

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 pub type Rule = fn(&str) -> Result<(), String>;
 
 /// One labelled input. The displayed error comes from `errors` (filled by the server's
-/// answer) and is replaced by the shared `rule` when the person leaves the field.
+/// answer), is set by the shared `rule` when the person leaves the field, and clears as soon
+/// as a correction passes.
 #[component]
 pub fn TextField(
     /// The form field's name, also the key in the field errors.
@@ -44,17 +45,31 @@ pub fn TextField(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    // Leaving a field checks it; while a flagged field is being corrected, the message goes
+    // as soon as the value passes. Nothing disappears on leaving: a message vanishing under
+    // the pointer would move the submit button between press and release and lose the click.
     let on_blur = move |ev: leptos::ev::FocusEvent| {
         if let Some(rule) = rule {
             let value = event_target_value(&ev);
             if value.is_empty() {
                 return; // don't scold an untouched field; submitting will
             }
+            if let Err(msg) = rule(&value) {
+                errors.update(|e| {
+                    e.0.remove(name);
+                    e.add(name, msg);
+                });
+            }
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        if message().is_none() {
+            return;
+        }
+        let passes = rule.is_none_or(|rule| rule(&event_target_value(&ev)).is_ok());
+        if passes {
             errors.update(|e| {
                 e.0.remove(name);
-                if let Err(msg) = rule(&value) {
-                    e.add(name, msg);
-                }
             });
         }
     };
@@ -71,6 +86,7 @@ pub fn TextField(
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by
                 on:blur=on_blur
+                on:input=on_input
             />
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <p class="field-error" id=error_id role="alert">{message}</p>
@@ -101,9 +117,40 @@ where
             fields.first("request").map(str::to_owned)
         }
         Some(Err(AppError::Invalid(_))) => {
-            Some("Please correct the fields marked below.".to_owned())
+            Some("Some fields need correcting: each one says what to change.".to_owned())
         }
         Some(Err(err)) => Some(err.to_string()),
         _ => None,
     })
+}
+
+/// Submits a GET filter form by navigating to `path?…`, the query built by `params` from the
+/// form's fields (empty fields read as absent), so URLs stay short and readable. `navigate`
+/// comes from `use_navigate`, called when the page is built. Before
+/// hydration the browser submits the same form itself, which the pages read alike.
+pub fn navigate_with_form(
+    ev: leptos::ev::SubmitEvent,
+    navigate: &impl Fn(&str, leptos_router::NavigateOptions),
+    path: &str,
+    params: impl Fn(&dyn Fn(&str) -> Option<String>) -> String,
+) {
+    use leptos::wasm_bindgen::JsCast;
+    ev.prevent_default();
+    let Some(form) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+        return;
+    };
+    let get = |name: &str| data.get(name).as_string().filter(|v| !v.trim().is_empty());
+    let query = params(&get);
+    let url = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    navigate(&url, Default::default());
 }

@@ -4,10 +4,11 @@ use crate::access::{may_manage_tenants, may_view_audit};
 use crate::api::{list_audit, SessionView};
 use crate::audit_log::{action_label, format_time, AuditEntry, AuditQuery, ACTIONS};
 use crate::components::auth::RequireSession;
+use crate::components::form::navigate_with_form;
 use crate::components::layout::ConsoleLayout;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -35,6 +36,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn Audit(all_tenants: bool) -> impl IntoView {
     let params = use_query_map();
+    let navigate = leptos_router::hooks::use_navigate();
     let query = Memo::new(move |_| params.with(|p| AuditQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_audit);
     let text = move |f: fn(&AuditQuery) -> &String| move || query.with(|q| f(q).clone());
@@ -50,7 +52,9 @@ fn Audit(all_tenants: bool) -> impl IntoView {
             </p>
         </div>
         <section class="panel" aria-label="Filter records">
-            <Form method="GET" action="/audit" attr:class="filters" attr:role="search">
+            <form method="get" action="/audit" class="filters" role="search" on:submit=move |ev| {
+                navigate_with_form(ev, &navigate, "/audit", |get| AuditQuery { cursor: None, ..AuditQuery::from_params(get) }.to_params())
+            }>
                 <div class="field">
                     <label for="audit-actor">"Actor"</label>
                     <input id="audit-actor" name="actor" type="search" prop:value=text(|q| &q.actor) placeholder="Username"/>
@@ -82,7 +86,7 @@ fn Audit(all_tenants: bool) -> impl IntoView {
                         <A href="/audit" attr:class="button-link">"Clear"</A>
                     </Show>
                 </div>
-            </Form>
+            </form>
         </section>
         <section class="panel" aria-labelledby="records-heading">
             <h2 id="records-heading" class="visually-hidden">"Records"</h2>

@@ -278,7 +278,7 @@ fn CheckReport(
                     format!("{valid} of {total} rows are valid; {invalid} have errors.")
                 }}
             </p>
-            {(!bad.is_empty()).then(|| view! { <ErrorTable results=bad/> })}
+            {(!bad.is_empty()).then(|| view! { <ErrorTable results=bad/> }.into_any())}
         </section>
         <section class="panel" aria-labelledby="run-heading">
             <h2 id="run-heading">"3. Import"</h2>
@@ -301,6 +301,7 @@ fn CheckReport(
             <button class="primary" type="button" on:click=run disabled=move || blocked() || valid == 0>{button}</button>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -340,4 +341,5 @@ fn ErrorTable(results: Vec<RowResult>) -> impl IntoView {
         </div>
         {(more > 0).then(|| view! { <p class="muted">{format!("…and {more} more.")}</p> })}
     }
+    .into_any()
 }

@@ -4,13 +4,14 @@
 use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants};
 use crate::api::{list_accounts, list_tenants, SessionView};
 use crate::components::auth::RequireSession;
+use crate::components::form::navigate_with_form;
 use crate::components::layout::ConsoleLayout;
 use crate::directory::{AccountQuery, AccountSort, AccountSummary, STATUS_FILTERS};
 use crate::domain::{AccountStatus, Tier};
 use crate::pages::last_valid_day;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -47,6 +48,7 @@ pub fn status_class(status: AccountStatus) -> &'static str {
 #[component]
 fn Users(session: SessionView) -> impl IntoView {
     let params = use_query_map();
+    let navigate = leptos_router::hooks::use_navigate();
     let query = Memo::new(move |_| params.with(|p| AccountQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_accounts);
     let all_tenants = may_manage_tenants(&session.actor).is_allowed();
@@ -82,7 +84,7 @@ fn Users(session: SessionView) -> impl IntoView {
                 </p>
             </div>
             <div class="head-actions">
-                <a class="button-link" rel="external" download=""
+                <a class="button-link" rel="external"
                     href=move || format!("/users.csv?{}", query.with(|q| q.at(None).to_params()))>
                     "Export CSV"
                 </a>
@@ -96,7 +98,9 @@ fn Users(session: SessionView) -> impl IntoView {
             <p class="notice" role="status">"Account deleted."</p>
         </Show>
         <section class="panel" aria-label="Find accounts">
-            <Form method="GET" action="/users" attr:class="filters" attr:role="search">
+            <form method="get" action="/users" class="filters" role="search" on:submit=move |ev| {
+                navigate_with_form(ev, &navigate, "/users", |get| AccountQuery { cursor: None, ..AccountQuery::from_params(get) }.to_params())
+            }>
                 <div class="field grow">
                     <label for="filter-q">"Search"</label>
                     <input id="filter-q" type="search" name="q" prop:value=move || query.with(|q| q.search.clone())
@@ -154,7 +158,7 @@ fn Users(session: SessionView) -> impl IntoView {
                         <A href="/users" attr:class="button-link">"Clear"</A>
                     </Show>
                 </div>
-            </Form>
+            </form>
         </section>
         <section class="panel" aria-labelledby="results-heading">
             <h2 id="results-heading" class="visually-hidden">"Accounts"</h2>

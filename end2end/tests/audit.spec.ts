@@ -1,0 +1,40 @@
+import { test, expect, hydrated, createFirstAdmin, signIn } from "./fixtures";
+
+test("the audit page lists what happened, newest first, and filters it", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  // A failed sign-in first, then the real one.
+  await signIn(page, "first_admin", "Wrong-pass1");
+  await expect(page.getByText("Invalid username or password.")).toBeVisible();
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  const post = (fn: string, form: Record<string, string>) =>
+    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "optional" })).json();
+  expect((await post("update_tenant", { tenant_id: String(tenant.tenant_id), name: "Acme Group", mfa_policy: "required" })).ok()).toBeTruthy();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit" }).click();
+  await expect(page.getByRole("heading", { name: "Audit", exact: true })).toBeVisible();
+  await hydrated(page);
+  const rows = page.locator("table.audit tbody tr");
+  await expect(rows.first()).toContainText("Tenant edited");
+  await expect(page.getByRole("row", { name: /Sign-in.*failure · invalid credentials/ })).toBeVisible();
+  await expect(rows.last()).toContainText("Administrator created at setup");
+
+  // What an edit changed, field by field.
+  await rows.first().getByText("2 fields").click();
+  await expect(rows.first()).toContainText("\"Acme\" → \"Acme Group\"");
+  await expect(rows.first()).toContainText("\"optional\" → \"required\"");
+  await shot("audit");
+
+  await page.getByLabel("Action").selectOption({ label: "Sign-in" });
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/\/audit\?action=sign_in$/);
+  await expect(rows).toHaveCount(2);
+  await shot("audit-filtered");
+
+  await page.getByLabel("Target").fill("nobody");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByText("No record matches these filters.")).toBeVisible();
+  await page.getByRole("link", { name: "Clear" }).click();
+  await expect(rows.first()).toContainText("Tenant edited");
+});

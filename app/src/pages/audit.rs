@@ -164,6 +164,7 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
         _ => "—".to_owned(),
     };
     let changes = entry.changes.clone();
+    let columns = if all_tenants { "7" } else { "6" };
     view! {
         <tr>
             <td class="nowrap mono">{format_time(entry.occurred_at)}</td>
@@ -171,11 +172,17 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
                 {entry.actor_username.clone().unwrap_or_else(|| "—".into())}
                 {entry.actor_tier.map(|t| view! { <span class="sub">{t.label()}</span> })}
             </td>
-            <td>
-                {action_label(&entry.action).to_owned()}
-                {(!changes.is_empty()).then(|| view! {
+            <td>{action_label(&entry.action).to_owned()}</td>
+            <td>{target}</td>
+            {all_tenants.then(|| view! { <td>{entry.tenant_name.clone().unwrap_or_else(|| "—".into())}</td> })}
+            <td><span class=outcome_class>{outcome}</span></td>
+            <td class="mono">{entry.client.clone().unwrap_or_else(|| "—".into())}</td>
+        </tr>
+        {(!changes.is_empty()).then(|| view! {
+            <tr class="changes-row">
+                <td colspan=columns>
                     <details class="changes">
-                        <summary>{format!("{} field{}", changes.len(), if changes.len() == 1 { "" } else { "s" })}</summary>
+                        <summary>{format!("{} changed field{}", changes.len(), if changes.len() == 1 { "" } else { "s" })}</summary>
                         <dl>
                             {changes.into_iter().map(|(field, before, after)| view! {
                                 <dt>{field}</dt>
@@ -187,12 +194,9 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
                             }).collect_view()}
                         </dl>
                     </details>
-                })}
-            </td>
-            <td>{target}</td>
-            {all_tenants.then(|| view! { <td>{entry.tenant_name.clone().unwrap_or_else(|| "—".into())}</td> })}
-            <td><span class=outcome_class>{outcome}</span></td>
-            <td class="mono">{entry.client.clone().unwrap_or_else(|| "—".into())}</td>
-        </tr>
+                </td>
+            </tr>
+        })}
     }
+    .into_any()
 }

@@ -195,7 +195,7 @@ fn Users(session: SessionView) -> impl IntoView {
                                 </table>
                                 </div>
                                 <nav class="pager" aria-label="Pages">
-                                    <span class="muted" role="status">{format!("{shown} accounts on this page")}</span>
+                                    <span class="muted" role="status">{format!("{shown} account{} on this page", if shown == 1 { "" } else { "s" })}</span>
                                     <span class="pager-links">
                                         {match previous {
                                             Some(href) => view! { <A href=href attr:class="button-link" attr:rel="prev">"← Previous"</A> }.into_any(),

@@ -1328,7 +1328,7 @@ pub fn table(report: &Report) -> String {
     let flag = |s: &Stats| if s.meets_target() { "" } else { " ✗" };
     let mut out = String::new();
     out.push_str(
-        "| who | case | rows | direct p50 | direct p95 | direct p99 | HTTP p50 | HTTP p95 | HTTP p99 | n |\n",
+        "| who | case | rows | direct p50 | direct p95 | direct p99 | HTTP p50 | HTTP p95 | HTTP p99 | samples (direct/HTTP) |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in &report.results {

@@ -92,6 +92,47 @@ pub async fn write_search_terms<'c>(
 
 const TERMS_MARKER: &str = "search_terms_v1";
 
+/// Below this many matching terms a search word drives the query (see [`fetch`]).
+const DRIVING_MATCHES: i64 = 4_000;
+
+static DRIVING_THRESHOLD: std::sync::atomic::AtomicI64 =
+    std::sync::atomic::AtomicI64::new(DRIVING_MATCHES);
+
+/// For tests: make every search word drive the query (`i64::MAX`) or none (`0`), so both
+/// strategies are checked on small data. Process-wide.
+#[doc(hidden)]
+pub fn set_search_driving_threshold(matches: i64) {
+    DRIVING_THRESHOLD.store(matches, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many search terms start with `word` (in `tenant`), counted up to [`DRIVING_MATCHES`]:
+/// an index range, so at most a few thousand entries are read.
+async fn count_term_matches(
+    db: &Db,
+    word: &str,
+    tenant: Option<TenantId>,
+) -> Result<i64, AppError> {
+    let in_tenant = if tenant.is_some() {
+        " and tenant_id = $4"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "select count(*) from (select 1 from account_search_terms where term >= $1 and term < $2\
+         {in_tenant} limit $3) matches"
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(word.to_owned())
+        .bind(format!("{word}\u{10FFFF}"))
+        .bind(DRIVING_MATCHES);
+    if let Some(t) = tenant {
+        q = q.bind(t.0);
+    }
+    q.fetch_one(db.pool())
+        .await
+        .map_err(internal("count search matches"))
+}
+
 /// Writes the search terms of accounts created before search existed, once per database.
 pub async fn backfill_search_terms(db: &Db, now: i64) -> Result<(), AppError> {
     let done: i64 = sqlx::query_scalar("select count(*) from server_secrets where name = $1")
@@ -287,18 +328,38 @@ pub async fn fetch(
             ),
         });
     }
+    // Search. A word matching few accounts drives the query: its matches are collected first
+    // (through the term index) and sorted. A word matching many is cheaper the other way
+    // round: walk the sort order's index and keep the accounts that have the word, which
+    // fills a page after a few hundred rows. The words' match counts (capped) decide.
+    let mut words = Vec::new();
     for word in query.search_words() {
         let word: String = word.chars().take(MAX_TERM_CHARS).collect();
+        let matches = count_term_matches(db, &word, tenant).await?;
+        words.push((matches, word));
+    }
+    words.sort();
+    let mut with = String::new();
+    for (i, (matches, word)) in words.iter().enumerate() {
         let low = c.param(Bind::Text(word.clone()));
         let high = c.param(Bind::Text(format!("{word}\u{10FFFF}")));
         let in_tenant = match tenant {
             Some(t) => format!(" and s.tenant_id = {}", c.param(Bind::Int(t.0))),
             None => String::new(),
         };
-        c.push(format!(
-            "a.account_id in (select s.account_id from account_search_terms s \
-             where s.term >= {low} and s.term < {high}{in_tenant})"
-        ));
+        if i == 0 && *matches < DRIVING_THRESHOLD.load(std::sync::atomic::Ordering::Relaxed) {
+            // Materialized, so that neither planner turns it back into a walk of the order.
+            with = format!(
+                "with hits as materialized (select distinct s.account_id from \
+                 account_search_terms s where s.term >= {low} and s.term < {high}{in_tenant}) "
+            );
+            c.push("a.account_id in (select account_id from hits)".to_owned());
+        } else {
+            c.push(format!(
+                "exists (select 1 from account_search_terms s where s.account_id = a.account_id \
+                 and s.term >= {low} and s.term < {high})"
+            ));
+        }
     }
     // Which way this page runs: towards the end of the order (after a cursor, or from the
     // start) or towards its beginning (before a cursor, then reversed).
@@ -327,7 +388,7 @@ pub async fn fetch(
     };
     let limit = c.param(Bind::Int(size as i64 + 1));
     let sql = format!(
-        "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
+        "{with}select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
          left join tenants t on t.tenant_id = a.tenant_id {} order by {order} limit {limit}",
         key.unwrap_or("''"),
         if c.sql.is_empty() {
@@ -343,7 +404,10 @@ pub async fn fetch(
             Bind::Int(v) => q.bind(v),
         };
     }
+    // Not a prepared statement kept per connection: PostgreSQL would soon plan it once for
+    // every search word, and the right plan depends on the word.
     let rows = q
+        .persistent(false)
         .fetch_all(db.pool())
         .await
         .map_err(internal("list accounts"))?;

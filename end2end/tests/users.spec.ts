@@ -108,6 +108,7 @@ test("an administrator edits, disables, enables and deletes an account", async (
 
   await page.getByRole("button", { name: "Disable account" }).click();
   await expect(page.getByRole("button", { name: "Enable account" })).toBeVisible();
+  await expect(page.getByText("Saved.")).toBeHidden(); // it answered the save, not this
   await expect(page.locator(".page-head .badge")).toHaveText("Disabled");
   await shot("account-disabled");
   await page.getByRole("button", { name: "Enable account" }).click();

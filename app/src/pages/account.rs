@@ -272,9 +272,17 @@ fn Account() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     // Reload after successful changes only: a refused save keeps what was typed.
     let changed = RwSignal::new(0u32);
+    let saved_notice = RwSignal::new(false);
     Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
+        let ok = matches!(update.value().get(), Some(Ok(_)));
+        saved_notice.set(ok);
+        if ok {
             changed.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if toggle.version().get() > 0 {
+            saved_notice.set(false);
         }
     });
     let account = Resource::new(
@@ -301,7 +309,7 @@ fn Account() -> impl IntoView {
                         <Show when=created>
                             <p class="notice" role="status">"Account created."</p>
                         </Show>
-                        <AccountView detail=detail update=update toggle=toggle delete=delete/>
+                        <AccountView detail=detail saved_notice=saved_notice update=update toggle=toggle delete=delete/>
                     }.into_any(),
                     Err(crate::error::AppError::NotFound) => view! {
                         <div class="page-head"><h1>"Account not found"</h1></div>
@@ -317,6 +325,8 @@ fn Account() -> impl IntoView {
 #[component]
 fn AccountView(
     detail: AccountDetail,
+    /// Shows "Saved." after the last save, until the next edit or action.
+    saved_notice: RwSignal<bool>,
     update: ServerAction<UpdateAccount>,
     toggle: ServerAction<SetAccountEnabled>,
     delete: ServerAction<DeleteAccount>,
@@ -327,7 +337,7 @@ fn AccountView(
     let disabled = a.status == AccountStatus::Disabled;
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(update, errors);
-    let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    let saved = move || saved_notice.get();
     let action_error = move || {
         [
             toggle.value().get().and_then(Result::err),
@@ -379,7 +389,8 @@ fn AccountView(
             view! {
                 <section class="panel" aria-labelledby="edit-heading">
                     <h2 id="edit-heading">"Details"</h2>
-                    <ActionForm action=update attr:class="account-form" attr:novalidate=true attr:aria-labelledby="edit-heading">
+                    <ActionForm action=update attr:class="account-form" attr:novalidate=true attr:aria-labelledby="edit-heading"
+                        on:input=move |_| saved_notice.set(false)>
                         <input type="hidden" name="account_id" value=id_form/>
                         <DetailFields errors=errors current=Some(detail_form)/>
                         <p role="alert" class="alert" class:hidden=move || form_error.get().is_none()>

@@ -395,19 +395,9 @@ pub async fn fetch(
         "{with}select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
          left join tenants t on t.tenant_id = a.tenant_id {} order by {order} limit {limit}",
         key.unwrap_or("''"),
-        if c.sql.is_empty() {
-            String::new()
-        } else {
-            format!("where {}", c.sql.join(" and "))
-        },
+        c.where_clause(),
     );
-    let mut q = sqlx::query(&sql);
-    for bind in c.binds {
-        q = match bind {
-            Bind::Text(v) => q.bind(v),
-            Bind::Int(v) => q.bind(v),
-        };
-    }
+    let q = c.query(&sql);
     // Not a prepared statement kept per connection: PostgreSQL would soon plan it once for
     // every search word, and the right plan depends on the word.
     let rows = q
@@ -473,14 +463,8 @@ pub async fn get(
         }
         Scope::Nothing => return Err(AppError::NotFound),
     }
-    let mut q = sqlx::query(&sql);
-    for bind in c.binds {
-        q = match bind {
-            Bind::Text(v) => q.bind(v),
-            Bind::Int(v) => q.bind(v),
-        };
-    }
-    let row = q
+    let row = c
+        .query(&sql)
         .fetch_optional(db.pool())
         .await
         .map_err(internal("get account"))?

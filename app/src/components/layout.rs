@@ -75,6 +75,42 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
     }
 }
 
+/// A console page behind one decision of the access model: `page` when it allows the
+/// signed-in account, otherwise the model's explanation under the page's `title`. `back`
+/// adds a breadcrumb link, e.g. `("/users", "← Users")`.
+#[component]
+pub fn GuardedPage<F, V>(
+    title: &'static str,
+    decide: fn(&crate::access::Actor) -> crate::access::Decision,
+    #[prop(optional)] back: Option<(&'static str, &'static str)>,
+    page: F,
+) -> impl IntoView
+where
+    F: Fn(SessionView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <leptos_meta::Title text=title/>
+        <crate::components::auth::RequireSession page=move |session: SessionView| {
+            let decision = decide(&session.actor);
+            let page = page.clone();
+            view! {
+                <ConsoleLayout session=session.clone()>
+                    {back.map(|(href, label)| view! { <p class="breadcrumb"><A href=href>{label}</A></p> })}
+                    {if decision.is_allowed() {
+                        page(session).into_any()
+                    } else {
+                        view! {
+                            <div class="page-head"><h1>{title}</h1></div>
+                            <p class="alert" role="alert">{decision.explain()}</p>
+                        }.into_any()
+                    }}
+                </ConsoleLayout>
+            }
+        }/>
+    }
+}
+
 fn initials(name: &str) -> String {
     name.split_whitespace()
         .filter_map(|w| w.chars().next())

@@ -7,9 +7,8 @@ use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
     UpdateAccount,
 };
-use crate::components::auth::RequireSession;
 use crate::components::form::{track_action_errors, TextField};
-use crate::components::layout::ConsoleLayout;
+use crate::components::layout::GuardedPage;
 use crate::directory::AccountDetail;
 use crate::domain::*;
 use crate::error::FieldErrors;
@@ -100,23 +99,11 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
     view! {
-        <Title text="New account"/>
-        <RequireSession page=|session: SessionView| {
-            let tiers = manageable_tiers(&session.actor);
-            view! {
-                <ConsoleLayout session=session.clone()>
-                    <p class="breadcrumb"><A href="/users">"← Users"</A></p>
-                    {if tiers.is_empty() {
-                        view! {
-                            <div class="page-head"><h1>"New account"</h1></div>
-                            <p class="alert" role="alert">{may_list_accounts(&session.actor).explain()}</p>
-                        }.into_any()
-                    } else {
-                        view! { <NewAccount session=session.clone() tiers=tiers/> }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
-        }/>
+        <GuardedPage title="New account" decide=may_list_accounts back=("/users", "← Users")
+            page=|session: SessionView| {
+                let tiers = manageable_tiers(&session.actor);
+                view! { <NewAccount session=session tiers=tiers/> }
+            }/>
     }
 }
 
@@ -239,20 +226,8 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <Title text="Account"/>
-        <RequireSession page=|session: SessionView| {
-            let decision = may_list_accounts(&session.actor);
-            view! {
-                <ConsoleLayout session=session.clone()>
-                    <p class="breadcrumb"><A href="/users">"← Users"</A></p>
-                    {if decision.is_allowed() {
-                        view! { <Account/> }.into_any()
-                    } else {
-                        view! { <p class="alert" role="alert">{decision.explain()}</p> }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
-        }/>
+        <GuardedPage title="Account" decide=may_list_accounts back=("/users", "← Users")
+            page=|_: SessionView| view! { <Account/> }/>
     }
 }
 

@@ -3,32 +3,17 @@
 use crate::access::{may_manage_tenants, may_view_audit};
 use crate::api::{list_audit, SessionView};
 use crate::audit_log::{action_label, format_time, AuditEntry, AuditQuery, ACTIONS};
-use crate::components::auth::RequireSession;
 use crate::components::form::navigate_with_form;
-use crate::components::layout::ConsoleLayout;
+use crate::components::layout::GuardedPage;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     view! {
-        <Title text="Audit"/>
-        <RequireSession page=|session: SessionView| {
-            let decision = may_view_audit(&session.actor);
-            view! {
-                <ConsoleLayout session=session.clone()>
-                    {if decision.is_allowed() {
-                        view! { <Audit all_tenants=may_manage_tenants(&session.actor).is_allowed()/> }.into_any()
-                    } else {
-                        view! {
-                            <div class="page-head"><h1>"Audit"</h1></div>
-                            <p class="alert" role="alert">{decision.explain()}</p>
-                        }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
+        <GuardedPage title="Audit" decide=may_view_audit page=|session: SessionView| {
+            view! { <Audit all_tenants=may_manage_tenants(&session.actor).is_allowed()/> }
         }/>
     }
 }

@@ -5,11 +5,9 @@
 
 use crate::access::may_list_accounts;
 use crate::api::{import_accounts, SessionView};
-use crate::components::auth::RequireSession;
-use crate::components::layout::ConsoleLayout;
+use crate::components::layout::GuardedPage;
 use crate::csv::{duplicates_in_file, read_import, ImportRow, RowResult, BATCH_ROWS, COLUMNS};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Errors listed on the page; the rest are counted.
@@ -18,20 +16,8 @@ const SHOWN_ERRORS: usize = 200;
 #[component]
 pub fn ImportPage() -> impl IntoView {
     view! {
-        <Title text="Import accounts"/>
-        <RequireSession page=|session: SessionView| {
-            let decision = may_list_accounts(&session.actor);
-            view! {
-                <ConsoleLayout session=session.clone()>
-                    <p class="breadcrumb"><A href="/users">"← Users"</A></p>
-                    {if decision.is_allowed() {
-                        view! { <Import/> }.into_any()
-                    } else {
-                        view! { <p class="alert" role="alert">{decision.explain()}</p> }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
-        }/>
+        <GuardedPage title="Import accounts" decide=may_list_accounts back=("/users", "← Users")
+            page=|_: SessionView| view! { <Import/> }/>
     }
 }
 

@@ -3,13 +3,11 @@ use crate::api::{
     list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, TenantView,
     UpdateTenant,
 };
-use crate::components::auth::RequireSession;
 use crate::components::form::{track_action_errors, TextField};
-use crate::components::layout::ConsoleLayout;
+use crate::components::layout::GuardedPage;
 use crate::domain::{MfaPolicy, TenantName};
 use crate::error::FieldErrors;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 fn name_rule(v: &str) -> Result<(), String> {
     TenantName::parse(v).map(drop)
@@ -19,22 +17,7 @@ fn name_rule(v: &str) -> Result<(), String> {
 #[component]
 pub fn TenantsPage() -> impl IntoView {
     view! {
-        <Title text="Tenants"/>
-        <RequireSession page=|session: SessionView| {
-            let decision = may_manage_tenants(&session.actor);
-            view! {
-                <ConsoleLayout session=session>
-                    {if decision.is_allowed() {
-                        view! { <Tenants/> }.into_any()
-                    } else {
-                        view! {
-                            <div class="page-head"><h1>"Tenants"</h1></div>
-                            <p class="alert" role="alert">{decision.explain()}</p>
-                        }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
-        }/>
+        <GuardedPage title="Tenants" decide=may_manage_tenants page=|_: SessionView| view! { <Tenants/> }/>
     }
 }
 

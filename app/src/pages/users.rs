@@ -3,36 +3,20 @@
 
 use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants};
 use crate::api::{list_accounts, list_tenants, SessionView};
-use crate::components::auth::RequireSession;
 use crate::components::form::navigate_with_form;
-use crate::components::layout::ConsoleLayout;
+use crate::components::layout::GuardedPage;
 use crate::directory::{AccountQuery, AccountSort, AccountSummary, STATUS_FILTERS};
 use crate::domain::{AccountStatus, Tier};
 use crate::pages::last_valid_day;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
-        <Title text="Users"/>
-        <RequireSession page=|session: SessionView| {
-            let decision = may_list_accounts(&session.actor);
-            view! {
-                <ConsoleLayout session=session.clone()>
-                    {if decision.is_allowed() {
-                        view! { <Users session=session.clone()/> }.into_any()
-                    } else {
-                        view! {
-                            <div class="page-head"><h1>"Users"</h1></div>
-                            <p class="alert" role="alert">{decision.explain()}</p>
-                        }.into_any()
-                    }}
-                </ConsoleLayout>
-            }
-        }/>
+        <GuardedPage title="Users" decide=may_list_accounts
+            page=|session: SessionView| view! { <Users session=session/> }/>
     }
 }
 

@@ -4,9 +4,21 @@
 
 mod common;
 
+use app::ssr::directory::{force_search_plan, SearchPlan};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+/// Held while a test forces a search plan: the switch is process-wide, and two tests switching
+/// it at once would each run some searches under the other's plan.
+static FORCING_PLANS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const PLANS: [SearchPlan; 4] = [
+    SearchPlan::Rank,
+    SearchPlan::RankAndProbe,
+    SearchPlan::Drive,
+    SearchPlan::Walk,
+];
 
 on_both_databases!(
     pages_walk_every_order_forwards_and_back_without_gaps_or_repeats,
@@ -178,6 +190,39 @@ async fn pages_walk_every_order_forwards_and_back_without_gaps_or_repeats(s: &Te
     let everyone = walk(s, &pa, query(json!({}))).await;
     assert_eq!(everyone.len(), 121);
     assert!(everyone.contains(&ADMIN_USERNAME.to_owned()));
+
+    // A search over every tenant pages the same way under every plan, in username order
+    // (ranked from the term index) and in creation order (ranked by the terms' primary key),
+    // both directions; one word and two ("svc" is a word of each email).
+    let mut ascending: Vec<String> = (0..120).map(|i| format!("svc_{i:03}")).collect();
+    let forcing = FORCING_PLANS.lock().await;
+    for plan in PLANS {
+        force_search_plan(Some(plan));
+        for search in ["robot", "svc ROBOT"] {
+            let found = walk(s, &pa, query(json!({ "search": search }))).await;
+            assert_eq!(found, ascending, "{plan:?}, {search:?}");
+            let found = walk(
+                s,
+                &pa,
+                query(json!({ "search": search, "descending": true })),
+            )
+            .await;
+            ascending.reverse();
+            assert_eq!(found, ascending, "{plan:?}, {search:?}, descending");
+            ascending.reverse();
+            let found = walk(
+                s,
+                &pa,
+                query(json!({ "search": search, "sort": "Created", "descending": true })),
+            )
+            .await;
+            let mut newest_first = created.clone();
+            newest_first.reverse();
+            assert_eq!(found, newest_first, "{plan:?}, {search:?}, newest first");
+        }
+    }
+    force_search_plan(None);
+    drop(forcing);
 }
 
 async fn search_matches_username_name_words_email_and_external_id(s: &TestServer) {
@@ -192,11 +237,11 @@ async fn search_matches_username_name_words_email_and_external_id(s: &TestServer
         names
     };
     let search = |q: &str| query(json!({ "search": q }));
-    // Both plans (a rare word drives the query; a common one is checked along the order's
-    // index) must find the same accounts. The switch is process-wide: other tests running
-    // meanwhile get the other plan, which must not change their answers either.
-    for threshold in [i64::MAX, 0] {
-        app::ssr::directory::set_search_driving_threshold(threshold);
+    // Every plan (ranked from the term index, driven by the rarest word, or checked along
+    // the order's index) must find the same accounts.
+    let forcing = FORCING_PLANS.lock().await;
+    for plan in PLANS {
+        force_search_plan(Some(plan));
         assert_eq!(
             found(list(s, &pa, search("ADA")).await),
             ["ada_bot", ADMIN_USERNAME],
@@ -226,7 +271,8 @@ async fn search_matches_username_name_words_email_and_external_id(s: &TestServer
             "no wildcards"
         );
     }
-    app::ssr::directory::set_search_driving_threshold(4_000);
+    force_search_plan(None);
+    drop(forcing);
 
     // An edit re-indexes the account: the old name no longer finds it.
     let res = s

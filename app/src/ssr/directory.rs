@@ -77,12 +77,15 @@ pub async fn write_search_terms<'c>(
         account.full_name,
         account.external_id,
     ) {
+        // lower() of the database, as the accounts table's username index: both orders agree.
         sqlx::query(
-            "insert into account_search_terms (term, account_id, tenant_id) values ($1, $2, $3)",
+            "insert into account_search_terms (term, account_id, tenant_id, username_key) \
+             values ($1, $2, $3, lower($4))",
         )
         .bind(term)
         .bind(account.account_id.0)
         .bind(account.tenant_id.map(|t| t.0))
+        .bind(account.username)
         .execute(&mut **tx)
         .await
         .map_err(internal("write search terms"))?;
@@ -95,22 +98,62 @@ const TERMS_MARKER: &str = "search_terms_v1";
 /// Below this many matching terms a search word drives the query (see [`fetch`]).
 const DRIVING_MATCHES: i64 = 4_000;
 
-static DRIVING_THRESHOLD: std::sync::atomic::AtomicI64 =
-    std::sync::atomic::AtomicI64::new(DRIVING_MATCHES);
+/// Below this many matching terms a search word ranks a page from the term index alone, where
+/// the page's order allows it (see [`fetch`]). Ranking sorts every match in the index; past
+/// this, walking the order and checking each account finds a page sooner.
+const RANKING_MATCHES: i64 = 30_000;
 
-/// For tests: make every search word drive the query (`i64::MAX`) or none (`0`), so both
-/// strategies are checked on small data. Process-wide.
-#[doc(hidden)]
-pub fn set_search_driving_threshold(matches: i64) {
-    DRIVING_THRESHOLD.store(matches, std::sync::atomic::Ordering::Relaxed);
+/// How a search runs; [`fetch`] picks one per query from the words' match counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// The page is ranked from the term index alone, then only its accounts are read.
+    Rank,
+    /// The rarest word's accounts are collected, then sorted.
+    Drive,
+    /// The order's index is walked, keeping the accounts that have every word.
+    Walk,
+    /// For tests only: `Rank`, with every word but the rarest checked per ranked account, as
+    /// a word matching too many terms to rank is.
+    #[doc(hidden)]
+    RankAndProbe,
 }
 
-/// How many search terms start with `word` (in `tenant`), counted up to [`DRIVING_MATCHES`]:
-/// an index range, so at most a few thousand entries are read.
+/// 0: chosen per query; otherwise the forced plan's number (1 Rank, 2 Drive, 3 Walk,
+/// 4 RankAndProbe).
+static FORCED_PLAN: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// For tests: run every search with `plan` (or, with `None`, choose per query again), so each
+/// plan is checked on small data. A forced `Rank` (or `RankAndProbe`) falls back to `Drive` where the page's
+/// order or filters rule ranking out. Process-wide.
+#[doc(hidden)]
+pub fn force_search_plan(plan: Option<SearchPlan>) {
+    let n = match plan {
+        None => 0,
+        Some(SearchPlan::Rank) => 1,
+        Some(SearchPlan::Drive) => 2,
+        Some(SearchPlan::Walk) => 3,
+        Some(SearchPlan::RankAndProbe) => 4,
+    };
+    FORCED_PLAN.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn forced_plan() -> Option<SearchPlan> {
+    match FORCED_PLAN.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => Some(SearchPlan::Rank),
+        2 => Some(SearchPlan::Drive),
+        3 => Some(SearchPlan::Walk),
+        4 => Some(SearchPlan::RankAndProbe),
+        _ => None,
+    }
+}
+
+/// How many search terms start with `word` (in `tenant`), counted up to `cap`: an index
+/// range, so at most `cap` entries are read.
 async fn count_term_matches(
     db: &Db,
     word: &str,
     tenant: Option<TenantId>,
+    cap: i64,
 ) -> Result<i64, AppError> {
     let in_tenant = if tenant.is_some() {
         " and tenant_id = $4"
@@ -123,14 +166,20 @@ async fn count_term_matches(
     );
     let mut q = sqlx::query_scalar::<_, i64>(&sql)
         .bind(word.to_owned())
-        .bind(format!("{word}\u{10FFFF}"))
-        .bind(DRIVING_MATCHES);
+        .bind(prefix_end(word))
+        .bind(cap);
     if let Some(t) = tenant {
         q = q.bind(t.0);
     }
     q.fetch_one(db.pool())
         .await
         .map_err(internal("count search matches"))
+}
+
+/// The first string after every string that starts with `word`, in byte order (the terms'
+/// collation): `term >= word and term < prefix_end(word)` is a prefix match on an index.
+fn prefix_end(word: &str) -> String {
+    format!("{word}\u{10FFFF}")
 }
 
 /// Writes the search terms of accounts created before search existed, once per database.
@@ -236,6 +285,29 @@ impl Conditions {
     }
 }
 
+/// Rows after (in the page's direction) `cursor`, ordered by `key` (or by id alone) then `id`.
+/// The first half is an index range on the key; the second breaks ties.
+fn cursor_condition(
+    c: &mut Conditions,
+    cursor: &Cursor,
+    key: Option<&str>,
+    id: &str,
+    ascending: bool,
+) -> String {
+    let (Cursor::After(value, after_id) | Cursor::Before(value, after_id)) = cursor;
+    let op = if ascending { ">" } else { "<" };
+    let id_param = c.param(Bind::Int(after_id.0));
+    match key {
+        Some(key) => {
+            let value_param = c.param(Bind::Text(value.clone()));
+            format!(
+                "{key} {op}= {value_param} and ({key} {op} {value_param} or {id} {op} {id_param})"
+            )
+        }
+        None => format!("{id} {op} {id_param}"),
+    }
+}
+
 fn sort_key(sort: AccountSort) -> Option<&'static str> {
     match sort {
         AccountSort::Username => Some("lower(a.username)"),
@@ -328,75 +400,164 @@ pub async fn fetch(
             ),
         });
     }
-    // Search. A word matching few accounts drives the query: its matches are collected first
-    // (through the term index) and sorted. A word matching many is cheaper the other way
-    // round: walk the sort order's index and keep the accounts that have the word, which
-    // fills a page after a few hundred rows. The words' match counts (capped) decide.
+    // Search. Each word's matches are counted first (an index range, capped), then a plan is
+    // chosen:
+    // - Rank: with no filter but the search, in username or creation order, the page is ranked
+    //   from the term index alone — (term, username_key, account_id), or the primary key
+    //   (term, account_id) — intersecting the words' matches, and only its accounts are read.
+    //   Where it applies it is the fastest plan for all but very common words.
+    // - Drive: the rarest word's accounts are collected first (through the term index), then
+    //   sorted; also for several words, however common (walking the order for accounts having
+    //   every word is slow when the words rarely meet, as in "james smith").
+    // - Walk: a single very common word ("m") is checked per account along the order's index,
+    //   which fills a page after a few hundred rows.
+    let backwards = matches!(query.cursor, Some(Cursor::Before(..)));
+    // Which way this page runs: towards the end of the order (after a cursor, or from the
+    // start) or towards its beginning (before a cursor, then reversed).
+    let ascending = query.descending == backwards;
+    let direction = if ascending { "asc" } else { "desc" };
+    let key = sort_key(query.sort);
+    // The page's order in the term index: Some(column), or None for account order.
+    let rank_key = match query.sort {
+        AccountSort::Username => Some(Some("s.username_key")),
+        AccountSort::Created => Some(None),
+        AccountSort::FullName | AccountSort::Email => None,
+    };
+    let forced = forced_plan();
+    let may_rank = tenant.is_none()
+        && query.tier.is_none()
+        && query.status.is_none()
+        && rank_key.is_some()
+        && forced.is_none_or(|p| matches!(p, SearchPlan::Rank | SearchPlan::RankAndProbe));
+    let cap = if may_rank {
+        RANKING_MATCHES
+    } else {
+        DRIVING_MATCHES
+    };
     let mut words = Vec::new();
     for word in query.search_words() {
         let word: String = word.chars().take(MAX_TERM_CHARS).collect();
-        let matches = count_term_matches(db, &word, tenant).await?;
+        let matches = count_term_matches(db, &word, tenant, cap).await?;
         words.push((matches, word));
     }
     words.sort();
-    let mut with = String::new();
-    for (i, (matches, word)) in words.iter().enumerate() {
-        let low = c.param(Bind::Text(word.clone()));
-        let high = c.param(Bind::Text(format!("{word}\u{10FFFF}")));
-        let in_tenant = match tenant {
-            Some(t) => format!(" and s.tenant_id = {}", c.param(Bind::Int(t.0))),
-            None => String::new(),
-        };
-        // Several words: the rarest always drives (walking the order for accounts having
-        // every word is slow when the words rarely meet, as in "james smith").
-        let drives = *matches < DRIVING_THRESHOLD.load(std::sync::atomic::Ordering::Relaxed)
-            || words.len() > 1;
-        if i == 0 && drives {
-            // Materialized, so that neither planner turns it back into a walk of the order.
-            with = format!(
-                "with hits as materialized (select distinct s.account_id from \
-                 account_search_terms s where s.term >= {low} and s.term < {high}{in_tenant}) "
-            );
-            c.push("a.account_id in (select account_id from hits)".to_owned());
-        } else {
-            c.push(format!(
-                "exists (select 1 from account_search_terms s where s.account_id = a.account_id \
-                 and s.term >= {low} and s.term < {high})"
-            ));
+    let plan = match (forced, words.first()) {
+        (_, None) => None,
+        (Some(_), _) if may_rank => Some(SearchPlan::Rank),
+        (Some(SearchPlan::Rank | SearchPlan::RankAndProbe), _) => Some(SearchPlan::Drive),
+        (Some(plan), _) => Some(plan),
+        (None, Some((rarest, _))) if may_rank && *rarest < RANKING_MATCHES => {
+            Some(SearchPlan::Rank)
         }
-    }
-    // Which way this page runs: towards the end of the order (after a cursor, or from the
-    // start) or towards its beginning (before a cursor, then reversed).
-    let backwards = matches!(query.cursor, Some(Cursor::Before(..)));
-    let ascending = query.descending == backwards;
-    let key = sort_key(query.sort);
-    if let Some(cursor) = &query.cursor {
-        let (Cursor::After(value, id) | Cursor::Before(value, id)) = cursor;
-        let op = if ascending { ">" } else { "<" };
-        let id_param = c.param(Bind::Int(id.0));
-        match key {
-            Some(key) => {
-                let value_param = c.param(Bind::Text(value.clone()));
-                // The first half is an index range on the sort key; the second breaks ties.
-                c.push(format!(
-                    "{key} {op}= {value_param} and ({key} {op} {value_param} or a.account_id {op} {id_param})"
+        (None, Some((rarest, _))) if *rarest < DRIVING_MATCHES || words.len() > 1 => {
+            Some(SearchPlan::Drive)
+        }
+        (None, Some(_)) => Some(SearchPlan::Walk),
+    };
+    let limit_rows = size as i64 + 1;
+    let sql = if plan == Some(SearchPlan::Rank) {
+        let rank_key = rank_key.flatten();
+        // Words matching too many terms to rank are checked per ranked account instead.
+        let probe_all = forced == Some(SearchPlan::RankAndProbe);
+        let mut ranges = Vec::new();
+        let mut probes = Vec::new();
+        for (matches, word) in &words {
+            let low = c.param(Bind::Text(word.clone()));
+            let high = c.param(Bind::Text(prefix_end(word)));
+            if ranges.is_empty() || (*matches < RANKING_MATCHES && !probe_all) {
+                ranges.push(format!("s.term >= {low} and s.term < {high}"));
+            } else {
+                probes.push(format!(
+                    "exists (select 1 from account_search_terms p where \
+                     p.account_id = r.account_id and p.term >= {low} and p.term < {high})"
                 ));
             }
-            None => c.push(format!("a.account_id {op} {id_param}")),
         }
-    }
-    let direction = if ascending { "asc" } else { "desc" };
-    let order = match key {
-        Some(key) => format!("{key} {direction}, a.account_id {direction}"),
-        None => format!("a.account_id {direction}"),
+        let after = query
+            .cursor
+            .as_ref()
+            .map(|cursor| {
+                let condition =
+                    cursor_condition(&mut c, cursor, rank_key, "s.account_id", ascending);
+                format!(" and {condition}")
+            })
+            .unwrap_or_default();
+        let (columns, distinct) = match rank_key {
+            Some(k) => (format!("s.account_id, {k} as rank_key"), ranges.len() == 1),
+            None => ("s.account_id".to_owned(), ranges.len() == 1),
+        };
+        let distinct = if distinct { "distinct " } else { "" };
+        let matching = ranges
+            .iter()
+            .map(|range| {
+                format!(
+                    "select {distinct}{columns} from account_search_terms s where {range}{after}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" intersect ");
+        let probes = if probes.is_empty() {
+            String::new()
+        } else {
+            format!("where {}", probes.join(" and "))
+        };
+        let (order, sort_key) = match rank_key {
+            Some(_) => (
+                format!("r.rank_key {direction}, r.account_id {direction}"),
+                "r.rank_key",
+            ),
+            None => (format!("r.account_id {direction}"), "''"),
+        };
+        let limit = c.param(Bind::Int(limit_rows));
+        // Conditions are empty here (ranking needs no filter but the search); kept so that
+        // nothing outside the actor's scope could ever be listed.
+        format!(
+            "with ranked as materialized (select r.* from ({matching}) r {probes} \
+             order by {order} limit {limit}) \
+             select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {sort_key} as sort_key from ranked r \
+             join accounts a on a.account_id = r.account_id \
+             left join tenants t on t.tenant_id = a.tenant_id {} order by {order}",
+            c.where_clause()
+        )
+    } else {
+        let mut with = String::new();
+        for (i, (_, word)) in words.iter().enumerate() {
+            let low = c.param(Bind::Text(word.clone()));
+            let high = c.param(Bind::Text(prefix_end(word)));
+            let in_tenant = match tenant {
+                Some(t) => format!(" and s.tenant_id = {}", c.param(Bind::Int(t.0))),
+                None => String::new(),
+            };
+            if i == 0 && plan == Some(SearchPlan::Drive) {
+                // Materialized, so that neither planner turns it back into a walk of the order.
+                with = format!(
+                    "with hits as materialized (select distinct s.account_id from \
+                     account_search_terms s where s.term >= {low} and s.term < {high}{in_tenant}) "
+                );
+                c.push("a.account_id in (select account_id from hits)".to_owned());
+            } else {
+                c.push(format!(
+                    "exists (select 1 from account_search_terms s where s.account_id = a.account_id \
+                     and s.term >= {low} and s.term < {high})"
+                ));
+            }
+        }
+        if let Some(cursor) = &query.cursor {
+            let condition = cursor_condition(&mut c, cursor, key, "a.account_id", ascending);
+            c.push(condition);
+        }
+        let order = match key {
+            Some(key) => format!("{key} {direction}, a.account_id {direction}"),
+            None => format!("a.account_id {direction}"),
+        };
+        let limit = c.param(Bind::Int(limit_rows));
+        format!(
+            "{with}select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
+             left join tenants t on t.tenant_id = a.tenant_id {} order by {order} limit {limit}",
+            key.unwrap_or("''"),
+            c.where_clause(),
+        )
     };
-    let limit = c.param(Bind::Int(size as i64 + 1));
-    let sql = format!(
-        "{with}select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {} as sort_key from accounts a \
-         left join tenants t on t.tenant_id = a.tenant_id {} order by {order} limit {limit}",
-        key.unwrap_or("''"),
-        c.where_clause(),
-    );
     let q = c.query(&sql);
     // Not a prepared statement kept per connection: PostgreSQL would soon plan it once for
     // every search word, and the right plan depends on the word.

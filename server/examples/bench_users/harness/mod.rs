@@ -771,17 +771,24 @@ struct Term {
     term: String,
     account_id: i64,
     tenant_id: Option<i64>,
+    /// The account's lower-cased username (ASCII, so Rust's and SQL's lower() agree).
+    username_key: String,
 }
 
 async fn insert_terms(conn: &mut AnyConnection, params: Params, terms: &[Term]) -> Result<()> {
     for chunk in terms.chunks(TERMS_PER_INSERT) {
         let sql = format!(
-            "insert into account_search_terms (term, account_id, tenant_id) values {}",
-            placeholders(chunk.len(), 3, params)
+            "insert into account_search_terms (term, account_id, tenant_id, username_key) \
+             values {}",
+            placeholders(chunk.len(), 4, params)
         );
         let mut q = sqlx::query(&sql);
         for t in chunk {
-            q = q.bind(t.term.as_str()).bind(t.account_id).bind(t.tenant_id);
+            q = q
+                .bind(t.term.as_str())
+                .bind(t.account_id)
+                .bind(t.tenant_id)
+                .bind(t.username_key.as_str());
         }
         q.execute(&mut *conn).await?;
     }
@@ -926,6 +933,7 @@ pub async fn seed_database(
                         term,
                         account_id,
                         tenant_id,
+                        username_key: a.username.to_ascii_lowercase(),
                     });
                 }
             }

@@ -231,7 +231,16 @@ pub async fn create_tenant(name: String, mfa_policy: String) -> Result<TenantVie
             let me = ssr::current_actor()?;
             let ctx = ssr::request_context()?;
             let form = ssr::tenants::TenantForm { name, mfa_policy };
-            ssr::tenants::create(&ssr::state()?.db, &me, &form, ctx.client, ssr::now()).await
+            let state = ssr::state()?;
+            ssr::tenants::create(
+                &state.db,
+                &state.catalog,
+                &me,
+                &form,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
         }
         .await,
     )

@@ -28,6 +28,14 @@ id_newtype!(
     /// The key of a tenant (client organisation).
     TenantId
 );
+id_newtype!(
+    /// The key of a role (SPEC §3.3), built-in or custom; every role belongs to one tenant.
+    RoleId
+);
+id_newtype!(
+    /// The key of a scope (SPEC §3.5): a group of a tenant's data, such as a workspace.
+    ScopeId
+);
 
 /// The tier of an account (SPEC §1), chosen at creation and never changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

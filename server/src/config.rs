@@ -32,9 +32,36 @@ pub struct CommonConfig {
     /// Database URL: `sqlite://…` or `postgres://…`. Default: SQLite in the data folder.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<Secret>,
+    /// A TOML file declaring the deployment's own privilege modules, added to the built-in
+    /// catalog (see README). Checked at start: a bad entry stops Warden, named.
+    #[arg(long, env = "WARDEN_CATALOG", global = true)]
+    pub catalog: Option<PathBuf>,
+}
+
+/// The catalog file: `[[module]]` tables, each with `[[module.resource]]` tables.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    #[serde(default, rename = "module")]
+    modules: Vec<app::access::catalog::ModuleSpec>,
 }
 
 impl CommonConfig {
+    /// The privilege catalog: built in, extended by the catalog file if there is one.
+    pub fn catalog(&self) -> Result<app::access::Catalog, String> {
+        let mut catalog = app::access::Catalog::builtin();
+        let Some(path) = &self.catalog else {
+            return Ok(catalog);
+        };
+        let fail = |problem: String| format!("catalog file {}: {problem}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        let file: CatalogFile = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+        catalog
+            .extend(&file.modules)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(catalog)
+    }
+
     /// The database URL to use: the configured one, or `warden.db` in the data folder.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -149,6 +176,7 @@ mod tests {
     #[test]
     fn the_default_database_is_sqlite_in_the_data_folder() {
         let c = CommonConfig {
+            catalog: None,
             data_dir: "/var/lib/warden".into(),
             database_url: None,
         };

@@ -38,6 +38,10 @@ pub enum StartError {
     SessionKey,
     #[error("could not write the accounts' search terms (see the error above)")]
     SearchTerms,
+    #[error("{0}")]
+    Catalog(String),
+    #[error("could not give every tenant its starter roles (see the error above)")]
+    StarterRoles,
     #[error("could not create the first-run setup link")]
     SetupLink,
     #[error("could not listen on {addr}: {source}")]
@@ -48,8 +52,9 @@ pub enum StartError {
 }
 
 /// Opens the database (creating the data folder for SQLite), applies migrations and brings
-/// derived data (search terms) up to date.
+/// derived data (search terms, every tenant's starter roles) up to date.
 pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
+    let catalog = common.catalog().map_err(StartError::Catalog)?;
     let url = common.database_url();
     if url.starts_with("sqlite:") && common.database_url.is_none() {
         std::fs::create_dir_all(&common.data_dir).map_err(|source| StartError::DataDir {
@@ -61,6 +66,9 @@ pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
     app::ssr::directory::backfill_search_terms(&db, now())
         .await
         .map_err(|_| StartError::SearchTerms)?;
+    app::ssr::roles::ensure_starter_roles(&db, &catalog, now())
+        .await
+        .map_err(|_| StartError::StarterRoles)?;
     Ok(db)
 }
 
@@ -244,7 +252,8 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     let db = open_database(common).await?;
     let secret = session_secret(&db, serve).await?;
     let sessions = SessionKeys::new(&secret, i64::from(serve.session_hours) * 3600);
-    let state = AppState::new(db, sessions, ThrottlePolicy::default());
+    let catalog = common.catalog().map_err(StartError::Catalog)?;
+    let state = AppState::new(db, sessions, ThrottlePolicy::default(), catalog.into());
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .map_err(|source| StartError::Bind {

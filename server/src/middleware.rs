@@ -68,16 +68,18 @@ pub async fn authenticate_request(
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| sessions::token_from_cookie_header(v).map(str::to_owned));
     let signed_in = match &token {
-        Some(token) => match authenticate(&state.db, &state.sessions, token, now()).await {
-            Ok(found) => found,
-            Err(_) => {
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Warden cannot reach its database right now. Please try again shortly.",
-                )
-                    .into_response()
+        Some(token) => {
+            match authenticate(&state.db, &state.sessions, &state.catalog, token, now()).await {
+                Ok(found) => found,
+                Err(_) => {
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Warden cannot reach its database right now. Please try again shortly.",
+                    )
+                        .into_response()
+                }
             }
-        },
+        }
         None => None,
     };
     let stale_cookie = token.is_some() && signed_in.is_none();

@@ -94,6 +94,7 @@ async fn the_server_answers_every_cell_as_the_model_decides(s: &TestServer) {
             account_id: AccountId(0),
             tier: *actor_tier,
             tenant_id: *actor_tenant,
+            holdings: Default::default(),
         };
         // Creating each tier in the actor's own tenant (Acme for the platform administrator).
         for (tier, name) in TIERS {

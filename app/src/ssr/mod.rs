@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod db;
 pub mod directory;
 pub mod import;
+pub mod roles;
 pub mod sessions;
 pub mod setup;
 pub mod tenants;
@@ -31,14 +32,22 @@ pub struct StateInner {
     pub db: db::Db,
     pub sessions: SessionKeys,
     pub throttle: ThrottlePolicy,
+    /// The privilege catalog: built in, plus the deployment's own modules.
+    pub catalog: Arc<crate::access::Catalog>,
 }
 
 impl AppState {
-    pub fn new(db: db::Db, sessions: SessionKeys, throttle: ThrottlePolicy) -> Self {
+    pub fn new(
+        db: db::Db,
+        sessions: SessionKeys,
+        throttle: ThrottlePolicy,
+        catalog: Arc<crate::access::Catalog>,
+    ) -> Self {
         AppState(Arc::new(StateInner {
             db,
             sessions,
             throttle,
+            catalog,
         }))
     }
 }

@@ -4,8 +4,8 @@
 
 use super::accounts::{self, AccountRecord};
 use super::db::Db;
-use crate::access::Actor;
-use crate::domain::{effective_status, AccountId, AccountStatus};
+use crate::access::{Actor, Catalog, Holdings};
+use crate::domain::{effective_status, AccountId, AccountStatus, Tier};
 use crate::error::AppError;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -177,6 +177,7 @@ pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<SignInRefusal
 pub async fn authenticate(
     db: &Db,
     keys: &SessionKeys,
+    catalog: &Catalog,
     token: &str,
     now: i64,
 ) -> Result<Option<SignedIn>, AppError> {
@@ -197,11 +198,20 @@ pub async fn authenticate(
     if !version_matches || refusal_reason(&account, now).is_some() {
         return Ok(None);
     }
+    // Administrators hold every privilege by their tier; anyone else through roles, read
+    // afresh on each request so that a change takes effect at once.
+    let holdings = match (account.tier, account.tenant_id) {
+        (Tier::User | Tier::ServiceAccount, Some(tenant)) => {
+            super::roles::holdings(db, catalog, account.account_id, tenant).await?
+        }
+        _ => Holdings::default(),
+    };
     Ok(Some(SignedIn {
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,
             tenant_id: account.tenant_id,
+            holdings,
         },
         account,
     }))

@@ -5,7 +5,7 @@ use super::accounts::internal;
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::{is_unique_violation, Db};
 use super::sessions::SignedIn;
-use crate::access::{may_manage_tenants, Decision};
+use crate::access::{may_manage_tenants, Catalog, Decision};
 use crate::api::TenantView;
 use crate::domain::{MfaPolicy, TenantId, TenantName};
 use crate::error::{AppError, FieldErrors};
@@ -113,6 +113,7 @@ fn fields(t: &TenantView) -> serde_json::Value {
 /// Creates an active tenant.
 pub async fn create(
     db: &Db,
+    catalog: &Catalog,
     me: &SignedIn,
     form: &TenantForm,
     client: IpAddr,
@@ -135,6 +136,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(name_taken)?;
+    super::roles::create_starter_roles(&mut tx, catalog, TenantId(id), now).await?;
     let tenant = find(&mut *tx, TenantId(id))
         .await?
         .ok_or(AppError::Internal)?;

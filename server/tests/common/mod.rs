@@ -66,6 +66,7 @@ impl TestServer {
             }
         };
         let common = CommonConfig {
+            catalog: None,
             data_dir: dir.path().to_path_buf(),
             database_url: Some(Secret::new(database_url.clone())),
         };
@@ -240,6 +241,21 @@ impl TestServer {
             .expect("connect");
         conn.execute(statement).await.expect("statement runs");
         conn.close().await.ok();
+    }
+
+    /// The first column of every row `query` returns, as text.
+    pub async fn strings(&self, query: &str) -> Vec<String> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .expect("connect");
+        let rows = sqlx::query(query)
+            .fetch_all(&mut conn)
+            .await
+            .expect("query runs");
+        conn.close().await.ok();
+        rows.iter().map(|r| r.get::<String, _>(0)).collect()
     }
 
     /// Adds an active account of `tier` in tenant "Acme" (created when missing). Tenants and

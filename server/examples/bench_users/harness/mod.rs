@@ -207,6 +207,7 @@ async fn run_on(
         Target::Postgres { .. } => "PostgreSQL",
     };
     let common = CommonConfig {
+        catalog: None,
         data_dir: match target {
             Target::Sqlite { dir } => dir.clone(),
             Target::Postgres { .. } => std::env::temp_dir(),
@@ -1160,6 +1161,7 @@ async fn signed_in(db: &Db, username: &str) -> Result<SignedIn> {
             account_id: account.account_id,
             tier: account.tier,
             tenant_id: account.tenant_id,
+            holdings: Default::default(),
         },
         account,
     })

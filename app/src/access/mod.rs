@@ -1,20 +1,47 @@
 //! The access model: pure Rust, no Leptos, axum or sqlx inside — types in, a decision out.
 //! The same functions hide a button in the browser and refuse the request on the server.
 //!
-//! This first piece is the delegation table of SPEC §1: which tier may create and manage
-//! accounts of which tier, and where. Roles and privileges (SPEC §3) extend it later; until
-//! then a user-tier account or service account holds no privilege and so manages nobody.
+//! - [`catalog`]: the privileges (SPEC §3.1) and how they combine (§3.2).
+//! - [`model`]: roles, assignments, scopes and object-level grants (§3.3, §3.5).
+//! - Here: the decisions. Tiers first (SPEC §1): a platform administrator holds every
+//!   privilege everywhere, a tenant administrator every privilege in its tenant; for users and
+//!   service accounts the tier is only a ceiling, and their roles' privileges decide. Then the
+//!   safety rules of §3.4: nobody grants, assigns or takes away what they do not hold.
 
-use crate::domain::{AccountId, TenantId, Tier};
+pub mod catalog;
+#[cfg(test)]
+mod laws;
+pub mod model;
+pub mod templates;
+
+pub use catalog::{Action, Catalog, How, ModuleId, Privilege, PrivilegeSet, ResourceId};
+pub use model::{At, Held, Holdings, ObjectGrant, Role, RoleKind, Source, Through};
+
+use crate::domain::{AccountId, ScopeId, TenantId, Tier};
 use serde::{Deserialize, Serialize};
 
-/// Who is acting: the signed-in account, as the session proved it on this request.
+/// Who is acting: the signed-in account, as the session proved it on this request, with the
+/// roles it holds in its tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub account_id: AccountId,
     pub tier: Tier,
     /// `None` only for platform administrators.
     pub tenant_id: Option<TenantId>,
+    #[serde(default)]
+    pub holdings: Holdings,
+}
+
+impl Actor {
+    /// An actor holding no role (administrators need none: their tier gives every privilege).
+    pub fn without_roles(account_id: AccountId, tier: Tier, tenant_id: Option<TenantId>) -> Actor {
+        Actor {
+            account_id,
+            tier,
+            tenant_id,
+            holdings: Holdings::default(),
+        }
+    }
 }
 
 /// The account an action is aimed at (existing, or about to be created).
@@ -32,6 +59,8 @@ pub enum Because {
     PlatformAdministrator,
     /// A tenant administrator holds every privilege in its own tenant.
     TenantAdministrator,
+    /// A role the actor holds gives the privilege.
+    Role(Source),
 }
 
 /// Why an action is refused.
@@ -41,8 +70,12 @@ pub enum Refusal {
     TierCeiling { actor: Tier, target: Tier },
     /// The target lives in another tenant; the tenant boundary is absolute.
     OtherTenant,
-    /// The tier allows it, but only through a role privilege the actor does not hold (SPEC §3).
-    NeedsPrivilege { target: Tier },
+    /// None of the actor's roles gives this privilege (here).
+    Lacks(Privilege),
+    /// Granting, assigning or taking away something the actor does not hold itself (SPEC §3.4).
+    NotHeldByYou(Privilege),
+    /// The built-in Administrators role cannot be edited, deleted or given object grants.
+    BuiltInRole,
     /// Only platform administrators may do this (e.g. manage tenants).
     PlatformOnly { actor: Tier },
     /// Users and service accounts always belong to a tenant (and platform administrators
@@ -56,19 +89,97 @@ pub enum Decision {
     Denied(Refusal),
 }
 
+/// The built-in catalog, for naming built-in privileges where no catalog is at hand (their
+/// ids never change; a deployment's own privileges are named through [`Explainer`]).
+fn builtin_catalog() -> &'static Catalog {
+    static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    BUILTIN.get_or_init(Catalog::builtin)
+}
+
 impl Decision {
     pub fn is_allowed(self) -> bool {
         matches!(self, Decision::Allowed(_))
     }
 
-    /// A sentence a person can read, for the console's explanations.
+    /// A sentence a person can read, for the console's explanations. Role names need the
+    /// roles at hand: [`Explainer::explain`] gives them.
     pub fn explain(self) -> String {
-        match self {
+        Explainer::new(builtin_catalog()).explain(self)
+    }
+}
+
+/// Names what decisions refer to by id: privileges (through the catalog), roles and scopes.
+pub struct Explainer<'a> {
+    catalog: &'a Catalog,
+    roles: Vec<(crate::domain::RoleId, String)>,
+    scopes: Vec<(ScopeId, String)>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(catalog: &'a Catalog) -> Explainer<'a> {
+        Explainer {
+            catalog,
+            roles: Vec::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Names the roles an actor holds.
+    pub fn with_holdings(mut self, holdings: &Holdings) -> Self {
+        for held in &holdings.roles {
+            self.roles.push((held.role.role_id, held.role.name.clone()));
+        }
+        self
+    }
+
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = (ScopeId, String)>) -> Self {
+        self.scopes.extend(scopes);
+        self
+    }
+
+    fn role(&self, id: crate::domain::RoleId) -> String {
+        self.roles
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, name)| format!("the role “{name}”"))
+            .unwrap_or_else(|| "one of your roles".to_owned())
+    }
+
+    fn scope(&self, id: ScopeId) -> String {
+        self.scopes
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, name)| format!("scope “{name}”"))
+            .unwrap_or_else(|| format!("scope {id}"))
+    }
+
+    pub fn explain(&self, decision: Decision) -> String {
+        let label = |p| self.catalog.label(p);
+        match decision {
             Decision::Allowed(Because::PlatformAdministrator) => {
                 "Allowed: platform administrators hold every privilege in every tenant.".into()
             }
             Decision::Allowed(Because::TenantAdministrator) => {
                 "Allowed: tenant administrators hold every privilege in their own tenant.".into()
+            }
+            Decision::Allowed(Because::Role(source)) => {
+                let role = self.role(source.role);
+                let assigned = match source.assigned_for {
+                    None => "assigned tenant-wide".to_owned(),
+                    Some(s) => format!("assigned for {}", self.scope(s)),
+                };
+                let how = match source.through {
+                    Through::Role(How::Explicit) => "which grants it".to_owned(),
+                    Through::Role(How::Implied { by }) => {
+                        format!("which grants {by}, and {by} implies it")
+                    }
+                    Through::Role(How::Inherited { module }) => format!(
+                        "which grants {}, and it is part of that module",
+                        label(Privilege::Module(module))
+                    ),
+                    Through::ObjectGrant => "which is granted it on this scope".to_owned(),
+                };
+                format!("Allowed: through {role} ({assigned}), {how}.")
             }
             Decision::Denied(Refusal::TierCeiling { actor, target }) => format!(
                 "Not allowed: a {} can never manage {}.",
@@ -76,12 +187,19 @@ impl Decision {
                 target.plural_label()
             ),
             Decision::Denied(Refusal::OtherTenant) => {
-                "Not allowed: the account belongs to another tenant.".into()
+                "Not allowed: it belongs to another tenant.".into()
             }
-            Decision::Denied(Refusal::NeedsPrivilege { target }) => format!(
-                "Not allowed: managing {} needs a role that grants it, and you hold none.",
-                target.plural_label()
+            Decision::Denied(Refusal::Lacks(p)) => format!(
+                "Not allowed: this needs {}, and none of your roles grants it.",
+                label(p)
             ),
+            Decision::Denied(Refusal::NotHeldByYou(p)) => format!(
+                "Not allowed: only someone who holds {} may grant it, assign it or take it away, and you do not hold it.",
+                label(p)
+            ),
+            Decision::Denied(Refusal::BuiltInRole) => {
+                "Not allowed: the built-in Administrators role always holds every privilege and cannot be changed.".into()
+            }
             Decision::Denied(Refusal::PlatformOnly { actor }) => format!(
                 "Not allowed: only platform administrators may do this, and you are a {}.",
                 actor.label().to_lowercase()
@@ -108,9 +226,35 @@ pub fn tier_ceiling(actor: Tier) -> &'static [Tier] {
     }
 }
 
-/// May `actor` create, or manage, an account like `target`? The one decision used by the
-/// UI to show actions and by the server to enforce them.
-pub fn may_manage(actor: &Actor, target: Target) -> Decision {
+/// Does `actor` hold `privilege` when acting `at`? Platform administrators hold everything,
+/// tenant administrators everything in their tenant; anyone else through a role — and never
+/// in another tenant. The answer says which role, how, or why not.
+#[inline]
+pub fn holds(catalog: &Catalog, actor: &Actor, privilege: Privilege, at: At) -> Decision {
+    match actor.tier {
+        Tier::PlatformAdmin => return Decision::Allowed(Because::PlatformAdministrator),
+        _ if actor.tenant_id != Some(at.tenant()) => return Decision::Denied(Refusal::OtherTenant),
+        Tier::TenantAdmin => return Decision::Allowed(Because::TenantAdministrator),
+        Tier::User | Tier::ServiceAccount => {}
+    }
+    match actor.holdings.source(catalog, privilege, at) {
+        Some(source) => Decision::Allowed(Because::Role(source)),
+        None => Decision::Denied(Refusal::Lacks(privilege)),
+    }
+}
+
+/// The resource whose privileges manage accounts of `tier` (within a user's ceiling).
+pub fn resource_of(tier: Tier) -> ResourceId {
+    match tier {
+        Tier::ServiceAccount => ResourceId::SERVICE_ACCOUNTS,
+        Tier::PlatformAdmin | Tier::TenantAdmin | Tier::User => ResourceId::USERS,
+    }
+}
+
+/// May `actor` do `action` (View, Edit or Delete) to an account like `target`, or create one
+/// (Edit)? The tier ceiling and the tenant first; then the privilege on Users or Service
+/// accounts. The one decision used by the UI to show actions and by the server to enforce them.
+pub fn may_manage_with(actor: &Actor, target: Target, action: Action) -> Decision {
     if target.tier.lives_in_tenant() != target.tenant_id.is_some() {
         return Decision::Denied(Refusal::TenantMismatch);
     }
@@ -120,17 +264,21 @@ pub fn may_manage(actor: &Actor, target: Target) -> Decision {
             target: target.tier,
         });
     }
-    match actor.tier {
-        Tier::PlatformAdmin => Decision::Allowed(Because::PlatformAdministrator),
-        _ if actor.tenant_id.is_none() || target.tenant_id != actor.tenant_id => {
-            Decision::Denied(Refusal::OtherTenant)
-        }
-        Tier::TenantAdmin => Decision::Allowed(Because::TenantAdministrator),
-        // Roles (SPEC §3) will grant this; no account holds such a privilege yet.
-        Tier::User | Tier::ServiceAccount => Decision::Denied(Refusal::NeedsPrivilege {
-            target: target.tier,
-        }),
+    match (actor.tier, target.tenant_id) {
+        (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None) => Decision::Denied(Refusal::OtherTenant),
+        (_, Some(tenant)) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::On(resource_of(target.tier), action),
+            At::Tenant(tenant),
+        ),
     }
+}
+
+/// May `actor` create, or change, an account like `target`? (`Edit` on its resource.)
+pub fn may_manage(actor: &Actor, target: Target) -> Decision {
+    may_manage_with(actor, target, Action::Edit)
 }
 
 /// The tiers `actor` may manage somewhere, for showing what the console offers.
@@ -150,24 +298,33 @@ pub fn manageable_tiers(actor: &Actor) -> Vec<Tier> {
 }
 
 /// May `actor` open the users list and account pages (of its own tenant, or every tenant for
-/// a platform administrator)? Those whose tier lets them manage accounts may.
+/// a platform administrator)? Needs `Users: View`.
 pub fn may_list_accounts(actor: &Actor) -> Decision {
-    match actor.tier {
-        Tier::PlatformAdmin => Decision::Allowed(Because::PlatformAdministrator),
-        Tier::TenantAdmin if actor.tenant_id.is_some() => {
-            Decision::Allowed(Because::TenantAdministrator)
-        }
-        Tier::TenantAdmin => Decision::Denied(Refusal::TenantMismatch),
-        Tier::User | Tier::ServiceAccount => {
-            Decision::Denied(Refusal::NeedsPrivilege { target: Tier::User })
-        }
+    match (actor.tier, actor.tenant_id) {
+        (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None) => Decision::Denied(Refusal::TenantMismatch),
+        (_, Some(tenant)) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::USERS_VIEW,
+            At::Tenant(tenant),
+        ),
     }
 }
 
-/// May `actor` read the audit trail (SPEC §8)? Platform administrators read all of it, tenant
-/// administrators their own tenant's records.
+/// May `actor` read the audit trail (SPEC §8)? Needs `Audit log: View`: platform
+/// administrators read all of it, everyone else their own tenant's records.
 pub fn may_view_audit(actor: &Actor) -> Decision {
-    may_list_accounts(actor)
+    match (actor.tier, actor.tenant_id) {
+        (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None) => Decision::Denied(Refusal::TenantMismatch),
+        (_, Some(tenant)) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::AUDIT_VIEW,
+            At::Tenant(tenant),
+        ),
+    }
 }
 
 /// May `actor` create, configure, disable or delete tenants? Platform administrators only
@@ -184,6 +341,98 @@ pub fn may_use_console(tier: Tier) -> bool {
     tier.may_use_console()
 }
 
+/// May `actor` see `tenant`'s roles and scopes? Needs `Roles: View`.
+pub fn may_view_roles(catalog: &Catalog, actor: &Actor, tenant: TenantId) -> Decision {
+    holds(
+        catalog,
+        actor,
+        Privilege::On(ResourceId::ROLES, Action::View),
+        At::Tenant(tenant),
+    )
+}
+
+/// May `actor` change `tenant`'s roles, privileges and scopes at all? Needs Security Admin
+/// (SPEC §3.1); each privilege granted or taken away must also be the actor's own
+/// ([`may_change_grant`]).
+pub fn may_edit_roles(catalog: &Catalog, actor: &Actor, tenant: TenantId) -> Decision {
+    holds(
+        catalog,
+        actor,
+        Privilege::SECURITY_ADMIN,
+        At::Tenant(tenant),
+    )
+}
+
+/// May `actor` grant `privilege` to `role`, or take it away — at resource level (`scope`
+/// `None`) or on one scope object? Security Admin, a role other than Administrators, and the
+/// privilege held by the actor itself where it applies (SPEC §3.4).
+pub fn may_change_grant(
+    catalog: &Catalog,
+    actor: &Actor,
+    role: &Role,
+    privilege: Privilege,
+    scope: Option<ScopeId>,
+) -> Decision {
+    let editing = may_edit_roles(catalog, actor, role.tenant_id);
+    if !editing.is_allowed() {
+        return editing;
+    }
+    if role.kind == RoleKind::Administrators {
+        return Decision::Denied(Refusal::BuiltInRole);
+    }
+    let at = match scope {
+        None => At::Tenant(role.tenant_id),
+        Some(s) => At::Scope(role.tenant_id, s),
+    };
+    match holds(catalog, actor, privilege, at) {
+        Decision::Allowed(_) => editing,
+        Decision::Denied(_) => Decision::Denied(Refusal::NotHeldByYou(privilege)),
+    }
+}
+
+/// May `actor` assign `role` to an account like `target` (tenant-wide, or for `scope`), or
+/// remove that assignment? The actor must be able to change the account (`Users: Edit` or
+/// `Service accounts: Edit`, within its tier's ceiling) and hold every privilege the role
+/// gives, where the assignment applies (SPEC §3.4).
+pub fn may_assign(
+    catalog: &Catalog,
+    actor: &Actor,
+    target: Target,
+    role: &Role,
+    scope: Option<ScopeId>,
+) -> Decision {
+    if target.tenant_id != Some(role.tenant_id) {
+        return Decision::Denied(Refusal::OtherTenant);
+    }
+    let managing = may_manage(actor, target);
+    if !managing.is_allowed() {
+        return managing;
+    }
+    let at = match scope {
+        None => At::Tenant(role.tenant_id),
+        Some(s) => At::Scope(role.tenant_id, s),
+    };
+    if let Some(missing) = role
+        .granted
+        .iter(catalog)
+        .find(|&p| !holds(catalog, actor, p, at).is_allowed())
+    {
+        return Decision::Denied(Refusal::NotHeldByYou(missing));
+    }
+    if let Some(missing) = role.object_grants.iter().find(|g| {
+        !holds(
+            catalog,
+            actor,
+            g.privilege,
+            At::Scope(role.tenant_id, g.scope),
+        )
+        .is_allowed()
+    }) {
+        return Decision::Denied(Refusal::NotHeldByYou(missing.privilege));
+    }
+    managing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +446,7 @@ mod tests {
             account_id: AccountId(7),
             tier,
             tenant_id: tier.lives_in_tenant().then_some(HOME),
+            holdings: Holdings::default(),
         }
     }
 
@@ -296,15 +546,16 @@ mod tests {
             (
                 User,
                 User,
-                Decision::Denied(Refusal::NeedsPrivilege { target: User }),
+                Decision::Denied(Refusal::Lacks(Privilege::USERS_EDIT)),
                 Decision::Denied(Refusal::OtherTenant),
             ),
             (
                 User,
                 ServiceAccount,
-                Decision::Denied(Refusal::NeedsPrivilege {
-                    target: ServiceAccount,
-                }),
+                Decision::Denied(Refusal::Lacks(Privilege::On(
+                    ResourceId::SERVICE_ACCOUNTS,
+                    Action::Edit,
+                ))),
                 Decision::Denied(Refusal::OtherTenant),
             ),
             (
@@ -334,15 +585,16 @@ mod tests {
             (
                 ServiceAccount,
                 User,
-                Decision::Denied(Refusal::NeedsPrivilege { target: User }),
+                Decision::Denied(Refusal::Lacks(Privilege::USERS_EDIT)),
                 Decision::Denied(Refusal::OtherTenant),
             ),
             (
                 ServiceAccount,
                 ServiceAccount,
-                Decision::Denied(Refusal::NeedsPrivilege {
-                    target: ServiceAccount,
-                }),
+                Decision::Denied(Refusal::Lacks(Privilege::On(
+                    ResourceId::SERVICE_ACCOUNTS,
+                    Action::Edit,
+                ))),
                 Decision::Denied(Refusal::OtherTenant),
             ),
         ];
@@ -394,6 +646,7 @@ mod tests {
             account_id: AccountId(1),
             tier: TenantAdmin,
             tenant_id: None,
+            holdings: Default::default(),
         };
         assert_eq!(
             may_manage(&broken, target(User, HOME)),
@@ -424,13 +677,13 @@ mod tests {
     }
 
     #[test]
-    fn administrators_list_accounts_and_nobody_else_yet() {
+    fn administrators_list_accounts_and_roleless_users_do_not() {
         assert!(may_list_accounts(&actor(PlatformAdmin)).is_allowed());
         assert!(may_list_accounts(&actor(TenantAdmin)).is_allowed());
         for tier in [User, ServiceAccount] {
             assert_eq!(
                 may_list_accounts(&actor(tier)),
-                Decision::Denied(Refusal::NeedsPrivilege { target: User })
+                Decision::Denied(Refusal::Lacks(Privilege::USERS_VIEW))
             );
         }
         let homeless = Actor {
@@ -485,6 +738,7 @@ mod tests {
                     account_id: AccountId(1),
                     tier: actor_tier,
                     tenant_id: actor_tier.lives_in_tenant().then_some(TenantId(actor_tenant)),
+                    holdings: Default::default(),
                 };
                 let target = Target {
                     tier: target_tier,

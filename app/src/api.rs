@@ -507,3 +507,269 @@ pub async fn list_audit(
         .await,
     )
 }
+
+// ---- Roles, scopes and assignments (SPEC §3) ----
+
+/// A tenant's roles and scopes, with what the caller may change. Needs `Roles: View`. A
+/// platform administrator names the tenant; anyone else gets its own.
+#[server(prefix = "/api", endpoint = "list_roles")]
+pub async fn list_roles(
+    tenant_id: Option<crate::domain::TenantId>,
+) -> Result<crate::roles::RolesPage, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let state = ssr::state()?;
+            ssr::roles::page(&state.db, &state.catalog, &me, tenant_id).await
+        }
+        .await,
+    )
+}
+
+/// One role for the editor: its grants, the catalog and what the caller may grant. Needs
+/// `Roles: View` in its tenant.
+#[server(prefix = "/api", endpoint = "get_role")]
+pub async fn get_role(
+    role_id: crate::domain::RoleId,
+) -> Result<crate::roles::RoleDetail, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let state = ssr::state()?;
+            ssr::roles::detail(&state.db, &state.catalog, &me, role_id).await
+        }
+        .await,
+    )
+}
+
+/// Creates a custom role with no privileges. Needs Security Admin; audited.
+#[server(prefix = "/api", endpoint = "create_role")]
+pub async fn create_role(
+    tenant_id: Option<crate::domain::TenantId>,
+    name: String,
+    description: String,
+) -> Result<crate::domain::RoleId, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::create(
+                &state.db,
+                &state.catalog,
+                &me,
+                tenant_id,
+                &name,
+                &description,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Replaces a role's name, description, privileges and object grants. Needs Security Admin,
+/// and every privilege granted or taken away held by the caller; audited before and after.
+/// JSON in: the grants are nested, typed values.
+#[server(prefix = "/api", endpoint = "update_role", input = leptos::server_fn::codec::Json)]
+pub async fn update_role(
+    role_id: crate::domain::RoleId,
+    form: crate::roles::RoleForm,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::update(
+                &state.db,
+                &state.catalog,
+                &me,
+                role_id,
+                &form,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Deletes a custom role and its assignments. Needs Security Admin and every privilege the
+/// role gives; audited.
+#[server(prefix = "/api", endpoint = "delete_role")]
+pub async fn delete_role(role_id: crate::domain::RoleId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::delete(
+                &state.db,
+                &state.catalog,
+                &me,
+                role_id,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Creates a scope. Needs `Tenant settings: Edit`; audited.
+#[server(prefix = "/api", endpoint = "create_scope")]
+pub async fn create_scope(
+    tenant_id: Option<crate::domain::TenantId>,
+    name: String,
+    description: String,
+) -> Result<crate::domain::ScopeId, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::create_scope(
+                &state.db,
+                &state.catalog,
+                &me,
+                tenant_id,
+                &name,
+                &description,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Renames a scope or changes its description. Needs `Tenant settings: Edit`; audited.
+#[server(prefix = "/api", endpoint = "update_scope")]
+pub async fn update_scope(
+    scope_id: crate::domain::ScopeId,
+    name: String,
+    description: String,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::update_scope(
+                &state.db,
+                &state.catalog,
+                &me,
+                scope_id,
+                &name,
+                &description,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Deletes a scope with its assignments and object grants. Needs `Tenant settings: Edit` and
+/// what they give; audited.
+#[server(prefix = "/api", endpoint = "delete_scope")]
+pub async fn delete_scope(scope_id: crate::domain::ScopeId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::delete_scope(
+                &state.db,
+                &state.catalog,
+                &me,
+                scope_id,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Gives an account a role, tenant-wide (no scope) or for one scope. Needs to be able to
+/// change the account and to hold everything the role gives there; audited on the account.
+#[server(prefix = "/api", endpoint = "assign_role")]
+pub async fn assign_role(
+    account_id: AccountId,
+    role_id: crate::domain::RoleId,
+    scope_id: Option<crate::domain::ScopeId>,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::assign(
+                &state.db,
+                &state.catalog,
+                &me,
+                account_id,
+                role_id,
+                scope_id,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Takes a role (tenant-wide, or for one scope) from an account. The same rule as
+/// [`assign_role`]; audited on the account.
+#[server(prefix = "/api", endpoint = "unassign_role")]
+pub async fn unassign_role(
+    account_id: AccountId,
+    role_id: crate::domain::RoleId,
+    scope_id: Option<crate::domain::ScopeId>,
+) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
+            ssr::roles::unassign(
+                &state.db,
+                &state.catalog,
+                &me,
+                account_id,
+                role_id,
+                scope_id,
+                ctx.client,
+                ssr::now(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// An account's roles and its effective access: every privilege, tenant-wide and per scope,
+/// held or not, and why. Needs to see the account.
+#[server(prefix = "/api", endpoint = "get_account_access")]
+pub async fn get_account_access(
+    account_id: AccountId,
+) -> Result<crate::roles::AccountAccess, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let state = ssr::state()?;
+            ssr::roles::account_access(&state.db, &state.catalog, &me, account_id).await
+        }
+        .await,
+    )
+}

@@ -8,7 +8,7 @@ pub const AUDIT_PAGE_SIZE: usize = 50;
 
 /// Every action the trail records, with how a person reads it. The server's `AuditAction`
 /// writes exactly these codes (a test holds them together).
-pub const ACTIONS: [(&str, &str); 17] = [
+pub const ACTIONS: [(&str, &str); 25] = [
     ("sign_in", "Sign-in"),
     ("sign_out", "Sign-out"),
     ("sign_out_everywhere", "Sign-out everywhere"),
@@ -29,6 +29,14 @@ pub const ACTIONS: [(&str, &str); 17] = [
     ("tenant.disable", "Tenant disabled"),
     ("tenant.enable", "Tenant enabled"),
     ("tenant.delete", "Tenant deleted"),
+    ("role.create", "Role created"),
+    ("role.update", "Role edited"),
+    ("role.delete", "Role deleted"),
+    ("role.assign", "Role assigned"),
+    ("role.unassign", "Role removed"),
+    ("scope.create", "Scope created"),
+    ("scope.update", "Scope edited"),
+    ("scope.delete", "Scope deleted"),
 ];
 
 /// How a person reads an action code (the code itself if unknown).

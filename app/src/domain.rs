@@ -220,6 +220,44 @@ impl AsRef<str> for TenantName {
     }
 }
 
+/// The name of a role or a scope: unique in its tenant (case-insensitive), 1–60 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortName(String);
+
+impl ShortName {
+    /// `what` names the thing in the message: "role", "scope".
+    pub fn parse(input: &str, what: &str) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err(format!("Enter a name for the {what}."));
+        }
+        let len = value.chars().count();
+        if len > 60 {
+            return Err(format!("Use at most 60 characters (this has {len})."));
+        }
+        if value.chars().any(char::is_control) {
+            return Err("A name cannot contain control characters.".into());
+        }
+        Ok(ShortName(value.to_owned()))
+    }
+}
+
+impl AsRef<str> for ShortName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A free-text description: at most 500 characters, trimmed.
+pub fn parse_description(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    let len = value.chars().count();
+    if len > 500 {
+        return Err(format!("Use at most 500 characters (this has {len})."));
+    }
+    Ok(value.to_owned())
+}
+
 fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }

@@ -19,6 +19,7 @@ pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod pages;
+pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
 
 /// Every server function and how this test covers it.
-const COVERED: [(&str, &str); 20] = [
+const COVERED: [(&str, &str); 31] = [
     (
         "session",
         "takes no id: answers only the caller's own account",
@@ -66,6 +66,26 @@ const COVERED: [(&str, &str); 20] = [
         "called with rows naming Beta: refused per row",
     ),
     ("list_audit", "called with Beta's names: no Beta records"),
+    ("list_roles", "called with Beta's tenant: not found"),
+    ("get_role", "called with a Beta role: not found"),
+    ("create_role", "called with Beta's tenant: not found"),
+    ("update_role", "called with a Beta role: not found"),
+    ("delete_role", "called with a Beta role: not found"),
+    ("create_scope", "called with Beta's tenant: not found"),
+    ("update_scope", "called with a Beta scope: not found"),
+    ("delete_scope", "called with a Beta scope: not found"),
+    (
+        "assign_role",
+        "called with Beta's account, role or scope: not found",
+    ),
+    (
+        "unassign_role",
+        "called with Beta's account, role or scope: not found",
+    ),
+    (
+        "get_account_access",
+        "called with a Beta account: not found",
+    ),
 ];
 
 async fn id_of(s: &TestServer, username: &str) -> i64 {
@@ -100,6 +120,24 @@ async fn snapshot(s: &TestServer, tenant: &str) -> Vec<String> {
             row.get::<String, _>(2),
             row.get::<i64, _>(3)
         ));
+    }
+    for query in [
+        "select r.name || ':' || r.description || ':' || coalesce(p.privilege, '') from roles r \
+         left join role_privileges p on p.role_id = r.role_id where r.tenant_id = $1 \
+         order by r.role_id, p.privilege",
+        "select s.name || ':' || s.description from scopes s where s.tenant_id = $1 order by s.scope_id",
+        "select cast(a.account_id as text) || ':' || cast(a.role_id as text) || ':' || \
+         coalesce(cast(a.scope_id as text), '') from role_assignments a \
+         join roles r on r.role_id = a.role_id where r.tenant_id = $1 order by a.assignment_id",
+    ] {
+        for row in sqlx::query(query)
+            .bind(tenant)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+        {
+            out.push(row.get::<String, _>(0));
+        }
     }
     for row in sqlx::query(
         "select username, email, full_name, status, jwt_version, updated_at from accounts \
@@ -173,6 +211,47 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
         .sign_in_and_choose_password("acme_admin", "Temp-pass1")
         .await;
     let victim = id_of(s, "beta_user").await.to_string();
+    // Beta has a scope and an assignment too.
+    let res = s
+        .call(
+            "create_scope",
+            &[
+                ("tenant_id", beta.as_str()),
+                ("name", "Beta North"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let beta_scope: i64 = res.json().await.unwrap();
+    let beta_role = first(
+        s,
+        &format!("select role_id from roles where tenant_id = {beta} and name = 'Member'"),
+    )
+    .await;
+    let acme_role = first(
+        s,
+        &format!("select role_id from roles where tenant_id = {acme} and name = 'Member'"),
+    )
+    .await;
+    let res = s
+        .call(
+            "assign_role",
+            &[
+                ("account_id", victim.as_str()),
+                ("role_id", beta_role.as_str()),
+                ("scope_id", &beta_scope.to_string()),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
     let before = snapshot(s, &beta).await;
 
     // Account functions: "not found", exactly as for an account that does not exist.
@@ -348,5 +427,154 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
     assert!(results[0]["created"].is_null());
     assert!(!results[0]["errors"]["tenant"].is_null());
 
+    // Roles, scopes and assignments: "not found", exactly as for ids that do not exist.
+    let acme_user = {
+        let res = s
+            .call(
+                "create_account",
+                &[
+                    ("tier", "user"),
+                    ("username", "acme_person"),
+                    ("email", "acme_person@x.example"),
+                    ("full_name", "Acme Person"),
+                    ("password", "Temp-pass1"),
+                ],
+                Some(&ta),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<i64>().await.unwrap().to_string()
+    };
+    let scope = beta_scope.to_string();
+    // (function, its form, the field whose value names Beta's thing)
+    let mut forms: Vec<Probe> = vec![
+        ("list_roles", vec![("tenant_id", beta.clone())], "tenant_id"),
+        ("get_role", vec![("role_id", beta_role.clone())], "role_id"),
+        (
+            "create_role",
+            vec![
+                ("tenant_id", beta.clone()),
+                ("name", "Planted".into()),
+                ("description", String::new()),
+            ],
+            "tenant_id",
+        ),
+        (
+            "delete_role",
+            vec![("role_id", beta_role.clone())],
+            "role_id",
+        ),
+        (
+            "create_scope",
+            vec![
+                ("tenant_id", beta.clone()),
+                ("name", "Planted".into()),
+                ("description", String::new()),
+            ],
+            "tenant_id",
+        ),
+        (
+            "update_scope",
+            vec![
+                ("scope_id", scope.clone()),
+                ("name", "Owned".into()),
+                ("description", String::new()),
+            ],
+            "scope_id",
+        ),
+        (
+            "delete_scope",
+            vec![("scope_id", scope.clone())],
+            "scope_id",
+        ),
+        (
+            "get_account_access",
+            vec![("account_id", victim.clone())],
+            "account_id",
+        ),
+    ];
+    for function in ["assign_role", "unassign_role"] {
+        // Beta's account with Beta's role and scope; Acme's account with Beta's role; Acme's
+        // account and role with Beta's scope.
+        for (account, role, with_scope, varied) in [
+            (
+                victim.clone(),
+                beta_role.clone(),
+                Some(scope.clone()),
+                "account_id",
+            ),
+            (acme_user.clone(), beta_role.clone(), None, "role_id"),
+            (
+                acme_user.clone(),
+                acme_role.clone(),
+                Some(scope.clone()),
+                "scope_id",
+            ),
+        ] {
+            let mut form = vec![("account_id", account), ("role_id", role)];
+            if let Some(sc) = with_scope {
+                form.push(("scope_id", sc));
+            }
+            forms.push((function, form, varied));
+        }
+    }
+    for (function, form, varied) in forms {
+        let (status, body) = answer(s.call(function, &form, Some(&ta)).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{function} {form:?}: {body}");
+        let missing: Vec<(&str, String)> = form
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if *k == varied {
+                        "987654".to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            answer(s.call(function, &missing, Some(&ta)).await).await,
+            (status, body),
+            "{function} {form:?}"
+        );
+    }
+    let role_form = json!({
+        "name": "Owned", "description": "", "granted": [], "object_grants": []
+    });
+    let (status, body) = answer(
+        s.call_json(
+            "update_role",
+            &json!({ "role_id": beta_role.parse::<i64>().unwrap(), "form": role_form }),
+            Some(&ta),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "update_role: {body}");
+    assert_eq!(
+        answer(
+            s.call_json(
+                "update_role",
+                &json!({ "role_id": 987654, "form": role_form }),
+                Some(&ta),
+            )
+            .await
+        )
+        .await,
+        (status, body)
+    );
+
     assert_eq!(snapshot(s, &beta).await, before, "nothing of Beta changed");
+}
+
+/// A server function, its form, and the field that names the other tenant's thing.
+type Probe = (&'static str, Vec<(&'static str, String)>, &'static str);
+
+/// The first column of the first row, as text.
+async fn first(s: &TestServer, query: &str) -> String {
+    s.strings(&format!("select cast(({query}) as text)"))
+        .await
+        .remove(0)
 }

@@ -11,7 +11,428 @@ use serde_json::json;
 on_both_databases!(
     a_new_tenant_starts_with_administrators_everyone_and_the_three_templates,
     a_user_lists_accounts_exactly_while_a_role_gives_it_users_view,
+    a_security_admin_grants_only_what_it_holds_and_every_change_is_audited,
+    assigning_a_role_needs_everything_it_gives_and_takes_effect_at_once,
+    effective_access_explains_every_privilege_per_scope,
+    built_in_roles_stay_as_they_are,
 );
+
+/// A role's id by name in `tenant`.
+async fn role_id(s: &TestServer, tenant: &str, name: &str) -> i64 {
+    s.strings(&format!(
+        "select cast(role_id as text) from roles where tenant_id = {tenant} and name = '{name}'"
+    ))
+    .await[0]
+        .parse()
+        .unwrap()
+}
+
+async fn account_id(s: &TestServer, username: &str) -> i64 {
+    s.strings(&format!(
+        "select cast(account_id as text) from accounts where username = '{username}'"
+    ))
+    .await[0]
+        .parse()
+        .unwrap()
+}
+
+/// Sets a role's privileges (by catalog key) as `cookie`; returns the answer.
+async fn set_privileges(
+    s: &TestServer,
+    cookie: &str,
+    role: i64,
+    name: &str,
+    keys: &[&str],
+    object_grants: serde_json::Value,
+) -> reqwest::Response {
+    let catalog = app::access::Catalog::builtin();
+    let granted: Vec<app::access::Privilege> = keys
+        .iter()
+        .map(|k| catalog.parse_key(k).unwrap_or_else(|| panic!("{k}")))
+        .collect();
+    s.call_json(
+        "update_role",
+        &json!({ "role_id": role, "form": {
+            "name": name, "description": "", "granted": granted, "object_grants": object_grants
+        }}),
+        Some(cookie),
+    )
+    .await
+}
+
+async fn assign(
+    s: &TestServer,
+    cookie: &str,
+    account: i64,
+    role: i64,
+    scope: Option<i64>,
+) -> StatusCode {
+    let account = account.to_string();
+    let role = role.to_string();
+    let mut form = vec![("account_id", account.as_str()), ("role_id", role.as_str())];
+    let scope = scope.map(|s| s.to_string());
+    if let Some(scope) = &scope {
+        form.push(("scope_id", scope.as_str()));
+    }
+    s.call("assign_role", &form, Some(cookie)).await.status()
+}
+
+/// A tenant "Acme" with an active user-tier account `username` (password `Pass-word1`)
+/// holding a new role `role` with `keys`, tenant-wide; returns (admin session, tenant, its
+/// session, role id).
+async fn user_with_role(
+    s: &TestServer,
+    username: &str,
+    role: &str,
+    keys: &[&str],
+) -> (String, String, String, i64) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    s.create_tenant_account("user", username, "Pass-word1")
+        .await;
+    let res = s
+        .call(
+            "create_role",
+            &[
+                ("tenant_id", acme.as_str()),
+                ("name", role),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let id: i64 = res.json().await.unwrap();
+    let res = set_privileges(s, &pa, id, role, keys, json!([])).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let account = account_id(s, username).await;
+    assert_eq!(assign(s, &pa, account, id, None).await, StatusCode::OK);
+    let session = s.sign_in(username, "Pass-word1").await.unwrap();
+    (pa, acme, session, id)
+}
+
+async fn a_security_admin_grants_only_what_it_holds_and_every_change_is_audited(s: &TestServer) {
+    let (_pa, acme, sec, _) =
+        user_with_role(s, "sec_admin", "Security team", &["security:admin"]).await;
+    let res = s
+        .call(
+            "create_role",
+            &[("name", "Helpdesk"), ("description", "Resets things")],
+            Some(&sec),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let helpdesk: i64 = res.json().await.unwrap();
+    // Users: Edit is inherited from Security Admin: it may be granted.
+    let res = set_privileges(
+        s,
+        &sec,
+        helpdesk,
+        "Helpdesk",
+        &["security.users:edit"],
+        json!([]),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    // Forms: Edit is not held: refused, named, nothing changed.
+    let res = set_privileges(
+        s,
+        &sec,
+        helpdesk,
+        "Helpdesk",
+        &["security.users:edit", "data.forms:edit"],
+        json!([]),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["privileges"][0],
+        "You cannot grant or take away Forms: Edit: you do not hold it yourself."
+    );
+    let stored = s
+        .strings(&format!(
+            "select privilege from role_privileges where role_id = {helpdesk}"
+        ))
+        .await;
+    assert_eq!(stored, ["security.users:edit"]);
+    // A duplicate name is a field error.
+    let res = s
+        .call(
+            "create_role",
+            &[("name", "helpdesk"), ("description", "")],
+            Some(&sec),
+        )
+        .await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["name"][0],
+        "A role with this name already exists in this tenant."
+    );
+    // Without Security Admin, nothing about roles can be changed.
+    s.create_tenant_account("user", "plain_user", "Pass-word1")
+        .await;
+    let plain = s.sign_in("plain_user", "Pass-word1").await.unwrap();
+    let res = set_privileges(s, &plain, helpdesk, "Helpdesk", &[], json!([])).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let audit = s.audit().await;
+    let update = audit
+        .iter()
+        .rev()
+        .find(|a| a.action == "role.update" && a.actor.as_deref() == Some("sec_admin"))
+        .expect("the update is audited");
+    assert_eq!(update.target.as_deref(), Some("Helpdesk"));
+    assert_eq!(update.tenant_id.map(|t| t.to_string()), Some(acme));
+    assert!(update
+        .before
+        .as_deref()
+        .unwrap()
+        .contains("\"privileges\":[]"));
+    assert!(update
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("\"privileges\":[\"security.users:edit\"]"));
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "role.create" && a.target.as_deref() == Some("Helpdesk")));
+}
+
+async fn assigning_a_role_needs_everything_it_gives_and_takes_effect_at_once(s: &TestServer) {
+    let (pa, acme, manager, _) =
+        user_with_role(s, "team_manager", "Managers", &["security.users:edit"]).await;
+    s.create_tenant_account("user", "new_hire", "Pass-word1")
+        .await;
+    let hire = account_id(s, "new_hire").await;
+    let hire_session = s.sign_in("new_hire", "Pass-word1").await.unwrap();
+    assert_eq!(list_status(s, &hire_session).await, StatusCode::FORBIDDEN);
+
+    // The Member template gives application privileges the manager lacks.
+    let member = role_id(s, &acme, "Member").await;
+    assert_eq!(
+        assign(s, &manager, hire, member, None).await,
+        StatusCode::FORBIDDEN
+    );
+    // A role giving Users: View only (which Users: Edit implies) may be assigned.
+    let res = s
+        .call(
+            "create_role",
+            &[
+                ("tenant_id", acme.as_str()),
+                ("name", "Viewers"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    let viewers: i64 = res.json().await.unwrap();
+    let res = set_privileges(
+        s,
+        &pa,
+        viewers,
+        "Viewers",
+        &["security.users:view"],
+        json!([]),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        assign(s, &manager, hire, viewers, None).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        assign(s, &manager, hire, viewers, None).await,
+        StatusCode::CONFLICT,
+        "already held"
+    );
+    assert_eq!(
+        list_status(s, &hire_session).await,
+        StatusCode::OK,
+        "at once"
+    );
+    let audit = s.audit().await;
+    let assigned = audit
+        .iter()
+        .rev()
+        .find(|a| a.action == "role.assign")
+        .unwrap();
+    assert_eq!(assigned.target.as_deref(), Some("new_hire"));
+    assert!(assigned.after.as_deref().unwrap().contains("Viewers"));
+
+    // Removing it follows the same rule, and ends the access at once.
+    let hire_id = hire.to_string();
+    let viewers_id = viewers.to_string();
+    let res = s
+        .call(
+            "unassign_role",
+            &[
+                ("account_id", hire_id.as_str()),
+                ("role_id", viewers_id.as_str()),
+            ],
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(list_status(s, &hire_session).await, StatusCode::FORBIDDEN);
+    // Everyone is never assigned.
+    let everyone = role_id(s, &acme, "Everyone").await;
+    assert_eq!(
+        assign(s, &pa, hire, everyone, None).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+async fn effective_access_explains_every_privilege_per_scope(s: &TestServer) {
+    let (pa, acme, _, analysts) =
+        user_with_role(s, "analyst", "Analysts", &["observability.alerts:delete"]).await;
+    let res = s
+        .call(
+            "create_scope",
+            &[
+                ("tenant_id", acme.as_str()),
+                ("name", "North"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let north: i64 = res.json().await.unwrap();
+    let catalog = app::access::Catalog::builtin();
+    let approve = catalog.parse_key("operations.workspaces:approve").unwrap();
+    let res = set_privileges(
+        s,
+        &pa,
+        analysts,
+        "Analysts",
+        &["observability.alerts:delete"],
+        json!([{ "scope": north, "privilege": approve }]),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let analyst = account_id(s, "analyst").await;
+    let res = s
+        .call(
+            "get_account_access",
+            &[("account_id", analyst.to_string())],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let access: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(access["assignments"][0]["role_name"], "Analysts");
+    let why = |place: usize, label: &str| -> (bool, String) {
+        let p = access["places"][place]["privileges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["label"] == label)
+            .unwrap_or_else(|| panic!("{label}"));
+        (
+            p["held"].as_bool().unwrap(),
+            p["why"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(access["places"][1]["scope"]["name"], "North");
+    assert_eq!(
+        why(0, "Alerts: View"),
+        (
+            true,
+            "Allowed: through the role “Analysts” (assigned tenant-wide), which grants Delete, and Delete implies it.".into()
+        )
+    );
+    assert_eq!(
+        why(0, "Users: View"),
+        (
+            false,
+            "Not allowed: this needs Users: View, and none of its roles grants it.".into()
+        )
+    );
+    assert!(
+        !why(0, "Workspaces: View").0,
+        "the object grant is for North only"
+    );
+    assert_eq!(
+        why(1, "Workspaces: View"),
+        (
+            true,
+            "Allowed: through the role “Analysts” (assigned tenant-wide), which is granted it on this scope.".into()
+        )
+    );
+}
+
+async fn built_in_roles_stay_as_they_are(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let admins = role_id(s, &acme, "Administrators").await;
+    let res = set_privileges(s, &pa, admins, "Administrators", &[], json!([])).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = s
+        .call("delete_role", &[("role_id", admins.to_string())], Some(&pa))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let everyone = role_id(s, &acme, "Everyone").await;
+    let res = set_privileges(s, &pa, everyone, "All staff", &[], json!([])).await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["name"][0],
+        "The Everyone role keeps its name."
+    );
+    let res = set_privileges(
+        s,
+        &pa,
+        everyone,
+        "Everyone",
+        &["observability.logs:view"],
+        json!([]),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "Everyone's privileges can be edited"
+    );
+    let res = s
+        .call("list_roles", &[("tenant_id", acme.as_str())], Some(&pa))
+        .await;
+    let page: serde_json::Value = res.json().await.unwrap();
+    let names: Vec<&str> = page["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Administrators", "Everyone", "Admin", "Member", "Read-only"]
+    );
+}
 
 async fn a_new_tenant_starts_with_administrators_everyone_and_the_three_templates(s: &TestServer) {
     let pa = s.platform_admin_session().await;

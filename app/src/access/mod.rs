@@ -113,6 +113,8 @@ pub struct Explainer<'a> {
     catalog: &'a Catalog,
     roles: Vec<(crate::domain::RoleId, String)>,
     scopes: Vec<(ScopeId, String)>,
+    /// Speaking of another account ("its roles") rather than to the viewer ("your roles").
+    third_person: bool,
 }
 
 impl<'a> Explainer<'a> {
@@ -121,7 +123,14 @@ impl<'a> Explainer<'a> {
             catalog,
             roles: Vec::new(),
             scopes: Vec::new(),
+            third_person: false,
         }
+    }
+
+    /// Explains another account's access ("its roles"), as on an account's page.
+    pub fn about_someone_else(mut self) -> Self {
+        self.third_person = true;
+        self
     }
 
     /// Names the roles an actor holds.
@@ -142,7 +151,13 @@ impl<'a> Explainer<'a> {
             .iter()
             .find(|(r, _)| *r == id)
             .map(|(_, name)| format!("the role “{name}”"))
-            .unwrap_or_else(|| "one of your roles".to_owned())
+            .unwrap_or_else(|| {
+                if self.third_person {
+                    "one of its roles".to_owned()
+                } else {
+                    "one of your roles".to_owned()
+                }
+            })
     }
 
     fn scope(&self, id: ScopeId) -> String {
@@ -190,8 +205,9 @@ impl<'a> Explainer<'a> {
                 "Not allowed: it belongs to another tenant.".into()
             }
             Decision::Denied(Refusal::Lacks(p)) => format!(
-                "Not allowed: this needs {}, and none of your roles grants it.",
-                label(p)
+                "Not allowed: this needs {}, and none of {} roles grants it.",
+                label(p),
+                if self.third_person { "its" } else { "your" }
             ),
             Decision::Denied(Refusal::NotHeldByYou(p)) => format!(
                 "Not allowed: only someone who holds {} may grant it, assign it or take it away, and you do not hold it.",

@@ -3,7 +3,7 @@
 //! here updates or deletes a record; the database refuses it as well.
 
 use super::accounts::internal;
-use crate::domain::{AccountId, TenantId, Tier};
+use crate::domain::{AccountId, RoleId, ScopeId, TenantId, Tier};
 use crate::error::AppError;
 use std::net::IpAddr;
 
@@ -30,10 +30,19 @@ pub enum AuditAction {
     TenantDisabled,
     TenantEnabled,
     TenantDeleted,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    /// A role given to an account (tenant-wide or for a scope); the account is the target.
+    RoleAssigned,
+    RoleUnassigned,
+    ScopeCreated,
+    ScopeUpdated,
+    ScopeDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -51,6 +60,14 @@ impl AuditAction {
         AuditAction::TenantDisabled,
         AuditAction::TenantEnabled,
         AuditAction::TenantDeleted,
+        AuditAction::RoleCreated,
+        AuditAction::RoleUpdated,
+        AuditAction::RoleDeleted,
+        AuditAction::RoleAssigned,
+        AuditAction::RoleUnassigned,
+        AuditAction::ScopeCreated,
+        AuditAction::ScopeUpdated,
+        AuditAction::ScopeDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +89,14 @@ impl AuditAction {
             AuditAction::TenantDisabled => "tenant.disable",
             AuditAction::TenantEnabled => "tenant.enable",
             AuditAction::TenantDeleted => "tenant.delete",
+            AuditAction::RoleCreated => "role.create",
+            AuditAction::RoleUpdated => "role.update",
+            AuditAction::RoleDeleted => "role.delete",
+            AuditAction::RoleAssigned => "role.assign",
+            AuditAction::RoleUnassigned => "role.unassign",
+            AuditAction::ScopeCreated => "scope.create",
+            AuditAction::ScopeUpdated => "scope.update",
+            AuditAction::ScopeDeleted => "scope.delete",
         }
     }
 }
@@ -109,6 +134,14 @@ pub enum AuditTarget {
     Account(AccountSnapshot),
     Tenant {
         tenant_id: TenantId,
+        name: String,
+    },
+    Role {
+        role_id: RoleId,
+        name: String,
+    },
+    Scope {
+        scope_id: ScopeId,
         name: String,
     },
     /// A name that may match no account (a failed sign-in): as typed.
@@ -174,6 +207,12 @@ where
         ),
         Some(AuditTarget::Tenant { tenant_id, name }) => {
             (Some("tenant"), Some(tenant_id.0), Some(name.clone()))
+        }
+        Some(AuditTarget::Role { role_id, name }) => {
+            (Some("role"), Some(role_id.0), Some(name.clone()))
+        }
+        Some(AuditTarget::Scope { scope_id, name }) => {
+            (Some("scope"), Some(scope_id.0), Some(name.clone()))
         }
         Some(AuditTarget::TypedName(name)) => (Some("account"), None, Some(name.clone())),
         None => (None, None, None),

@@ -1,0 +1,106 @@
+//! What the role pages and server functions exchange (SPEC §3): roles, scopes, assignments
+//! and an account's effective access. Shared by the browser and the server.
+
+use crate::access::{Catalog, Decision, ObjectGrant, Privilege, PrivilegeSet, RoleKind};
+use crate::domain::{AccountId, RoleId, ScopeId, TenantId};
+use serde::{Deserialize, Serialize};
+
+/// A scope of a tenant's data (SPEC §3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeView {
+    pub scope_id: ScopeId,
+    pub name: String,
+    pub description: String,
+}
+
+/// A role in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSummary {
+    pub role_id: RoleId,
+    pub name: String,
+    pub description: String,
+    pub kind: RoleKind,
+    /// Privileges granted explicitly (module privileges count once).
+    pub granted: i64,
+    /// Accounts it is assigned to (Everyone: every account of the tenant).
+    pub holders: i64,
+}
+
+/// A tenant's roles and scopes, with what the viewer may change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolesPage {
+    pub tenant_id: TenantId,
+    pub tenant_name: String,
+    pub roles: Vec<RoleSummary>,
+    pub scopes: Vec<ScopeView>,
+    /// Creating, editing and deleting roles (Security Admin).
+    pub may_edit_roles: Decision,
+    /// Creating, renaming and deleting scopes (Tenant settings: Edit).
+    pub may_edit_scopes: Decision,
+}
+
+/// One role, as the editor needs it: with the catalog (so the browser closes the matrix live
+/// with the same code as the server) and what the viewer may grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleDetail {
+    pub tenant_id: TenantId,
+    pub role_id: RoleId,
+    pub name: String,
+    pub description: String,
+    pub kind: RoleKind,
+    pub granted: Vec<Privilege>,
+    pub object_grants: Vec<ObjectGrant>,
+    pub scopes: Vec<ScopeView>,
+    pub catalog: Catalog,
+    /// What the viewer holds tenant-wide, and so may grant or take away.
+    pub grantable: PrivilegeSet,
+    pub may_edit: Decision,
+}
+
+/// A role's new name, description and grants, replacing the old ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleForm {
+    pub name: String,
+    pub description: String,
+    pub granted: Vec<Privilege>,
+    pub object_grants: Vec<ObjectGrant>,
+}
+
+/// One role an account holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub role_id: RoleId,
+    pub role_name: String,
+    /// `None`: tenant-wide.
+    pub scope: Option<ScopeView>,
+    /// May the viewer remove it?
+    pub removable: Decision,
+}
+
+/// Held or not, and why, for one privilege in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivilegeAccess {
+    pub privilege: Privilege,
+    pub label: String,
+    pub held: bool,
+    pub why: String,
+}
+
+/// Every privilege of the catalog in one place (tenant-wide, or one scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceAccess {
+    /// `None`: tenant-wide.
+    pub scope: Option<ScopeView>,
+    pub privileges: Vec<PrivilegeAccess>,
+}
+
+/// An account's roles and effective access (SPEC §3.4 "Explain").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountAccess {
+    pub account_id: AccountId,
+    pub assignments: Vec<AssignmentView>,
+    pub places: Vec<PlaceAccess>,
+    /// Roles the viewer could assign (each still checked on the server), and scopes.
+    pub roles: Vec<RoleSummary>,
+    pub scopes: Vec<ScopeView>,
+}

@@ -183,6 +183,75 @@ mod tests {
         assert_eq!(c.database_url(), "sqlite:///var/lib/warden/warden.db");
     }
 
+    fn with_catalog(text: &str) -> (tempfile::TempDir, CommonConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.toml");
+        std::fs::write(&path, text).unwrap();
+        let config = CommonConfig {
+            catalog: Some(path),
+            data_dir: dir.path().to_path_buf(),
+            database_url: None,
+        };
+        (dir, config)
+    }
+
+    #[test]
+    fn a_catalog_file_adds_the_deployments_modules() {
+        let (_dir, config) = with_catalog(
+            r#"
+            [[module]]
+            key = "billing"
+            name = "Billing"
+
+            [[module.resource]]
+            key = "invoices"
+            name = "Invoices"
+            actions = ["delete", "approve"]
+            sensitive = ["approve"]
+            "#,
+        );
+        let catalog = config.catalog().unwrap();
+        let approve = catalog.parse_key("billing.invoices:approve").unwrap();
+        assert!(catalog.is_sensitive(approve));
+        assert!(
+            catalog.parse_key("billing.invoices:edit").is_some(),
+            "Delete brings Edit"
+        );
+        assert_eq!(
+            catalog.label(catalog.parse_key("billing:admin").unwrap()),
+            "Billing Admin"
+        );
+    }
+
+    #[test]
+    fn a_bad_catalog_file_is_refused_with_the_entry_named() {
+        for (text, expected) in [
+            (
+                "[[module]]\nkey = \"billing\"\nname = \"Billing\"\n[[module.resource]]\nkey = \"invoices\"\nname = \"Invoices\"\nactions = [\"aprove\"]\n",
+                "module \"billing\", resource \"invoices\": unknown action \"aprove\"",
+            ),
+            (
+                "[[module]]\nkey = \"billing\"\nname = \"Billing\"\ncolour = \"red\"\n",
+                "unknown field `colour`",
+            ),
+            ("[[module]\n", "catalog file"),
+        ] {
+            let (_dir, config) = with_catalog(text);
+            let err = config.catalog().unwrap_err();
+            assert!(err.starts_with("catalog file "), "{err}");
+            assert!(err.contains(expected), "{err} should name {expected}");
+        }
+        let missing = CommonConfig {
+            catalog: Some("/nonexistent/catalog.toml".into()),
+            data_dir: "data".into(),
+            database_url: None,
+        };
+        assert!(missing
+            .catalog()
+            .unwrap_err()
+            .starts_with("catalog file /nonexistent/catalog.toml: "));
+    }
+
     #[test]
     fn the_command_line_parses_serve_and_create_admin() {
         let cli = Cli::try_parse_from(["warden", "serve", "--listen", "0.0.0.0:8080"]).unwrap();

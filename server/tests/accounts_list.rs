@@ -13,8 +13,9 @@ use serde_json::{json, Value};
 /// it at once would each run some searches under the other's plan.
 static FORCING_PLANS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const PLANS: [SearchPlan; 4] = [
+const PLANS: [SearchPlan; 5] = [
     SearchPlan::Rank,
+    SearchPlan::RankSorted,
     SearchPlan::RankAndProbe,
     SearchPlan::Drive,
     SearchPlan::Walk,

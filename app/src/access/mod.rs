@@ -367,6 +367,16 @@ pub fn may_view_roles(catalog: &Catalog, actor: &Actor, tenant: TenantId) -> Dec
     )
 }
 
+/// May `actor` open the Roles page: of every tenant for a platform administrator, of its own
+/// otherwise (`Roles: View`)?
+pub fn may_open_roles(actor: &Actor) -> Decision {
+    match (actor.tier, actor.tenant_id) {
+        (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None) => Decision::Denied(Refusal::TenantMismatch),
+        (_, Some(tenant)) => may_view_roles(builtin_catalog(), actor, tenant),
+    }
+}
+
 /// May `actor` change `tenant`'s roles, privileges and scopes at all? Needs Security Admin
 /// (SPEC §3.1); each privilege granted or taken away must also be the actor's own
 /// ([`may_change_grant`]).

@@ -44,6 +44,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 {crate::access::may_list_accounts(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/users">"Users"</A> })}
+                {crate::access::may_open_roles(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/roles">"Roles"</A> })}
                 {crate::access::may_manage_tenants(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/tenants">"Tenants"</A> })}

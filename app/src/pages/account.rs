@@ -386,6 +386,7 @@ fn AccountView(
         } else {
             view! { <ReadOnlyDetails detail=detail.clone() decision=a.manage/> }.into_any()
         }}
+        <super::account_access::AccountAccessPanel account_id=a.account_id/>
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per page of the console.
 
 pub mod account;
+pub mod account_access;
 pub mod audit;
 pub mod change_password;
 pub mod import;
@@ -8,6 +9,8 @@ pub mod login;
 pub mod not_found;
 pub mod overview;
 pub mod profile;
+pub mod role;
+pub mod roles;
 pub mod setup;
 pub mod tenants;
 pub mod users;

@@ -106,20 +106,26 @@ const RANKING_MATCHES: i64 = 30_000;
 /// How a search runs; [`fetch`] picks one per query from the words' match counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchPlan {
-    /// The page is ranked from the term index alone, then only its accounts are read.
+    /// The page is ranked from the term index alone, then only its accounts are read: merged
+    /// from the rarest word's few distinct terms (each an index range already in the page's
+    /// order, so the merge stops after a page), or else by sorting every match.
     Rank,
     /// The rarest word's accounts are collected, then sorted.
     Drive,
     /// The order's index is walked, keeping the accounts that have every word.
     Walk,
-    /// For tests only: `Rank`, with every word but the rarest checked per ranked account, as
-    /// a word matching too many terms to rank is.
+    /// For tests only: `Rank` by sorting every match of the words (intersected), as when
+    /// the rarest word starts too many distinct terms to merge.
+    #[doc(hidden)]
+    RankSorted,
+    /// For tests only: `RankSorted`, with every word but the rarest checked per ranked
+    /// account, as a word matching too many terms to intersect is.
     #[doc(hidden)]
     RankAndProbe,
 }
 
 /// 0: chosen per query; otherwise the forced plan's number (1 Rank, 2 Drive, 3 Walk,
-/// 4 RankAndProbe).
+/// 4 RankAndProbe, 5 RankSorted).
 static FORCED_PLAN: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// For tests: run every search with `plan` (or, with `None`, choose per query again), so each
@@ -133,6 +139,7 @@ pub fn force_search_plan(plan: Option<SearchPlan>) {
         Some(SearchPlan::Drive) => 2,
         Some(SearchPlan::Walk) => 3,
         Some(SearchPlan::RankAndProbe) => 4,
+        Some(SearchPlan::RankSorted) => 5,
     };
     FORCED_PLAN.store(n, std::sync::atomic::Ordering::Relaxed);
 }
@@ -143,6 +150,7 @@ fn forced_plan() -> Option<SearchPlan> {
         2 => Some(SearchPlan::Drive),
         3 => Some(SearchPlan::Walk),
         4 => Some(SearchPlan::RankAndProbe),
+        5 => Some(SearchPlan::RankSorted),
         _ => None,
     }
 }
@@ -180,6 +188,36 @@ async fn count_term_matches(
 /// collation): `term >= word and term < prefix_end(word)` is a prefix match on an index.
 fn prefix_end(word: &str) -> String {
     format!("{word}\u{10FFFF}")
+}
+
+/// Ends a probe (`exists (…)`) that must run per row as a page is walked or merged, stopping
+/// with the page. Without it PostgreSQL turns the probe into a join over every account with
+/// the word, which for a common word reads hundreds of thousands of terms; an `offset` keeps
+/// the subquery as it is. SQLite runs probes per row anyway and needs a `limit` before an
+/// `offset`.
+const PER_ROW: &str = "limit 1 offset 0";
+
+/// A page ranks by merging at most this many terms of its rarest word (see [`fetch`]).
+const MERGED_TERMS: usize = 16;
+
+/// The distinct terms that start with `word`, at most `max`, in order: one index seek per
+/// term, however many accounts each has.
+async fn distinct_terms(db: &Db, word: &str, max: usize) -> Result<Vec<String>, AppError> {
+    sqlx::query_scalar::<_, String>(
+        "with recursive t(term) as ( \
+           select min(term) from account_search_terms where term >= $1 and term < $2 \
+           union all \
+           select (select min(s.term) from account_search_terms s \
+                   where s.term > t.term and s.term < $2) from t where t.term is not null) \
+         select term from t where term is not null limit $3",
+    )
+    .bind(word.to_owned())
+    .bind(prefix_end(word))
+    .bind(max as i64)
+    .persistent(false)
+    .fetch_all(db.pool())
+    .await
+    .map_err(internal("find search terms"))
 }
 
 /// Writes the search terms of accounts created before search existed, once per database.
@@ -428,7 +466,12 @@ pub async fn fetch(
         && query.tier.is_none()
         && query.status.is_none()
         && rank_key.is_some()
-        && forced.is_none_or(|p| matches!(p, SearchPlan::Rank | SearchPlan::RankAndProbe));
+        && forced.is_none_or(|p| {
+            matches!(
+                p,
+                SearchPlan::Rank | SearchPlan::RankAndProbe | SearchPlan::RankSorted
+            )
+        });
     let cap = if may_rank {
         RANKING_MATCHES
     } else {
@@ -441,11 +484,25 @@ pub async fn fetch(
         words.push((matches, word));
     }
     words.sort();
+    // The rarest word's distinct terms, when they are few enough to merge.
+    let merged = match (words.first(), forced) {
+        (Some((_, rarest)), None | Some(SearchPlan::Rank)) if may_rank => {
+            let terms = distinct_terms(db, rarest, MERGED_TERMS + 1).await?;
+            if terms.is_empty() {
+                return Ok((Vec::new(), None, None));
+            }
+            (terms.len() <= MERGED_TERMS).then_some(terms)
+        }
+        _ => None,
+    };
     let plan = match (forced, words.first()) {
         (_, None) => None,
         (Some(_), _) if may_rank => Some(SearchPlan::Rank),
-        (Some(SearchPlan::Rank | SearchPlan::RankAndProbe), _) => Some(SearchPlan::Drive),
+        (Some(SearchPlan::Rank | SearchPlan::RankAndProbe | SearchPlan::RankSorted), _) => {
+            Some(SearchPlan::Drive)
+        }
         (Some(plan), _) => Some(plan),
+        (None, Some(_)) if merged.is_some() => Some(SearchPlan::Rank),
         (None, Some((rarest, _))) if may_rank && *rarest < RANKING_MATCHES => {
             Some(SearchPlan::Rank)
         }
@@ -455,7 +512,72 @@ pub async fn fetch(
         (None, Some(_)) => Some(SearchPlan::Walk),
     };
     let limit_rows = size as i64 + 1;
-    let sql = if plan == Some(SearchPlan::Rank) {
+    let sql = if let (Some(SearchPlan::Rank), Some(terms)) = (plan, &merged) {
+        // Each term of the rarest word is an index range on (term, username_key, account_id)
+        // (or the primary key, in account order) already in the page's order: the union is
+        // merged in order and stops after a page, checking the other words per account as it
+        // goes. An account found through two terms appears twice: each arm is read for a full
+        // page, then duplicates are dropped.
+        let rank_key = rank_key.flatten();
+        let mut probes = String::new();
+        for (_, word) in words.iter().skip(1) {
+            let low = c.param(Bind::Text(word.clone()));
+            let high = c.param(Bind::Text(prefix_end(word)));
+            probes.push_str(&format!(
+                " and exists (select 1 from account_search_terms p where \
+                 p.account_id = s.account_id and p.term >= {low} and p.term < {high} \
+                 {PER_ROW})"
+            ));
+        }
+        let after = query
+            .cursor
+            .as_ref()
+            .map(|cursor| {
+                let condition =
+                    cursor_condition(&mut c, cursor, rank_key, "s.account_id", ascending);
+                format!(" and {condition}")
+            })
+            .unwrap_or_default();
+        let columns = match rank_key {
+            Some(k) => format!("s.account_id, {k} as rank_key"),
+            None => "s.account_id".to_owned(),
+        };
+        let arms = terms
+            .iter()
+            .map(|term| {
+                let p = c.param(Bind::Text(term.clone()));
+                format!(
+                    "select {columns} from account_search_terms s where s.term = {p}{after}{probes}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" union all ");
+        let (merge_order, order, sort_key, page_columns) = match rank_key {
+            Some(_) => (
+                format!("rank_key {direction}, account_id {direction}"),
+                format!("r.rank_key {direction}, r.account_id {direction}"),
+                "r.rank_key",
+                "account_id, rank_key",
+            ),
+            None => (
+                format!("account_id {direction}"),
+                format!("r.account_id {direction}"),
+                "''",
+                "account_id",
+            ),
+        };
+        let read = c.param(Bind::Int(limit_rows * terms.len() as i64));
+        let limit = c.param(Bind::Int(limit_rows));
+        format!(
+            "with merged as materialized ({arms} order by {merge_order} limit {read}), \
+             ranked as materialized (select distinct {page_columns} from merged \
+             order by {merge_order} limit {limit}) \
+             select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {sort_key} as sort_key from ranked r \
+             join accounts a on a.account_id = r.account_id \
+             left join tenants t on t.tenant_id = a.tenant_id {} order by {order}",
+            c.where_clause()
+        )
+    } else if plan == Some(SearchPlan::Rank) {
         let rank_key = rank_key.flatten();
         // Words matching too many terms to rank are checked per ranked account instead.
         let probe_all = forced == Some(SearchPlan::RankAndProbe);
@@ -538,7 +660,7 @@ pub async fn fetch(
             } else {
                 c.push(format!(
                     "exists (select 1 from account_search_terms s where s.account_id = a.account_id \
-                     and s.term >= {low} and s.term < {high})"
+                     and s.term >= {low} and s.term < {high} {PER_ROW})"
                 ));
             }
         }

@@ -1,0 +1,174 @@
+//! On an account's page: the roles it holds (assign, remove) and its effective access —
+//! every privilege, tenant-wide and per scope, held or not, and why (SPEC §3.4 "Explain").
+
+use crate::api::{get_account_access, AssignRole, UnassignRole};
+use crate::domain::{AccountId, RoleId, ScopeId};
+use crate::roles::{AccountAccess, PlaceAccess};
+use leptos::prelude::*;
+
+#[component]
+pub fn AccountAccessPanel(account_id: AccountId) -> impl IntoView {
+    let assign = ServerAction::<AssignRole>::new();
+    let unassign = ServerAction::<UnassignRole>::new();
+    let access = Resource::new(
+        move || (assign.version().get(), unassign.version().get()),
+        move |_| get_account_access(account_id),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading roles and access…"</p> }>
+            {move || Suspend::new(async move {
+                match access.await {
+                    Ok(access) => view! { <AccessView access=access assign=assign unassign=unassign/> }.into_any(),
+                    // Platform administrators take no roles: their tier holds everything.
+                    Err(crate::error::AppError::Conflict(message)) => view! {
+                        <section class="panel" aria-labelledby="roles-heading">
+                            <h2 id="roles-heading">"Roles and access"</h2>
+                            <p class="muted">{message}</p>
+                        </section>
+                    }.into_any(),
+                    Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccessView(
+    access: AccountAccess,
+    assign: ServerAction<AssignRole>,
+    unassign: ServerAction<UnassignRole>,
+) -> impl IntoView {
+    let account_id = access.account_id;
+    let error = move || {
+        [
+            assign.value().get().and_then(Result::err),
+            unassign.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| match e {
+            crate::error::AppError::Forbidden => {
+                "Not allowed: you can give or take away only roles whose every privilege you hold yourself, on accounts you may manage.".to_owned()
+            }
+            e => e.to_string(),
+        })
+    };
+    let role = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(r) = role.get_untracked().parse::<i64>() {
+            assign.dispatch(AssignRole {
+                account_id,
+                role_id: RoleId(r),
+                scope_id: scope.get_untracked().parse::<i64>().ok().map(ScopeId),
+            });
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles"</h2>
+            <p role="alert" class="alert" class:hidden=move || error().is_none()>{error}</p>
+            {if access.assignments.is_empty() {
+                view! { <p class="muted">"No roles besides Everyone, which every account of the tenant holds."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="assignments">
+                        {access.assignments.iter().map(|a| {
+                            let place = a.scope.as_ref().map_or_else(|| "tenant-wide".to_owned(), |s| format!("for scope “{}”", s.name));
+                            let label = format!("Remove {} ({place})", a.role_name);
+                            let (role_id, scope_id) = (a.role_id, a.scope.as_ref().map(|s| s.scope_id));
+                            let removable = a.removable;
+                            view! {
+                                <li>
+                                    <span class="role-name">{a.role_name.clone()}</span>
+                                    <span class="muted">{format!(" — {place}")}</span>
+                                    {if removable.is_allowed() {
+                                        view! {
+                                            <button class="secondary small" type="button" aria-label=label
+                                                on:click=move |_| { unassign.dispatch(UnassignRole { account_id, role_id, scope_id }); }>"Remove"</button>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span class="muted small" title=removable.explain()>"(you cannot remove it)"</span> }.into_any()
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <form class="inline-form" on:submit=submit aria-label="Assign a role">
+                <div class="field">
+                    <label for="assign-role">"Role"</label>
+                    <select id="assign-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                        <option value="">"Choose a role"</option>
+                        {access.roles.iter().map(|r| view! { <option value=r.role_id.0.to_string()>{r.name.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="assign-scope">"Where"</label>
+                    <select id="assign-scope" on:change=move |ev| scope.set(event_target_value(&ev))>
+                        <option value="">"Tenant-wide"</option>
+                        {access.scopes.iter().map(|s| view! { <option value=s.scope_id.0.to_string()>{format!("Scope: {}", s.name)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button class="secondary" type="submit" disabled=move || assign.pending().get()>"Assign role"</button>
+            </form>
+        </section>
+        <section class="panel" aria-labelledby="access-heading">
+            <h2 id="access-heading">"Effective access"</h2>
+            <p class="muted">"Everything this account may do, and why — or why not."</p>
+            {access.places.into_iter().enumerate().map(|(i, place)| view! { <Place place=place open=i == 0/> }).collect_view()}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Place(place: PlaceAccess, open: bool) -> impl IntoView {
+    let name = place.scope.as_ref().map_or_else(
+        || "Tenant-wide".to_owned(),
+        |s| format!("In scope “{}”", s.name),
+    );
+    let (held, lacking): (Vec<_>, Vec<_>) = place.privileges.into_iter().partition(|p| p.held);
+    let summary = format!(
+        "{name}: {} of {} privileges",
+        held.len(),
+        held.len() + lacking.len()
+    );
+    view! {
+        <details class="access-place" open=open>
+            <summary>{summary}</summary>
+            {if held.is_empty() {
+                view! { <p class="muted">"None held here."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table compact">
+                        <thead><tr><th scope="col">"Privilege"</th><th scope="col">"Why"</th></tr></thead>
+                        <tbody>
+                            {held.into_iter().map(|p| view! {
+                                <tr><th scope="row"><span class="badge badge-yes">"Held"</span>" "{p.label}</th><td>{p.why}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            {(!lacking.is_empty()).then(|| view! {
+                <details class="access-lacking">
+                    <summary>{format!("Not held ({})", lacking.len())}</summary>
+                    <table class="table compact">
+                        <tbody>
+                            {lacking.into_iter().map(|p| view! {
+                                <tr><th scope="row">{p.label}</th><td class="muted">{p.why}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            })}
+        </details>
+    }
+    .into_any()
+}

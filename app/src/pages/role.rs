@@ -1,0 +1,518 @@
+//! `/roles/<id>`: the role editor (SPEC §3.2). The privilege matrix shows each cell's state —
+//! not granted, granted, implied by a higher action, inherited from the module privilege — and
+//! recomputes implied and inherited cells as the editor clicks, with the same model code the
+//! server runs. Object-level grants on scopes sit below the matrix.
+
+use crate::access::{
+    may_open_roles, Action, Catalog, How, ObjectGrant, Privilege, PrivilegeSet, ResourceId,
+    RoleKind,
+};
+use crate::api::{get_role, DeleteRole, SessionView, UpdateRole};
+use crate::components::layout::GuardedPage;
+use crate::domain::{RoleId, ScopeId};
+use crate::error::{AppError, FieldErrors};
+use crate::roles::{RoleDetail, RoleForm};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// One cell of the privilege matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellState {
+    NotGranted,
+    Granted,
+    Implied(Action),
+    /// The module privilege's name.
+    Inherited(String),
+}
+
+/// The state of `privilege`'s cell for a role granting `granted`.
+pub fn cell_state(catalog: &Catalog, granted: &PrivilegeSet, privilege: Privilege) -> CellState {
+    match catalog.how(granted, privilege) {
+        Some(How::Explicit) => CellState::Granted,
+        Some(How::Implied { by }) => CellState::Implied(by),
+        Some(How::Inherited { module }) => {
+            CellState::Inherited(catalog.label(Privilege::Module(module)))
+        }
+        None => CellState::NotGranted,
+    }
+}
+
+#[component]
+pub fn RolePage() -> impl IntoView {
+    view! {
+        <GuardedPage title="Role" decide=may_open_roles back=("/roles", "← Roles")
+            page=|_: SessionView| view! { <RoleLoader/> }/>
+    }
+    .into_any()
+}
+
+#[component]
+fn RoleLoader() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).map(RoleId))
+    });
+    let saved = RwSignal::new(0u32);
+    let role = Resource::new(
+        move || (id.get(), saved.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_role(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading role…"</p> }>
+            {move || Suspend::new(async move {
+                match role.await {
+                    Ok(detail) => view! { <Editor detail=detail saved=saved/> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <div class="page-head"><h1>"Role not found"</h1></div>
+                        <p class="muted">"There is no such role in your organisation. It may have been deleted."</p>
+                    }.into_any(),
+                    Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn Editor(detail: RoleDetail, saved: RwSignal<u32>) -> impl IntoView {
+    let catalog = StoredValue::new(detail.catalog.clone());
+    let original: PrivilegeSet = detail.granted.iter().copied().collect();
+    let granted = RwSignal::new(original.clone());
+    let objects = RwSignal::new(detail.object_grants.clone());
+    let name = RwSignal::new(detail.name.clone());
+    let description = RwSignal::new(detail.description.clone());
+    let grantable = StoredValue::new(detail.grantable.clone());
+    let editable = detail.may_edit.is_allowed();
+    let role_id = detail.role_id;
+    let kind = detail.kind;
+    let scopes = StoredValue::new(detail.scopes.clone());
+    let (original_objects, original_name, original_description) = (
+        detail.object_grants.clone(),
+        detail.name.clone(),
+        detail.description.clone(),
+    );
+    let dirty = Memo::new(move |_| {
+        granted.with(|g| *g != original)
+            || objects.with(|o| *o != original_objects)
+            || name.with(|n| *n != original_name)
+            || description.with(|d| *d != original_description)
+    });
+    let save = ServerAction::<UpdateRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let errors = RwSignal::new(FieldErrors::new());
+    let notice = RwSignal::new(false);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => {
+            errors.set(FieldErrors::new());
+            notice.set(true);
+            saved.update(|n| *n += 1);
+        }
+        Some(Err(AppError::Invalid(fields))) => {
+            notice.set(false);
+            errors.set(fields);
+        }
+        Some(Err(err)) => {
+            notice.set(false);
+            let mut fields = FieldErrors::new();
+            fields.add("request", err.to_string());
+            errors.set(fields);
+        }
+        None => {}
+    });
+    let navigate = use_navigate();
+    let tenant = detail.tenant_id;
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            navigate(&format!("/roles?tenant={}", tenant.0), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = RoleForm {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            granted: catalog.with_value(|c| granted.with_untracked(|g| g.iter(c).collect())),
+            object_grants: objects.get_untracked(),
+        };
+        save.dispatch(UpdateRole { role_id, form });
+    };
+    let field_error =
+        move |field: &'static str| move || errors.with(|e| e.0.get(field).map(|m| m.join(" ")));
+    let confirming = RwSignal::new(false);
+    let title = format!("{} · Roles", detail.name);
+    let fixed_name = kind != RoleKind::Custom;
+    view! {
+        <Title text=title/>
+        <div class="page-head">
+            <h1>{detail.name.clone()}</h1>
+            <p class="lead">{match kind {
+                RoleKind::Administrators => "Built in: holds every privilege, always. It cannot be edited or deleted.",
+                RoleKind::Everyone => "Built in: every account of the tenant holds it without being assigned it. It grants nothing until you grant it something.",
+                RoleKind::Custom => "Click a cell to grant or revoke that privilege. Implied and inherited cells follow from the others.",
+            }}</p>
+        </div>
+        {(!editable).then(|| view! { <p class="notice" role="status">{detail.may_edit.explain()}</p> })}
+        <form class="role-form" on:submit=submit novalidate=true>
+            <section class="panel" aria-labelledby="role-about-heading">
+                <h2 id="role-about-heading">"About this role"</h2>
+                <div class="field">
+                    <label for="role-name">"Name"</label>
+                    <input id="role-name" name="name" prop:value=move || name.get() disabled=!editable || fixed_name
+                        aria-invalid=move || field_error("name")().is_some().to_string()
+                        aria-describedby="role-name-error"
+                        on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <p id="role-name-error" class="field-error" class:hidden=move || field_error("name")().is_none()>{field_error("name")}</p>
+                </div>
+                <div class="field">
+                    <label for="role-description">"Description"</label>
+                    <input id="role-description" name="description" prop:value=move || description.get() disabled=!editable
+                        aria-describedby="role-description-error"
+                        on:input=move |ev| description.set(event_target_value(&ev))/>
+                    <p id="role-description-error" class="field-error" class:hidden=move || field_error("description")().is_none()>{field_error("description")}</p>
+                </div>
+            </section>
+            <section class="panel" aria-labelledby="matrix-heading">
+                <h2 id="matrix-heading">"Privileges"</h2>
+                <Legend/>
+                <p role="alert" class="alert" class:hidden=move || field_error("privileges")().is_none()>{field_error("privileges")}</p>
+                <Matrix catalog=catalog granted=granted grantable=grantable editable=editable/>
+            </section>
+            <section class="panel" aria-labelledby="objects-heading">
+                <h2 id="objects-heading">"On particular scopes"</h2>
+                <p class="muted">"Grant View or Approve on one scope only. Such a grant matters only while the role lacks the privilege itself, which covers every scope."</p>
+                <p role="alert" class="alert" class:hidden=move || field_error("object_grants")().is_none()>{field_error("object_grants")}</p>
+                <ObjectGrants catalog=catalog granted=granted objects=objects scopes=scopes editable=editable/>
+            </section>
+            {editable.then(|| view! {
+                <div class="form-actions sticky-actions">
+                    <p role="alert" class="alert" class:hidden=move || field_error("request")().is_none()>{field_error("request")}</p>
+                    <p role="status" class="notice" class:hidden=move || !notice.get() || dirty.get()>"Saved."</p>
+                    <span class="muted" class:hidden=move || !dirty.get()>"Unsaved changes"</span>
+                    <button class="primary" type="submit" disabled=move || save.pending().get() || !dirty.get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save role" }}
+                    </button>
+                </div>
+            })}
+        </form>
+        {(editable && kind == RoleKind::Custom).then(|| view! {
+            <section class="panel danger-zone" aria-labelledby="delete-role-heading">
+                <h2 id="delete-role-heading">"Delete this role"</h2>
+                <p class="muted">"Everyone who holds it loses what it gives, at once."</p>
+                <p role="alert" class="alert" class:hidden=move || !matches!(delete.value().get(), Some(Err(_)))>
+                    {move || delete.value().get().and_then(Result::err).map(|e| e.to_string())}
+                </p>
+                <Show when=move || confirming.get() fallback=move || view! {
+                    <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Delete role…"</button>
+                }>
+                    <span class="confirm" role="group" aria-label="Confirm deleting the role">
+                        <span>"Delete it for good?"</span>
+                        <button class="danger solid" type="button" on:click=move |_| { delete.dispatch(DeleteRole { role_id }); }>"Delete role"</button>
+                        <button class="secondary" type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    </span>
+                </Show>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn Legend() -> impl IntoView {
+    view! {
+        <ul class="legend" aria-label="What the cells mean">
+            <li><span class="cell-sample cell-none" aria-hidden="true"></span>"Not granted — click to grant"</li>
+            <li><span class="cell-sample cell-granted" aria-hidden="true">"✓"</span>"Granted — click to revoke"</li>
+            <li><span class="cell-sample cell-implied" aria-hidden="true">"✓"</span>"Implied by a higher action on the same row"</li>
+            <li><span class="cell-sample cell-inherited" aria-hidden="true">"◆"</span>"Inherited from the module's privilege"</li>
+        </ul>
+    }
+    .into_any()
+}
+
+/// The actions used by at least one resource: the matrix's columns.
+fn columns(catalog: &Catalog) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| {
+            catalog
+                .privileges()
+                .any(|p| matches!(p, Privilege::On(_, x) if x == *a))
+        })
+        .collect()
+}
+
+#[component]
+fn Matrix(
+    catalog: StoredValue<Catalog>,
+    granted: RwSignal<PrivilegeSet>,
+    grantable: StoredValue<PrivilegeSet>,
+    editable: bool,
+) -> impl IntoView {
+    let columns = catalog.with_value(columns);
+    let modules: Vec<_> = catalog.with_value(|c| {
+        c.modules()
+            .map(|(id, m)| (id, m.name.clone(), m.resources.clone()))
+            .collect()
+    });
+    let width = columns.len() + 1;
+    view! {
+        <div class="matrix-wrap">
+            <table class="matrix">
+                <thead>
+                    <tr>
+                        <th scope="col">"Resource"</th>
+                        {columns.iter().map(|a| view! { <th scope="col">{a.label()}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                {modules.into_iter().map(|(module, module_name, resources)| {
+                    let columns = columns.clone();
+                    view! {
+                        <tbody>
+                            <tr class="module-row">
+                                <th scope="rowgroup" colspan=width - 1>{module_name}</th>
+                                <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::Module(module)/></td>
+                            </tr>
+                            {resources.into_iter().map(|r| {
+                                let name = catalog.with_value(|c| c.resource(r).map(|x| x.name.clone()).unwrap_or_default());
+                                let has = move |a: Action| catalog.with_value(|c| c.contains(Privilege::On(r, a)));
+                                view! {
+                                    <tr>
+                                        <th scope="row">{name}</th>
+                                        {columns.iter().map(|&a| if has(a) {
+                                            view! { <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::On(r, a)/></td> }.into_any()
+                                        } else {
+                                            view! { <td class="cell-na"></td> }.into_any()
+                                        }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    }
+                }).collect_view()}
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Cell(
+    catalog: StoredValue<Catalog>,
+    granted: RwSignal<PrivilegeSet>,
+    grantable: StoredValue<PrivilegeSet>,
+    editable: bool,
+    privilege: Privilege,
+) -> impl IntoView {
+    let label = catalog.with_value(|c| c.label(privilege));
+    let state =
+        Memo::new(move |_| catalog.with_value(|c| granted.with(|g| cell_state(c, g, privilege))));
+    let may_change = editable && grantable.with_value(|g| g.contains(privilege));
+    let clickable =
+        move || may_change && matches!(state.get(), CellState::NotGranted | CellState::Granted);
+    let describe = {
+        let label = label.clone();
+        move || {
+            let what = match state.get() {
+                CellState::NotGranted => "not granted".to_owned(),
+                CellState::Granted => "granted".to_owned(),
+                CellState::Implied(by) => format!("implied by {by}"),
+                CellState::Inherited(module) => format!("inherited from {module}"),
+            };
+            let how = match (state.get(), editable, may_change) {
+                (CellState::Implied(_) | CellState::Inherited(_), ..) => String::new(),
+                (_, false, _) => String::new(),
+                (_, true, false) => ". You do not hold it, so you cannot change it".to_owned(),
+                (CellState::Granted, ..) => ". Press to revoke".to_owned(),
+                _ => ". Press to grant".to_owned(),
+            };
+            format!("{label}: {what}{how}")
+        }
+    };
+    let module = matches!(privilege, Privilege::Module(_));
+    view! {
+        <button type="button"
+            class=move || format!("cell {}{}", match state.get() {
+                CellState::NotGranted => "cell-none",
+                CellState::Granted => "cell-granted",
+                CellState::Implied(_) => "cell-implied",
+                CellState::Inherited(_) => "cell-inherited",
+            }, if module { " cell-module" } else { "" })
+            aria-pressed=move || matches!(state.get(), CellState::Granted).to_string()
+            aria-label=describe.clone()
+            title=describe
+            disabled=move || !clickable()
+            on:click=move |_| {
+                granted.update(|g| {
+                    if g.contains(privilege) { g.remove(privilege) } else { g.insert(privilege) }
+                });
+            }>
+            {move || match state.get() {
+                CellState::NotGranted => "",
+                CellState::Granted | CellState::Implied(_) => "✓",
+                CellState::Inherited(_) => "◆",
+            }}
+            {module.then(|| view! { <span class="cell-text">{label.clone()}</span> })}
+        </button>
+    }
+    .into_any()
+}
+
+#[component]
+fn ObjectGrants(
+    catalog: StoredValue<Catalog>,
+    granted: RwSignal<PrivilegeSet>,
+    objects: RwSignal<Vec<ObjectGrant>>,
+    scopes: StoredValue<Vec<crate::roles::ScopeView>>,
+    editable: bool,
+) -> impl IntoView {
+    let scope_name = move |id: ScopeId| {
+        scopes.with_value(|s| {
+            s.iter()
+                .find(|x| x.scope_id == id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        })
+    };
+    let resources: Vec<(ResourceId, String, bool)> = catalog.with_value(|c| {
+        c.privileges()
+            .filter_map(|p| match p {
+                Privilege::On(r, Action::View) => c
+                    .resource(r)
+                    .map(|res| (r, res.name.clone(), res.actions.contains(&Action::Approve))),
+                _ => None,
+            })
+            .collect()
+    });
+    let (pick_scope, pick_resource, pick_action) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("view".to_owned()),
+    );
+    let add = move |_| {
+        let scope = pick_scope.get_untracked().parse::<i64>().ok().map(ScopeId);
+        let resource = pick_resource
+            .get_untracked()
+            .parse::<u16>()
+            .ok()
+            .map(ResourceId);
+        let action = Action::from_key(&pick_action.get_untracked());
+        if let (Some(scope), Some(r), Some(a)) = (scope, resource, action) {
+            let privilege = Privilege::On(r, a);
+            if catalog.with_value(|c| c.contains(privilege)) {
+                objects.update(|o| {
+                    let g = ObjectGrant { scope, privilege };
+                    if !o.contains(&g) {
+                        o.push(g);
+                        o.sort();
+                    }
+                });
+            }
+        }
+    };
+    let has_scopes = scopes.with_value(|s| !s.is_empty());
+    view! {
+        <ul class="object-grants">
+            {move || {
+                let list = objects.get();
+                if list.is_empty() {
+                    return view! { <li class="muted">"None."</li> }.into_any();
+                }
+                list.into_iter().map(|g| {
+                    let label = catalog.with_value(|c| c.label(g.privilege));
+                    let moot = catalog.with_value(|c| granted.with(|set| c.close(set).contains(g.privilege)));
+                    let scope = scope_name(g.scope);
+                    let remove_label = format!("Remove {label} on {scope}");
+                    view! {
+                        <li>
+                            <span>{format!("{label} on scope “{scope}”")}</span>
+                            {moot.then(|| view! { <span class="badge badge-warn" title="The role holds this privilege on every scope already">"Moot: the role already holds it everywhere"</span> })}
+                            {editable.then(|| view! {
+                                <button class="secondary small" type="button" aria-label=remove_label
+                                    on:click=move |_| objects.update(|o| o.retain(|x| *x != g))>"Remove"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view().into_any()
+            }}
+        </ul>
+        {(editable && has_scopes).then(|| view! {
+            <div class="inline-form" role="group" aria-label="Grant on a scope">
+                <div class="field">
+                    <label for="grant-action">"Grant"</label>
+                    <select id="grant-action" on:change=move |ev| pick_action.set(event_target_value(&ev))>
+                        <option value="view">"View"</option>
+                        <option value="approve">"Approve"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="grant-resource">"on"</label>
+                    <select id="grant-resource" on:change=move |ev| pick_resource.set(event_target_value(&ev))>
+                        <option value="">"Choose a resource"</option>
+                        {resources.iter().map(|(r, name, approve)| {
+                            let label = if *approve { name.clone() } else { format!("{name} (View only)") };
+                            view! { <option value=r.0.to_string()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="grant-scope">"in scope"</label>
+                    <select id="grant-scope" on:change=move |ev| pick_scope.set(event_target_value(&ev))>
+                        <option value="">"Choose a scope"</option>
+                        {scopes.with_value(|s| s.iter().map(|s| view! { <option value=s.scope_id.0.to_string()>{s.name.clone()}</option> }).collect_view())}
+                    </select>
+                </div>
+                <button class="secondary" type="button" on:click=add>"Add grant"</button>
+            </div>
+        })}
+        {(editable && !has_scopes).then(|| view! { <p class="muted">"This tenant has no scopes yet; add them on the Roles page."</p> })}
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_show_the_four_states_as_the_model_closes_the_grants() {
+        let c = Catalog::builtin();
+        let mut g = PrivilegeSet::new();
+        g.insert(Privilege::USERS_DELETE);
+        assert_eq!(
+            cell_state(&c, &g, Privilege::USERS_DELETE),
+            CellState::Granted
+        );
+        assert_eq!(
+            cell_state(&c, &g, Privilege::USERS_VIEW),
+            CellState::Implied(Action::Delete)
+        );
+        assert_eq!(
+            cell_state(&c, &g, Privilege::AUDIT_VIEW),
+            CellState::NotGranted
+        );
+        g.insert(Privilege::SECURITY_ADMIN);
+        assert_eq!(
+            cell_state(&c, &g, Privilege::On(ResourceId::ROLES, Action::Edit)),
+            CellState::Inherited("Security Admin".into())
+        );
+        assert_eq!(
+            cell_state(&c, &g, Privilege::USERS_DELETE),
+            CellState::Granted,
+            "granted wins over inherited"
+        );
+    }
+
+    #[test]
+    fn columns_are_the_actions_some_resource_has() {
+        let cols = columns(&Catalog::builtin());
+        assert_eq!(cols.first(), Some(&Action::View));
+        assert!(cols.contains(&Action::Run));
+    }
+}

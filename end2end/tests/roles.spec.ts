@@ -1,0 +1,86 @@
+import { test, expect, hydrated, createFirstAdmin, signIn, Warden } from "./fixtures";
+import { Page } from "@playwright/test";
+
+/** Calls a server function with the page's session, as the console does. */
+async function post(page: Page, warden: Warden, fn: string, form: Record<string, string>) {
+  const res = await page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  expect(res.ok(), `${fn}: ${res.status()} ${await res.text()}`).toBeTruthy();
+  return res.json();
+}
+
+test("roles: the editor's matrix updates live, grants on scopes, assignment and effective access", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  const tenant = await post(page, warden, "create_tenant", { name: "Acme", mfa_policy: "optional" });
+  const userId = await post(page, warden, "create_account", {
+    tier: "user", tenant_id: String(tenant.tenant_id), username: "grace_hopper",
+    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
+  });
+
+  // The list: a platform administrator picks the tenant first.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles", exact: true })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByText("Choose a tenant to see its roles.")).toBeVisible();
+  await page.getByLabel("Tenant").selectOption({ label: "Acme" });
+  await page.getByRole("button", { name: "Show roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles of Acme" })).toBeVisible();
+  await hydrated(page);
+  for (const name of ["Administrators", "Everyone", "Admin", "Member", "Read-only"]) {
+    await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
+  }
+
+  // A scope, then a new role.
+  await page.getByLabel("New scope").fill("North");
+  await page.getByRole("button", { name: "Add scope" }).click();
+  await expect(page.locator(".scope-list")).toContainText("North");
+  await shot("roles-list");
+  await page.getByLabel("Name", { exact: true }).fill("Helpdesk");
+  await page.getByLabel("Description", { exact: true }).first().fill("Looks after people's accounts");
+  await page.getByRole("button", { name: "Create and edit privileges" }).click();
+  await expect(page.getByRole("heading", { name: "Helpdesk" })).toBeVisible();
+  await hydrated(page);
+  await shot("role-editor-empty");
+
+  // Granting Delete shows Edit and View as implied, at once, before saving.
+  const cell = (label: string) => page.getByRole("button", { name: new RegExp(`^${label}: `) });
+  await cell("Users: Delete").click();
+  await expect(cell("Users: Delete")).toHaveAttribute("aria-pressed", "true");
+  await expect(cell("Users: Edit")).toHaveAccessibleName("Users: Edit: implied by Delete");
+  await expect(cell("Users: View")).toBeDisabled();
+  // The module privilege makes every Security resource inherited.
+  await cell("Security Admin").click();
+  await expect(cell("Roles: Edit")).toHaveAccessibleName("Roles: Edit: inherited from Security Admin");
+  await shot("role-editor-live");
+  // Keyboard: focus a cell and press Space to revoke.
+  await cell("Security Admin").focus();
+  await page.keyboard.press("Space");
+  await expect(cell("Roles: Edit")).toHaveAccessibleName(/not granted/);
+  await expect(page.getByText("Unsaved changes")).toBeVisible();
+
+  // View on one scope, for a resource the role does not hold at all.
+  await page.getByLabel("Grant").selectOption("view");
+  await page.getByLabel("on", { exact: true }).selectOption({ label: "Workspaces" });
+  await page.getByLabel("in scope").selectOption({ label: "North" });
+  await page.getByRole("button", { name: "Add grant" }).click();
+  await expect(page.locator(".object-grants")).toContainText("Workspaces: View on scope “North”");
+  await page.getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await shot("role-editor-saved");
+
+  // On Grace's page: assign it, then read her effective access.
+  await page.goto(`/users/${userId}`);
+  await expect(page.getByRole("heading", { name: "Grace Hopper" })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Helpdesk" });
+  await page.getByRole("button", { name: "Assign role" }).click();
+  await expect(page.locator(".assignments")).toContainText("Helpdesk");
+  const tenantWide = page.locator(".access-place").first();
+  await expect(tenantWide).toContainText("Users: Delete");
+  await expect(tenantWide).toContainText("Allowed: through the role “Helpdesk” (assigned tenant-wide), which grants it.");
+  await expect(tenantWide).toContainText("Allowed: through the role “Helpdesk” (assigned tenant-wide), which grants Delete, and Delete implies it.");
+  await page.locator(".access-place").nth(1).locator("summary").first().click();
+  await expect(page.locator(".access-place").nth(1)).toContainText("which is granted it on this scope.");
+  await shot("account-access");
+  expect(consoleProblems()).toEqual([]);
+});

@@ -243,6 +243,7 @@ fn Account() -> impl IntoView {
         })
     });
     let update = ServerAction::<UpdateAccount>::new();
+    let (access, assign, unassign) = super::account_access::account_access_resource(id);
     let toggle = ServerAction::<SetAccountEnabled>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     // Reload after successful changes only: a refused save keeps what was typed.
@@ -285,6 +286,7 @@ fn Account() -> impl IntoView {
                             <p class="notice" role="status">"Account created."</p>
                         </Show>
                         <AccountView detail=detail saved_notice=saved_notice update=update toggle=toggle delete=delete/>
+                        <super::account_access::AccountAccessPanel access=access assign=assign unassign=unassign/>
                     }.into_any(),
                     Err(crate::error::AppError::NotFound) => view! {
                         <div class="page-head"><h1>"Account not found"</h1></div>
@@ -386,7 +388,6 @@ fn AccountView(
         } else {
             view! { <ReadOnlyDetails detail=detail.clone() decision=a.manage/> }.into_any()
         }}
-        <super::account_access::AccountAccessPanel account_id=a.account_id/>
     }
 }
 

@@ -6,14 +6,14 @@ use crate::domain::{AccountId, RoleId, ScopeId};
 use crate::roles::{AccountAccess, PlaceAccess};
 use leptos::prelude::*;
 
+/// The roles and access of an account. `access` is created with the page (not under its
+/// loading boundary), so that the server's answer is sent along for hydration.
 #[component]
-pub fn AccountAccessPanel(account_id: AccountId) -> impl IntoView {
-    let assign = ServerAction::<AssignRole>::new();
-    let unassign = ServerAction::<UnassignRole>::new();
-    let access = Resource::new(
-        move || (assign.version().get(), unassign.version().get()),
-        move |_| get_account_access(account_id),
-    );
+pub fn AccountAccessPanel(
+    access: Resource<Result<AccountAccess, crate::error::AppError>>,
+    assign: ServerAction<AssignRole>,
+    unassign: ServerAction<UnassignRole>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading roles and access…"</p> }>
             {move || Suspend::new(async move {
@@ -32,6 +32,28 @@ pub fn AccountAccessPanel(account_id: AccountId) -> impl IntoView {
         </Transition>
     }
     .into_any()
+}
+
+/// The resource and actions behind [`AccountAccessPanel`], made where the page starts.
+pub fn account_access_resource(
+    id: Memo<Option<AccountId>>,
+) -> (
+    Resource<Result<AccountAccess, crate::error::AppError>>,
+    ServerAction<AssignRole>,
+    ServerAction<UnassignRole>,
+) {
+    let assign = ServerAction::<AssignRole>::new();
+    let unassign = ServerAction::<UnassignRole>::new();
+    let access = Resource::new(
+        move || (id.get(), assign.version().get(), unassign.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_account_access(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    (access, assign, unassign)
 }
 
 #[component]

@@ -54,6 +54,8 @@ fn RoleLoader() -> impl IntoView {
         params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).map(RoleId))
     });
     let saved = RwSignal::new(0u32);
+    // Outlives the editor, which is rebuilt from the saved role after each save.
+    let notice = RwSignal::new(false);
     let role = Resource::new(
         move || (id.get(), saved.get()),
         |(id, _)| async move {
@@ -67,7 +69,7 @@ fn RoleLoader() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading role…"</p> }>
             {move || Suspend::new(async move {
                 match role.await {
-                    Ok(detail) => view! { <Editor detail=detail saved=saved/> }.into_any(),
+                    Ok(detail) => view! { <Editor detail=detail saved=saved notice=notice/> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <div class="page-head"><h1>"Role not found"</h1></div>
                         <p class="muted">"There is no such role in your organisation. It may have been deleted."</p>
@@ -81,7 +83,7 @@ fn RoleLoader() -> impl IntoView {
 }
 
 #[component]
-fn Editor(detail: RoleDetail, saved: RwSignal<u32>) -> impl IntoView {
+fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> impl IntoView {
     let catalog = StoredValue::new(detail.catalog.clone());
     let original: PrivilegeSet = detail.granted.iter().copied().collect();
     let granted = RwSignal::new(original.clone());
@@ -107,7 +109,11 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>) -> impl IntoView {
     let save = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
     let errors = RwSignal::new(FieldErrors::new());
-    let notice = RwSignal::new(false);
+    Effect::new(move |_| {
+        if dirty.get() {
+            notice.set(false);
+        }
+    });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
             errors.set(FieldErrors::new());

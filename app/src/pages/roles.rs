@@ -97,7 +97,7 @@ fn Roles(session: SessionView) -> impl IntoView {
 fn TenantPicker(current: Memo<Option<TenantId>>) -> impl IntoView {
     let tenants = Resource::new(|| (), |_| list_tenants());
     view! {
-        <form class="panel inline-form" method="get" action="/roles" aria-label="Tenant">
+        <form class="panel inline-form" method="get" action="/roles" aria-label="Choose a tenant">
             <div class="field">
                 <label for="roles-tenant">"Tenant"</label>
                 <Transition fallback=|| view! { <select id="roles-tenant" disabled=true><option>"Loading…"</option></select> }>

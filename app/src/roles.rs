@@ -98,6 +98,9 @@ pub struct PlaceAccess {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountAccess {
     pub account_id: AccountId,
+    /// False for platform administrators: their tier holds every privilege everywhere, and
+    /// they belong to no tenant whose roles they could take.
+    pub takes_roles: bool,
     pub assignments: Vec<AssignmentView>,
     pub places: Vec<PlaceAccess>,
     /// Roles the viewer could assign (each still checked on the server), and scopes.

@@ -432,6 +432,20 @@ async fn built_in_roles_stay_as_they_are(s: &TestServer) {
         names,
         ["Administrators", "Everyone", "Admin", "Member", "Read-only"]
     );
+
+    // A platform administrator takes no roles: its access page says so, without an error.
+    let me = account_id(s, ADMIN_USERNAME).await;
+    let res = s
+        .call(
+            "get_account_access",
+            &[("account_id", me.to_string())],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let access: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(access["takes_roles"], false);
+    assert!(access["places"].as_array().unwrap().is_empty());
 }
 
 async fn a_new_tenant_starts_with_administrators_everyone_and_the_three_templates(s: &TestServer) {

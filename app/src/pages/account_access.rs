@@ -18,12 +18,11 @@ pub fn AccountAccessPanel(
         <Transition fallback=|| view! { <p class="loading">"Loading roles and access…"</p> }>
             {move || Suspend::new(async move {
                 match access.await {
-                    Ok(access) => view! { <AccessView access=access assign=assign unassign=unassign/> }.into_any(),
-                    // Platform administrators take no roles: their tier holds everything.
-                    Err(crate::error::AppError::Conflict(message)) => view! {
+                    Ok(access) if access.takes_roles => view! { <AccessView access=access assign=assign unassign=unassign/> }.into_any(),
+                    Ok(_) => view! {
                         <section class="panel" aria-labelledby="roles-heading">
                             <h2 id="roles-heading">"Roles and access"</h2>
-                            <p class="muted">{message}</p>
+                            <p class="muted">"Platform administrators hold every privilege in every tenant by their account type; they take no roles."</p>
                         </section>
                     }.into_any(),
                     Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),

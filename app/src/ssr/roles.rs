@@ -1113,7 +1113,19 @@ pub async fn account_access(
     if !crate::access::may_list_accounts(&me.actor).is_allowed() {
         return Err(AppError::Forbidden);
     }
-    let (account, tenant) = target_account(db, me, account_id).await?;
+    let account = find_in_scope(db, Scope::of(&me.actor), account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(tenant) = account.tenant_id else {
+        return Ok(AccountAccess {
+            account_id,
+            takes_roles: false,
+            assignments: Vec::new(),
+            places: Vec::new(),
+            roles: Vec::new(),
+            scopes: Vec::new(),
+        });
+    };
     let scopes = scopes_of(db, tenant).await?;
     let holdings = match account.tier {
         Tier::User | Tier::ServiceAccount => holdings(db, catalog, account_id, tenant).await?,
@@ -1177,6 +1189,7 @@ pub async fn account_access(
         .collect();
     Ok(AccountAccess {
         account_id,
+        takes_roles: true,
         assignments,
         places,
         roles,

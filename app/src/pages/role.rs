@@ -197,7 +197,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 <ObjectGrants catalog=catalog granted=granted objects=objects scopes=scopes editable=editable/>
             </section>
             {editable.then(|| view! {
-                <div class="form-actions sticky-actions">
+                <div class=move || if dirty.get() { "form-actions sticky-actions" } else { "form-actions" }>
                     <p role="alert" class="alert" class:hidden=move || field_error("request")().is_none()>{field_error("request")}</p>
                     <p role="status" class="notice" class:hidden=move || !notice.get() || dirty.get()>"Saved."</p>
                     <span class="muted" class:hidden=move || !dirty.get()>"Unsaved changes"</span>

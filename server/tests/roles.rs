@@ -15,6 +15,7 @@ on_both_databases!(
     assigning_a_role_needs_everything_it_gives_and_takes_effect_at_once,
     effective_access_explains_every_privilege_per_scope,
     built_in_roles_stay_as_they_are,
+    what_the_account_page_offers_is_exactly_what_the_server_accepts,
 );
 
 /// A role's id by name in `tenant`.
@@ -546,4 +547,93 @@ async fn a_user_lists_accounts_exactly_while_a_role_gives_it_users_view(s: &Test
     s.sql("update role_privileges set privilege = 'security:admin_typo' where privilege = 'security:admin'")
         .await;
     assert_eq!(list_status(s, &lead).await, StatusCode::FORBIDDEN);
+}
+
+/// For actors holding different roles and targets of each tier, the account page's decision
+/// (shown as the edit form, or as the reason there is none) matches what the server does
+/// with the same change.
+async fn what_the_account_page_offers_is_exactly_what_the_server_accepts(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let mut actors = Vec::new();
+    for (username, keys) in [
+        ("lead_edit", &["security.users:edit"][..]),
+        ("lead_view", &["security.users:view"][..]),
+        (
+            "lead_bots",
+            &["security.service_accounts:delete", "security.users:view"][..],
+        ),
+        ("lead_none", &[][..]),
+    ] {
+        s.create_tenant_account("user", username, "Pass-word1")
+            .await;
+        let res = s
+            .call(
+                "create_role",
+                &[
+                    ("tenant_id", acme.as_str()),
+                    ("name", username),
+                    ("description", ""),
+                ],
+                Some(&pa),
+            )
+            .await;
+        let role: i64 = res.json().await.unwrap();
+        let res = set_privileges(s, &pa, role, username, keys, json!([])).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            assign(s, &pa, account_id(s, username).await, role, None).await,
+            StatusCode::OK
+        );
+        actors.push((username, s.sign_in(username, "Pass-word1").await.unwrap()));
+    }
+    s.create_tenant_account("tenant_admin", "acme_boss", "Pass-word1")
+        .await;
+    actors.push((
+        "acme_boss",
+        s.sign_in("acme_boss", "Pass-word1").await.unwrap(),
+    ));
+    s.create_tenant_account("user", "target_user", "Pass-word1")
+        .await;
+    s.create_tenant_account("service_account", "target_bot", "Pass-word1")
+        .await;
+    s.create_tenant_account("tenant_admin", "target_boss", "Pass-word1")
+        .await;
+    let mut allowed_somewhere = 0;
+    for (actor, cookie) in &actors {
+        for target in ["target_user", "target_bot", "target_boss"] {
+            let id = account_id(s, target).await.to_string();
+            let res = s
+                .call("get_account", &[("account_id", id.as_str())], Some(cookie))
+                .await;
+            let offered = if res.status() == StatusCode::OK {
+                let detail: serde_json::Value = res.json().await.unwrap();
+                detail["summary"]["manage"].get("Allowed").is_some()
+            } else {
+                false
+            };
+            let email = format!("{target}@acme.example");
+            let res = s
+                .call(
+                    "update_account",
+                    &[
+                        ("account_id", id.as_str()),
+                        ("email", email.as_str()),
+                        ("full_name", "Acme Person"),
+                    ],
+                    Some(cookie),
+                )
+                .await;
+            let accepted = res.status() == StatusCode::OK;
+            assert_eq!(
+                offered,
+                accepted,
+                "{actor} on {target}: the page offers {offered}, the server answers {}",
+                res.status()
+            );
+            allowed_somewhere += usize::from(accepted);
+        }
+    }
+    // lead_edit → the user; lead_bots → the bot; acme_boss → all three.
+    assert_eq!(allowed_somewhere, 5);
 }

@@ -78,6 +78,32 @@ async fn assign(
     s.call("assign_role", &form, Some(cookie)).await.status()
 }
 
+/// Creates the role `name` in `tenant` granting `keys`, as `cookie`; returns its id.
+async fn new_role(s: &TestServer, cookie: &str, tenant: &str, name: &str, keys: &[&str]) -> i64 {
+    let res = s
+        .call(
+            "create_role",
+            &[("tenant_id", tenant), ("name", name), ("description", "")],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let id: i64 = res.json().await.unwrap();
+    let res = set_privileges(s, cookie, id, name, keys, json!([])).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    id
+}
+
 /// A tenant "Acme" with an active user-tier account `username` (password `Pass-word1`)
 /// holding a new role `role` with `keys`, tenant-wide; returns (admin session, tenant, its
 /// session, role id).
@@ -91,31 +117,7 @@ async fn user_with_role(
     let acme = s.create_tenant(&pa, "Acme").await;
     s.create_tenant_account("user", username, "Pass-word1")
         .await;
-    let res = s
-        .call(
-            "create_role",
-            &[
-                ("tenant_id", acme.as_str()),
-                ("name", role),
-                ("description", ""),
-            ],
-            Some(&pa),
-        )
-        .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
-    let id: i64 = res.json().await.unwrap();
-    let res = set_privileges(s, &pa, id, role, keys, json!([])).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    let id = new_role(s, &pa, &acme, role, keys).await;
     let account = account_id(s, username).await;
     assert_eq!(assign(s, &pa, account, id, None).await, StatusCode::OK);
     let session = s.sign_in(username, "Pass-word1").await.unwrap();
@@ -236,28 +238,7 @@ async fn assigning_a_role_needs_everything_it_gives_and_takes_effect_at_once(s: 
         StatusCode::FORBIDDEN
     );
     // A role giving Users: View only (which Users: Edit implies) may be assigned.
-    let res = s
-        .call(
-            "create_role",
-            &[
-                ("tenant_id", acme.as_str()),
-                ("name", "Viewers"),
-                ("description", ""),
-            ],
-            Some(&pa),
-        )
-        .await;
-    let viewers: i64 = res.json().await.unwrap();
-    let res = set_privileges(
-        s,
-        &pa,
-        viewers,
-        "Viewers",
-        &["security.users:view"],
-        json!([]),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let viewers = new_role(s, &pa, &acme, "Viewers", &["security.users:view"]).await;
     assert_eq!(
         assign(s, &manager, hire, viewers, None).await,
         StatusCode::OK
@@ -567,20 +548,7 @@ async fn what_the_account_page_offers_is_exactly_what_the_server_accepts(s: &Tes
     ] {
         s.create_tenant_account("user", username, "Pass-word1")
             .await;
-        let res = s
-            .call(
-                "create_role",
-                &[
-                    ("tenant_id", acme.as_str()),
-                    ("name", username),
-                    ("description", ""),
-                ],
-                Some(&pa),
-            )
-            .await;
-        let role: i64 = res.json().await.unwrap();
-        let res = set_privileges(s, &pa, role, username, keys, json!([])).await;
-        assert_eq!(res.status(), StatusCode::OK);
+        let role = new_role(s, &pa, &acme, username, keys).await;
         assert_eq!(
             assign(s, &pa, account_id(s, username).await, role, None).await,
             StatusCode::OK

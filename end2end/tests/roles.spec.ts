@@ -48,7 +48,7 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await cell("Users: Delete").click();
   await expect(cell("Users: Delete")).toHaveAttribute("aria-pressed", "true");
   await expect(cell("Users: Edit")).toHaveAccessibleName("Users: Edit: implied by Delete");
-  await expect(cell("Users: View")).toBeDisabled();
+  await expect(cell("Users: View")).toHaveAttribute("aria-disabled", "true");
   // The module privilege makes every Security resource inherited.
   await cell("Security Admin").click();
   await expect(cell("Roles: Edit")).toHaveAccessibleName("Roles: Edit: inherited from Security Admin");
@@ -58,6 +58,25 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await page.keyboard.press("Space");
   await expect(cell("Roles: Edit")).toHaveAccessibleName(/not granted/);
   await expect(page.getByText("Unsaved changes")).toBeVisible();
+  // The matrix is one Tab stop; arrow keys reach every cell, implied ones too.
+  await cell("Users: Delete").focus();
+  await page.keyboard.press("ArrowLeft");
+  await expect(cell("Users: Edit")).toBeFocused();
+  await expect(cell("Users: Edit")).toHaveAttribute("tabindex", "0");
+  await expect(cell("Users: Delete")).toHaveAttribute("tabindex", "-1");
+  await page.keyboard.press("Home");
+  await expect(cell("Users: View")).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await expect(cell("Security Admin")).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await expect(cell("Roles: Delete")).toBeFocused();
+  // Space on an implied cell changes nothing.
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowLeft");
+  await expect(cell("Users: Edit")).toBeFocused();
+  await page.keyboard.press("Space");
+  await expect(cell("Users: Edit")).toHaveAccessibleName("Users: Edit: implied by Delete");
 
   // View on one scope, for a resource the role does not hold at all.
   await page.getByLabel("Grant", { exact: true }).selectOption("view");
@@ -83,4 +102,23 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await page.locator(".access-place").nth(1).locator("summary").first().click();
   await expect(page.locator(".access-place").nth(1)).toContainText("which is granted it on this scope.");
   await shot("account-access");
+
+  // The built-in roles: Administrators shows everything granted and nothing to change;
+  // Everyone starts empty and editable.
+  await page.goto(`/roles?tenant=${tenant.tenant_id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Administrators", exact: true }).click();
+  await expect(page.getByText("Built in: holds every privilege, always.")).toBeVisible();
+  await hydrated(page);
+  await expect(cell("Security Admin")).toHaveAttribute("aria-disabled", "true");
+  await expect(cell("Security Admin")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("button", { name: "Save role" })).toHaveCount(0);
+  await shot("role-administrators");
+  await page.goto(`/roles?tenant=${tenant.tenant_id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Everyone", exact: true }).click();
+  await expect(page.getByText("Built in: every account of the tenant holds it")).toBeVisible();
+  await hydrated(page);
+  await expect(cell("Security Admin")).toHaveAttribute("aria-disabled", "false");
+  await shot("role-everyone");
 });

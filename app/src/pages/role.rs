@@ -237,6 +237,7 @@ fn Legend() -> impl IntoView {
             <li><span class="cell-sample cell-granted" aria-hidden="true">"✓"</span>"Granted — click to revoke"</li>
             <li><span class="cell-sample cell-implied" aria-hidden="true">"✓"</span>"Implied by a higher action on the same row"</li>
             <li><span class="cell-sample cell-inherited" aria-hidden="true">"◆"</span>"Inherited from the module's privilege"</li>
+            <li class="legend-keys">"Keyboard: Tab into the matrix, arrow keys, Home and End to move, Space to grant or revoke"</li>
         </ul>
     }
     .into_any()
@@ -268,31 +269,88 @@ fn Matrix(
             .collect()
     });
     let width = columns.len() + 1;
+    // One cell is in the Tab order at a time (a roving tab stop); the arrow keys move it, so
+    // the whole matrix is one Tab stop and every cell, implied and inherited ones included,
+    // can be reached and heard. Rows count module rows too; a module's cell sits in the last
+    // column.
+    let last_column = columns.len().saturating_sub(1);
+    let mut first_row = 0;
+    let modules: Vec<_> = modules
+        .into_iter()
+        .map(|(module, name, resources)| {
+            let start = first_row;
+            first_row += 1 + resources.len();
+            (module, name, resources, start)
+        })
+        .collect();
+    let rows = first_row;
+    let current = RwSignal::new((0usize, last_column));
+    let table = NodeRef::<leptos::html::Table>::new();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let (row, column) = current.get_untracked();
+        // Up and down go to the row above or below, to the cell nearest the same column (a
+        // resource lacks some actions, and a module's cell sits in the last column).
+        let nearest = |r: usize| {
+            let mut near: Vec<(usize, usize)> = (0..=last_column).map(|c| (r, c)).collect();
+            near.sort_by_key(|&(_, c)| (c.abs_diff(column), c));
+            near
+        };
+        let steps: Vec<(usize, usize)> = match ev.key().as_str() {
+            "ArrowUp" if row > 0 => nearest(row - 1),
+            "ArrowDown" if row + 1 < rows => nearest(row + 1),
+            "ArrowUp" | "ArrowDown" => Vec::new(),
+            "ArrowLeft" => (0..column).rev().map(|c| (row, c)).collect(),
+            "ArrowRight" => (column + 1..=last_column).map(|c| (row, c)).collect(),
+            "Home" => (0..=last_column).map(|c| (row, c)).collect(),
+            "End" => (0..=last_column).rev().map(|c| (row, c)).collect(),
+            _ => return,
+        };
+        ev.prevent_default();
+        let Some(table) = table.get_untracked() else {
+            return;
+        };
+        // The first of those cells that exists.
+        for (r, c) in steps {
+            let selector = format!("button[data-row=\"{r}\"][data-column=\"{c}\"]");
+            if let Ok(Some(cell)) = table.query_selector(&selector) {
+                if let Ok(cell) =
+                    leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(cell)
+                {
+                    current.set((r, c));
+                    let _ = cell.focus();
+                }
+                return;
+            }
+        }
+    };
     view! {
         <div class="matrix-wrap">
-            <table class="matrix">
+            <table class="matrix" node_ref=table on:keydown=on_key>
                 <thead>
                     <tr>
                         <th scope="col">"Resource"</th>
                         {columns.iter().map(|a| view! { <th scope="col">{a.label()}</th> }).collect_view()}
                     </tr>
                 </thead>
-                {modules.into_iter().map(|(module, module_name, resources)| {
+                {modules.into_iter().map(|(module, module_name, resources, start)| {
                     let columns = columns.clone();
                     view! {
                         <tbody>
                             <tr class="module-row">
                                 <th scope="rowgroup" colspan=width - 1>{module_name}</th>
-                                <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::Module(module)/></td>
+                                <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::Module(module)
+                                    at=(start, last_column) current=current/></td>
                             </tr>
-                            {resources.into_iter().map(|r| {
+                            {resources.into_iter().enumerate().map(|(i, r)| {
+                                let row = start + 1 + i;
                                 let name = catalog.with_value(|c| c.resource(r).map(|x| x.name.clone()).unwrap_or_default());
                                 let has = move |a: Action| catalog.with_value(|c| c.contains(Privilege::On(r, a)));
                                 view! {
                                     <tr>
                                         <th scope="row">{name}</th>
-                                        {columns.iter().map(|&a| if has(a) {
-                                            view! { <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::On(r, a)/></td> }.into_any()
+                                        {columns.iter().enumerate().map(|(column, &a)| if has(a) {
+                                            view! { <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::On(r, a)
+                                                at=(row, column) current=current/></td> }.into_any()
                                         } else {
                                             view! { <td class="cell-na"></td> }.into_any()
                                         }).collect_view()}
@@ -315,6 +373,10 @@ fn Cell(
     grantable: StoredValue<PrivilegeSet>,
     editable: bool,
     privilege: Privilege,
+    /// (row, column) in the matrix, for moving with the arrow keys.
+    at: (usize, usize),
+    /// The cell in the Tab order.
+    current: RwSignal<(usize, usize)>,
 ) -> impl IntoView {
     let label = catalog.with_value(|c| c.label(privilege));
     let state =
@@ -353,8 +415,17 @@ fn Cell(
             aria-pressed=move || matches!(state.get(), CellState::Granted).to_string()
             aria-label=describe.clone()
             title=describe
-            disabled=move || !clickable()
+            // Not `disabled`: a disabled button cannot take focus, and every cell should be
+            // reachable by keyboard to hear its state.
+            aria-disabled=move || (!clickable()).to_string()
+            data-row=at.0
+            data-column=at.1
+            tabindex=move || if current.get() == at { "0" } else { "-1" }
+            on:focus=move |_| current.set(at)
             on:click=move |_| {
+                if !clickable() {
+                    return;
+                }
                 granted.update(|g| {
                     if g.contains(privilege) { g.remove(privilege) } else { g.insert(privilege) }
                 });

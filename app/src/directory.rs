@@ -3,7 +3,7 @@
 //! keyset (a cursor naming the last row seen), so any page costs the same at any depth.
 
 use crate::access::Decision;
-use crate::domain::{AccountId, AccountStatus, TenantId, Tier};
+use crate::domain::{AccountId, AccountStatus, RoleId, ScopeId, TenantId, Tier};
 use serde::{Deserialize, Serialize};
 
 /// Rows per page.
@@ -104,14 +104,21 @@ pub struct AccountQuery {
     pub tier: Option<Tier>,
     /// Platform administrators only; others always see their own tenant.
     pub tenant: Option<TenantId>,
+    /// Accounts holding this role (assigned tenant-wide or for a scope; Everyone: all of its
+    /// tenant). The role's tenant is the list's.
+    #[serde(default)]
+    pub role: Option<RoleId>,
+    /// Accounts associated with this scope: holding a role assigned for it (SPEC §3.5).
+    #[serde(default)]
+    pub scope: Option<ScopeId>,
     pub sort: AccountSort,
     pub descending: bool,
     pub cursor: Option<Cursor>,
 }
 
 impl AccountQuery {
-    /// Reads the query from URL parameters (`q`, `status`, `tier`, `tenant`, `sort`, `desc`,
-    /// `page`).
+    /// Reads the query from URL parameters (`q`, `status`, `tier`, `tenant`, `role`, `scope`,
+    /// `sort`, `desc`, `page`).
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> AccountQuery {
         AccountQuery {
             search: get("q").unwrap_or_default(),
@@ -122,6 +129,8 @@ impl AccountQuery {
             }),
             tier: get("tier").and_then(|t| Tier::from_db(&t)),
             tenant: get("tenant").and_then(|t| t.parse().ok()).map(TenantId),
+            role: get("role").and_then(|t| t.parse().ok()).map(RoleId),
+            scope: get("scope").and_then(|t| t.parse().ok()).map(ScopeId),
             sort: get("sort")
                 .and_then(|s| AccountSort::parse(&s))
                 .unwrap_or_default(),
@@ -144,6 +153,12 @@ impl AccountQuery {
         }
         if let Some(tenant) = self.tenant {
             params.push(("tenant", tenant.to_string()));
+        }
+        if let Some(role) = self.role {
+            params.push(("role", role.0.to_string()));
+        }
+        if let Some(scope) = self.scope {
+            params.push(("scope", scope.0.to_string()));
         }
         if self.sort != AccountSort::default() {
             params.push(("sort", self.sort.as_str().to_owned()));
@@ -216,8 +231,10 @@ pub struct AccountSummary {
     pub external_id: Option<String>,
     pub expires_at: Option<i64>,
     pub created_at: i64,
-    /// May the caller manage this account, and why (not).
+    /// May the caller change this account (Edit), and why (not).
     pub manage: Decision,
+    /// May the caller delete this account (Delete), and why (not).
+    pub remove: Decision,
 }
 
 /// One page of the users list, with the cursors of its neighbours (`None` at either end).
@@ -294,6 +311,8 @@ mod tests {
                     "status" => "sleeping",
                     "tier" => "emperor",
                     "tenant" => "x",
+                    "role" => "admins",
+                    "scope" => "-",
                     "sort" => "shoe_size",
                     "desc" => "yes",
                     "page" => "z12.k",
@@ -331,6 +350,8 @@ mod tests {
             status in any_status(),
             tier in prop::option::of(prop::sample::select(Tier::ALL.to_vec())),
             tenant in prop::option::of(1i64..1_000_000),
+            role in prop::option::of(1i64..1_000_000),
+            scope in prop::option::of(1i64..1_000_000),
             sort in prop::sample::select(AccountSort::ALL.to_vec()),
             descending: bool,
             cursor in prop::option::of(("\\PC{0,20}", 1i64..i64::MAX, any::<bool>())),
@@ -340,6 +361,8 @@ mod tests {
                 status,
                 tier,
                 tenant: tenant.map(TenantId),
+                role: role.map(RoleId),
+                scope: scope.map(ScopeId),
                 sort,
                 descending,
                 cursor: cursor.map(|(key, id, after)| if after {

@@ -98,8 +98,8 @@ pub struct PlaceAccess {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountAccess {
     pub account_id: AccountId,
-    /// False for platform administrators: their tier holds every privilege everywhere, and
-    /// they belong to no tenant whose roles they could take.
+    /// False for platform and tenant administrators: their tier holds every privilege (SPEC
+    /// §1), so roles would add nothing.
     pub takes_roles: bool,
     pub assignments: Vec<AssignmentView>,
     pub places: Vec<PlaceAccess>,

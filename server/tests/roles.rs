@@ -16,6 +16,8 @@ on_both_databases!(
     effective_access_explains_every_privilege_per_scope,
     built_in_roles_stay_as_they_are,
     what_the_account_page_offers_is_exactly_what_the_server_accepts,
+    for_generated_actors_the_console_offers_exactly_what_the_server_accepts,
+    the_users_list_filters_by_role_and_by_scope_within_the_tenant,
 );
 
 /// A role's id by name in `tenant`.
@@ -604,4 +606,417 @@ async fn what_the_account_page_offers_is_exactly_what_the_server_accepts(s: &Tes
     }
     // lead_edit → the user; lead_bots → the bot; acme_boss → all three.
     assert_eq!(allowed_somewhere, 5);
+}
+
+/// A target account of `tier` in Acme, written directly (it never signs in); returns its id.
+async fn insert_target(s: &TestServer, tier: &str, username: &str) -> i64 {
+    s.sql(&format!(
+        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
+         jwt_version, created_at, updated_at) select tenant_id, '{tier}', '{username}', \
+         '{username}@acme.example', 'Acme Person', 'active', 'not-a-hash', 'v1', 0, 0 \
+         from tenants where name = 'Acme'"
+    ))
+    .await;
+    account_id(s, username).await
+}
+
+fn allowed(decision: &serde_json::Value) -> bool {
+    decision.get("Allowed").is_some()
+}
+
+/// What one actor was offered and what the server did, for one kind of action.
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    refused: usize,
+}
+
+impl Tally {
+    fn add(&mut self, accepted: bool) {
+        if accepted {
+            self.accepted += 1;
+        } else {
+            self.refused += 1;
+        }
+    }
+}
+
+/// Generated actors — user-tier accounts holding a random set of account privileges,
+/// tenant-wide or for one scope — against a target of every tier: the list and the account
+/// page show the account exactly when the server lets the actor read it, and the page offers
+/// changing it, deleting it and removing one of its roles exactly when the server accepts
+/// that request. The seed is printed; `WARDEN_TEST_SEED` replays one.
+async fn for_generated_actors_the_console_offers_exactly_what_the_server_accepts(s: &TestServer) {
+    use rand::{Rng, SeedableRng};
+    let seed: u64 = std::env::var("WARDEN_TEST_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("generated actors: WARDEN_TEST_SEED={seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let north = s
+        .call(
+            "create_scope",
+            &[
+                ("tenant_id", acme.as_str()),
+                ("name", "North"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(north.status(), StatusCode::OK);
+    let north: i64 = north.json().await.unwrap();
+    let pool = [
+        "security.users:view",
+        "security.users:edit",
+        "security.users:delete",
+        "security.service_accounts:view",
+        "security.service_accounts:edit",
+        "security.service_accounts:delete",
+        "security:admin",
+        "data.forms:edit",
+        "audit.log:view",
+    ];
+    // The role every target holds, for the "remove a role" check.
+    let forms = new_role(s, &pa, &acme, "Form editors", &["data.forms:edit"]).await;
+    let mut actors = Vec::new();
+    for i in 0..8 {
+        let username = format!("actor_{i}");
+        s.create_tenant_account("user", &username, "Pass-word1")
+            .await;
+        // The first holds nothing (an "Analyst"), so every check meets a refusal.
+        let keys: Vec<&str> = pool
+            .iter()
+            .copied()
+            .filter(|_| i > 0 && rng.gen_bool(0.4))
+            .collect();
+        let role = new_role(s, &pa, &acme, &format!("Generated {i}"), &keys).await;
+        let scope = rng.gen_bool(0.25).then_some(north);
+        let id = account_id(s, &username).await;
+        assert_eq!(assign(s, &pa, id, role, scope).await, StatusCode::OK);
+        let cookie = s.sign_in(&username, "Pass-word1").await.unwrap();
+        actors.push((
+            format!("{username} holding {keys:?} (scope {scope:?})"),
+            cookie,
+        ));
+    }
+    s.create_tenant_account("tenant_admin", "acme_boss", "Pass-word1")
+        .await;
+    actors.push((
+        "the tenant administrator".to_owned(),
+        s.sign_in("acme_boss", "Pass-word1").await.unwrap(),
+    ));
+    let (mut seen, mut edit, mut delete, mut unassign) = (
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+    );
+    let mut n = 0;
+    for (actor, cookie) in &actors {
+        for tier in ["tenant_admin", "user", "service_account"] {
+            n += 1;
+            let username = format!("target_{n}");
+            let id = insert_target(s, tier, &username).await;
+            // Administrators take no roles (their tier holds everything).
+            let takes_roles = tier != "tenant_admin";
+            let expected = if takes_roles {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            assert_eq!(assign(s, &pa, id, forms, None).await, expected);
+            let what = format!("{actor} on a {tier}");
+            let id_text = id.to_string();
+            let listed = {
+                let query = json!({
+                    "search": "", "status": null, "tier": null, "tenant": null,
+                    "sort": "Created", "descending": true, "cursor": null
+                });
+                let res = s
+                    .call_json("list_accounts", &json!({ "query": query }), Some(cookie))
+                    .await;
+                if res.status() == StatusCode::OK {
+                    let page: serde_json::Value = res.json().await.unwrap();
+                    page["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r["account_id"] == json!(id))
+                } else {
+                    false
+                }
+            };
+            let res = s
+                .call(
+                    "get_account",
+                    &[("account_id", id_text.as_str())],
+                    Some(cookie),
+                )
+                .await;
+            let opened = res.status() == StatusCode::OK;
+            assert_eq!(
+                listed,
+                opened,
+                "{what}: listed {listed}, page answers {}",
+                res.status()
+            );
+            seen.add(opened);
+            let summary = if opened {
+                let detail: serde_json::Value = res.json().await.unwrap();
+                detail["summary"].clone()
+            } else {
+                json!({ "manage": {}, "remove": {} })
+            };
+
+            // Removing its role, as the account page's roles panel offers it.
+            let res = s
+                .call(
+                    "get_account_access",
+                    &[("account_id", id_text.as_str())],
+                    Some(cookie),
+                )
+                .await;
+            assert_eq!(
+                res.status() == StatusCode::OK,
+                opened,
+                "{what}: its access answers {} where its page answers {opened}",
+                res.status()
+            );
+            let offered = if opened {
+                let access: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(access["takes_roles"], json!(takes_roles), "{what}");
+                let assignment = &access["assignments"][0];
+                if takes_roles {
+                    assert_eq!(assignment["role_name"], "Form editors", "{what}");
+                }
+                allowed(&assignment["removable"])
+            } else {
+                false
+            };
+            let forms_text = forms.to_string();
+            let res = s
+                .call(
+                    "unassign_role",
+                    &[
+                        ("account_id", id_text.as_str()),
+                        ("role_id", forms_text.as_str()),
+                    ],
+                    Some(cookie),
+                )
+                .await;
+            let accepted = res.status() == StatusCode::OK;
+            if takes_roles {
+                assert_eq!(
+                    offered,
+                    accepted,
+                    "{what}: removing a role offered {offered}, answered {}",
+                    res.status()
+                );
+                unassign.add(accepted);
+            }
+
+            // Changing it.
+            let offered = allowed(&summary["manage"]);
+            let email = format!("{username}@changed.example");
+            let res = s
+                .call(
+                    "update_account",
+                    &[
+                        ("account_id", id_text.as_str()),
+                        ("email", email.as_str()),
+                        ("full_name", "Changed Person"),
+                    ],
+                    Some(cookie),
+                )
+                .await;
+            let accepted = res.status() == StatusCode::OK;
+            assert_eq!(
+                offered,
+                accepted,
+                "{what}: changing offered {offered}, answered {}",
+                res.status()
+            );
+            edit.add(accepted);
+
+            // Deleting it.
+            let offered = allowed(&summary["remove"]);
+            let res = s
+                .call(
+                    "delete_account",
+                    &[("account_id", id_text.as_str())],
+                    Some(cookie),
+                )
+                .await;
+            let accepted = res.status() == StatusCode::OK;
+            assert_eq!(
+                offered,
+                accepted,
+                "{what}: deleting offered {offered}, answered {}",
+                res.status()
+            );
+            delete.add(accepted);
+            if !accepted {
+                let res = s
+                    .call(
+                        "delete_account",
+                        &[("account_id", id_text.as_str())],
+                        Some(&pa),
+                    )
+                    .await;
+                assert_eq!(res.status(), StatusCode::OK);
+            }
+        }
+    }
+    // Whatever the seed, the tenant administrator is allowed everything and the generated
+    // actors are refused somewhere, so both answers of every check were compared.
+    for (name, tally) in [
+        ("seeing", &seen),
+        ("changing", &edit),
+        ("deleting", &delete),
+        ("removing a role", &unassign),
+    ] {
+        assert!(
+            tally.accepted > 0 && tally.refused > 0,
+            "{name}: {} accepted, {} refused (seed {seed})",
+            tally.accepted,
+            tally.refused
+        );
+    }
+}
+
+/// Usernames on the first page of the users list for `filters` (role, scope, tenant), as
+/// `cookie`.
+async fn listed(s: &TestServer, cookie: &str, filters: serde_json::Value) -> Vec<String> {
+    let mut query = json!({
+        "search": "", "status": null, "tier": null, "tenant": null,
+        "sort": "Username", "descending": false, "cursor": null
+    });
+    for (k, v) in filters.as_object().unwrap() {
+        query[k] = v.clone();
+    }
+    let res = s
+        .call_json("list_accounts", &json!({ "query": query }), Some(cookie))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let page: serde_json::Value = res.json().await.unwrap();
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["username"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_users_list_filters_by_role_and_by_scope_within_the_tenant(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let north = s
+        .call(
+            "create_scope",
+            &[
+                ("tenant_id", acme.as_str()),
+                ("name", "North"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    let north: i64 = north.json().await.unwrap();
+    for name in ["amy_north", "bob_wide", "cat_none"] {
+        insert_target(s, "user", name).await;
+    }
+    s.create_tenant_account("tenant_admin", "acme_boss", "Pass-word1")
+        .await;
+    let forms = new_role(s, &pa, &acme, "Form editors", &["data.forms:edit"]).await;
+    let amy = account_id(s, "amy_north").await;
+    let bob = account_id(s, "bob_wide").await;
+    assert_eq!(
+        assign(s, &pa, amy, forms, Some(north)).await,
+        StatusCode::OK
+    );
+    assert_eq!(assign(s, &pa, bob, forms, None).await, StatusCode::OK);
+    let everyone = role_id(s, &acme, "Everyone").await;
+    // Another tenant's role and scope, with a holder of its own.
+    let globex = s.create_tenant(&pa, "Globex").await;
+    let theirs = new_role(s, &pa, &globex, "Theirs", &[]).await;
+    let south = s
+        .call(
+            "create_scope",
+            &[
+                ("tenant_id", globex.as_str()),
+                ("name", "South"),
+                ("description", ""),
+            ],
+            Some(&pa),
+        )
+        .await;
+    let south: i64 = south.json().await.unwrap();
+    s.sql(&format!(
+        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
+         jwt_version, created_at, updated_at) values ({globex}, 'user', 'gus_globex', \
+         'gus@globex.example', 'Gus Globex', 'active', 'not-a-hash', 'v1', 0, 0)"
+    ))
+    .await;
+    let gus = account_id(s, "gus_globex").await;
+    assert_eq!(
+        assign(s, &pa, gus, theirs, Some(south)).await,
+        StatusCode::OK
+    );
+
+    // A platform administrator's list narrows to the role's tenant.
+    assert_eq!(
+        listed(s, &pa, json!({ "role": forms })).await,
+        ["amy_north", "bob_wide"]
+    );
+    assert_eq!(
+        listed(s, &pa, json!({ "scope": north })).await,
+        ["amy_north"]
+    );
+    assert_eq!(
+        listed(s, &pa, json!({ "role": forms, "scope": north })).await,
+        ["amy_north"]
+    );
+    assert_eq!(
+        listed(s, &pa, json!({ "role": everyone })).await,
+        ["acme_boss", "amy_north", "bob_wide", "cat_none"],
+        "Everyone is held by every account of its tenant"
+    );
+    assert_eq!(
+        listed(s, &pa, json!({ "role": theirs })).await,
+        ["gus_globex"]
+    );
+    // A role of one tenant with another tenant chosen: nothing.
+    assert!(listed(
+        s,
+        &pa,
+        json!({ "role": theirs, "tenant": acme.parse::<i64>().unwrap() })
+    )
+    .await
+    .is_empty());
+
+    // A tenant administrator: its own tenant's roles and scopes; another tenant's, or a
+    // missing one, list nothing.
+    let boss = s.sign_in("acme_boss", "Pass-word1").await.unwrap();
+    assert_eq!(
+        listed(s, &boss, json!({ "role": forms })).await,
+        ["amy_north", "bob_wide"]
+    );
+    assert_eq!(
+        listed(s, &boss, json!({ "scope": north })).await,
+        ["amy_north"]
+    );
+    assert!(listed(s, &boss, json!({ "role": theirs })).await.is_empty());
+    assert!(listed(s, &boss, json!({ "scope": south })).await.is_empty());
+    assert!(listed(s, &boss, json!({ "role": 999_999 }))
+        .await
+        .is_empty());
 }

@@ -281,6 +281,61 @@ fn users_view_lets_a_user_list_accounts_and_users_edit_lets_it_manage_users_only
     );
 }
 
+#[test]
+fn an_account_is_seen_through_view_on_its_own_resource_and_in_its_own_tenant() {
+    let c = catalog();
+    let with = |keys: &[Privilege]| user(vec![(role(&c, 1, RoleKind::Custom, keys, &[]), None)]);
+    let at = |tier| Target {
+        tier,
+        tenant_id: Some(T),
+    };
+    let people = with(&[Privilege::USERS_VIEW]);
+    // Seeing is not managing: the whole team, administrators included, but no bots.
+    assert_eq!(visible_tiers(&people), vec![Tier::TenantAdmin, Tier::User]);
+    assert!(may_view_account(&people, at(Tier::TenantAdmin)).is_allowed());
+    assert_eq!(
+        may_view_account(&people, at(Tier::ServiceAccount)),
+        Decision::Denied(Refusal::Lacks(Privilege::On(
+            ResourceId::SERVICE_ACCOUNTS,
+            Action::View
+        )))
+    );
+    let bots = with(&[Privilege::On(ResourceId::SERVICE_ACCOUNTS, Action::Delete)]);
+    assert_eq!(visible_tiers(&bots), vec![Tier::ServiceAccount]);
+    assert!(may_list_accounts(&bots).is_allowed());
+    let nothing = with(&[]);
+    assert!(visible_tiers(&nothing).is_empty());
+    assert_eq!(
+        may_list_accounts(&nothing),
+        Decision::Denied(Refusal::Lacks(Privilege::USERS_VIEW))
+    );
+    let security_admin = with(&[Privilege::SECURITY_ADMIN]);
+    assert_eq!(
+        visible_tiers(&security_admin),
+        vec![Tier::TenantAdmin, Tier::User, Tier::ServiceAccount]
+    );
+    assert_eq!(
+        may_view_account(
+            &security_admin,
+            Target {
+                tier: Tier::User,
+                tenant_id: Some(OTHER)
+            }
+        ),
+        Decision::Denied(Refusal::OtherTenant)
+    );
+    assert_eq!(
+        may_view_account(
+            &security_admin,
+            Target {
+                tier: Tier::PlatformAdmin,
+                tenant_id: None
+            }
+        ),
+        Decision::Denied(Refusal::OtherTenant)
+    );
+}
+
 // ---- Laws ----
 
 /// A small tenant: accounts with roles, as the property tests change it.

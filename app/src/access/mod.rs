@@ -313,18 +313,68 @@ pub fn manageable_tiers(actor: &Actor) -> Vec<Tier> {
         .collect()
 }
 
+/// May `actor` see an account like `target` (in the list, on its page)? Its own tenant and
+/// `View` on the target's resource: `Users: View` for people, `Service accounts: View` for
+/// service accounts. Seeing is not managing, so the tier ceiling does not apply: a manager
+/// with `Users: View` sees the whole team, administrators included (SPEC §1).
+pub fn may_view_account(actor: &Actor, target: Target) -> Decision {
+    match (actor.tier, actor.tenant_id, target.tenant_id) {
+        (Tier::PlatformAdmin, _, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None, _) => Decision::Denied(Refusal::TenantMismatch),
+        (_, Some(home), Some(tenant)) if home == tenant => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::On(resource_of(target.tier), Action::View),
+            At::Tenant(tenant),
+        ),
+        _ => Decision::Denied(Refusal::OtherTenant),
+    }
+}
+
+/// The tiers of the accounts `actor` may see ([`may_view_account`]), in [`Tier::ALL`] order.
+pub fn visible_tiers(actor: &Actor) -> Vec<Tier> {
+    Tier::ALL
+        .into_iter()
+        .filter(|&tier| {
+            let tenant_id = if tier.lives_in_tenant() {
+                actor.tenant_id.or(Some(TenantId(0)))
+            } else {
+                None
+            };
+            may_view_account(actor, Target { tier, tenant_id }).is_allowed()
+        })
+        .collect()
+}
+
 /// May `actor` open the users list and account pages (of its own tenant, or every tenant for
-/// a platform administrator)? Needs `Users: View`.
+/// a platform administrator)? Needs `Users: View` or `Service accounts: View`; the list then
+/// holds only the tiers the actor may see ([`visible_tiers`]).
 pub fn may_list_accounts(actor: &Actor) -> Decision {
     match (actor.tier, actor.tenant_id) {
         (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
         (_, None) => Decision::Denied(Refusal::TenantMismatch),
-        (_, Some(tenant)) => holds(
-            builtin_catalog(),
-            actor,
-            Privilege::USERS_VIEW,
-            At::Tenant(tenant),
-        ),
+        (_, Some(tenant)) => {
+            let people = holds(
+                builtin_catalog(),
+                actor,
+                Privilege::USERS_VIEW,
+                At::Tenant(tenant),
+            );
+            if people.is_allowed() {
+                return people;
+            }
+            let services = holds(
+                builtin_catalog(),
+                actor,
+                Privilege::On(ResourceId::SERVICE_ACCOUNTS, Action::View),
+                At::Tenant(tenant),
+            );
+            if services.is_allowed() {
+                services
+            } else {
+                people
+            }
+        }
     }
 }
 

@@ -382,7 +382,7 @@ fn AccountView(
                     </ActionForm>
                 </section>
                 <Lifecycle is_self=is_self disabled=disabled id=id username=username.clone()
-                    toggle=toggle delete=delete confirming=confirming/>
+                    remove=a.remove toggle=toggle delete=delete confirming=confirming/>
                 <p role="alert" class="alert" class:hidden=move || action_error().is_none()>{action_error}</p>
             }.into_any()
         } else {
@@ -399,6 +399,8 @@ fn Lifecycle(
     disabled: bool,
     id: String,
     username: String,
+    /// May the viewer delete the account (Delete on its resource), and why not.
+    remove: Decision,
     toggle: ServerAction<SetAccountEnabled>,
     delete: ServerAction<DeleteAccount>,
     confirming: RwSignal<bool>,
@@ -439,12 +441,22 @@ fn Lifecycle(
                     <button class="secondary" type="submit" disabled=toggle.pending()>{format!("{verb} account")}</button>
                 </ActionForm>
             </div>
-            <div class="lifecycle-row">
-                <p class="muted">"Deleting removes the account for good. Its audit records stay."</p>
-                <Show when=move || !confirming.get()>
-                    <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Delete account…"</button>
-                </Show>
-            </div>
+            {if remove.is_allowed() {
+                view! {
+                    <div class="lifecycle-row">
+                        <p class="muted">"Deleting removes the account for good. Its audit records stay."</p>
+                        <Show when=move || !confirming.get()>
+                            <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Delete account…"</button>
+                        </Show>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="lifecycle-row">
+                        <p class="muted cannot-delete">{format!("You cannot delete this account: {}", remove.explain().trim_start_matches("Not allowed: "))}</p>
+                    </div>
+                }.into_any()
+            }}
             <Show when=move || confirming.get()>
                 <ActionForm action=delete attr:class="confirm-delete" attr:aria-label="Confirm deletion">
                     <input type="hidden" name="account_id" value=id_delete.get_value()/>

@@ -22,7 +22,7 @@ pub fn AccountAccessPanel(
                     Ok(_) => view! {
                         <section class="panel" aria-labelledby="roles-heading">
                             <h2 id="roles-heading">"Roles and access"</h2>
-                            <p class="muted">"Platform administrators hold every privilege in every tenant by their account type; they take no roles."</p>
+                            <p class="muted">"Administrators hold every privilege by their account type — platform administrators in every tenant, tenant administrators in their own — so they take no roles."</p>
                         </section>
                     }.into_any(),
                     Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),

@@ -1,12 +1,14 @@
 //! The users list: search, filters, sortable columns and keyset pages, all kept in the URL
 //! (a filtered list can be bookmarked and shared, and Back works).
 
-use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants};
-use crate::api::{list_accounts, list_tenants, SessionView};
+use crate::access::{
+    manageable_tiers, may_list_accounts, may_manage_tenants, may_open_roles, visible_tiers,
+};
+use crate::api::{list_accounts, list_roles, list_tenants, SessionView};
 use crate::components::form::navigate_with_form;
 use crate::components::layout::GuardedPage;
 use crate::directory::{AccountQuery, AccountSort, AccountSummary, STATUS_FILTERS};
-use crate::domain::{AccountStatus, Tier};
+use crate::domain::AccountStatus;
 use crate::pages::last_valid_day;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -46,13 +48,32 @@ fn Users(session: SessionView) -> impl IntoView {
             }
         },
     );
+    // Roles and scopes to filter by: of the list's tenant, for those who may see them.
+    let own_tenant = session.actor.tenant_id;
+    let sees_roles = may_open_roles(&session.actor).is_allowed();
+    let roles = Resource::new(
+        move || query.with(|q| if all_tenants { q.tenant } else { own_tenant }),
+        move |tenant| async move {
+            match tenant {
+                Some(t) if sees_roles => list_roles(Some(t))
+                    .await
+                    .map(|page| (page.roles, page.scopes))
+                    .unwrap_or_default(),
+                _ => Default::default(),
+            }
+        },
+    );
     let may_create = !manageable_tiers(&session.actor).is_empty();
+    // Only the types of account the viewer may see are listed, so only those are offered.
+    let shown_tiers = visible_tiers(&session.actor);
     let filtered = move || {
         query.with(|q| {
             !q.search.trim().is_empty()
                 || q.status.is_some()
                 || q.tier.is_some()
                 || q.tenant.is_some()
+                || q.role.is_some()
+                || q.scope.is_some()
         })
     };
     view! {
@@ -106,7 +127,7 @@ fn Users(session: SessionView) -> impl IntoView {
                     <select id="filter-tier" name="tier"
                         prop:value=move || query.with(|q| q.tier.map(|t| t.as_str()).unwrap_or_default())>
                         <option value="" selected=move || query.with(|q| q.tier.is_none())>"Any type"</option>
-                        {Tier::ALL.into_iter().filter(move |t| all_tenants || t.lives_in_tenant()).map(|t| view! {
+                        {shown_tiers.into_iter().map(|t| view! {
                             <option value=t.as_str() selected=move || query.with(|q| q.tier == Some(t))>{t.label()}</option>
                         }).collect_view()}
                     </select>
@@ -133,6 +154,41 @@ fn Users(session: SessionView) -> impl IntoView {
                         })}
                     </Transition>
                 })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let (roles, scopes) = roles.await;
+                        (!roles.is_empty()).then(|| view! {
+                            <div class="field">
+                                <label for="filter-role">"Role"</label>
+                                <select id="filter-role" name="role"
+                                    prop:value=move || query.with(|q| q.role.map(|r| r.0.to_string()).unwrap_or_default())>
+                                    <option value="" selected=move || query.with(|q| q.role.is_none())>"Any role"</option>
+                                    {roles.into_iter().map(|r| {
+                                        let id = r.role_id;
+                                        view! {
+                                            <option value=id.0.to_string() selected=move || query.with(|q| q.role == Some(id))>{r.name}</option>
+                                        }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            {(!scopes.is_empty()).then(|| view! {
+                                <div class="field">
+                                    <label for="filter-scope">"Scope"</label>
+                                    <select id="filter-scope" name="scope"
+                                        prop:value=move || query.with(|q| q.scope.map(|s| s.0.to_string()).unwrap_or_default())>
+                                        <option value="" selected=move || query.with(|q| q.scope.is_none())>"Any scope"</option>
+                                        {scopes.into_iter().map(|s| {
+                                            let id = s.scope_id;
+                                            view! {
+                                                <option value=id.0.to_string() selected=move || query.with(|q| q.scope == Some(id))>{s.name}</option>
+                                            }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                            })}
+                        })
+                    })}
+                </Transition>
                 // The order survives a new search; the page does not.
                 <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.as_str())/>
                 <input type="hidden" name="desc" prop:value=move || query.with(|q| if q.descending { "1" } else { "" })/>

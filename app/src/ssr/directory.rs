@@ -5,7 +5,9 @@ use super::accounts::internal;
 use super::db::Db;
 use super::sessions::SignedIn;
 use super::users::Scope;
-use crate::access::{may_list_accounts, may_manage, Target};
+use crate::access::{
+    may_list_accounts, may_manage, may_manage_with, may_view_account, visible_tiers, Action, Target,
+};
 use crate::directory::*;
 use crate::domain::{effective_status, AccountId, AccountStatus, TenantId, Tier};
 use crate::error::AppError;
@@ -380,6 +382,7 @@ fn decode_summary(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountSummar
         expires_at,
         created_at: row.try_get("created_at")?,
         manage: may_manage(&me.actor, Target { tier, tenant_id }),
+        remove: may_manage_with(&me.actor, Target { tier, tenant_id }, Action::Delete),
     })
 }
 
@@ -412,18 +415,88 @@ pub async fn fetch(
         return Err(AppError::Forbidden);
     }
     let mut c = Conditions::default();
-    let tenant = match Scope::of(&me.actor) {
+    let mut tenant = match Scope::of(&me.actor) {
         Scope::AllTenants => query.tenant,
         Scope::Tenant(t) => Some(t),
         Scope::Nothing => return Err(AppError::Forbidden),
     };
+    // A role or scope belongs to one tenant, which becomes the list's; one of another tenant
+    // (or none) lists nothing, as a missing one.
+    let mut held = Vec::new();
+    if let Some(role) = query.role {
+        let found: Option<(i64, String)> =
+            sqlx::query_as("select tenant_id, kind from roles where role_id = $1")
+                .bind(role.0)
+                .fetch_optional(db.pool())
+                .await
+                .map_err(internal("find role filter"))?;
+        match found {
+            Some((t, _)) if tenant.is_some_and(|mine| mine.0 != t) => {
+                return Ok((Vec::new(), None, None))
+            }
+            Some((t, kind)) => {
+                tenant = Some(TenantId(t));
+                // Everyone is held by every account of its tenant without an assignment.
+                if kind != "everyone" {
+                    held.push(format!(
+                        "a.account_id in (select account_id from role_assignments where role_id = {})",
+                        c.param(Bind::Int(role.0))
+                    ));
+                }
+            }
+            None => return Ok((Vec::new(), None, None)),
+        }
+    }
+    if let Some(scope) = query.scope {
+        let found: Option<i64> =
+            sqlx::query_scalar("select tenant_id from scopes where scope_id = $1")
+                .bind(scope.0)
+                .fetch_optional(db.pool())
+                .await
+                .map_err(internal("find scope filter"))?;
+        match found {
+            Some(t) if tenant.is_some_and(|mine| mine.0 != t) => {
+                return Ok((Vec::new(), None, None))
+            }
+            Some(t) => {
+                tenant = Some(TenantId(t));
+                held.push(format!(
+                    "a.account_id in (select account_id from role_assignments where scope_id = {})",
+                    c.param(Bind::Int(scope.0))
+                ));
+            }
+            None => return Ok((Vec::new(), None, None)),
+        }
+    }
+    for condition in held {
+        c.push(condition);
+    }
     if let Some(t) = tenant {
         let p = c.param(Bind::Int(t.0));
         c.push(format!("a.tenant_id = {p}"));
     }
-    if let Some(tier) = query.tier {
-        let p = c.param(Bind::Text(tier.as_str().to_owned()));
-        c.push(format!("a.tier = {p}"));
+    // Only the tiers the actor may see (service accounts need `Service accounts: View`).
+    let visible = visible_tiers(&me.actor);
+    match query.tier {
+        Some(tier) if !visible.contains(&tier) => return Ok((Vec::new(), None, None)),
+        Some(tier) => {
+            let p = c.param(Bind::Text(tier.as_str().to_owned()));
+            c.push(format!("a.tier = {p}"));
+        }
+        None if Tier::ALL
+            .iter()
+            .any(|t| t.lives_in_tenant() && !visible.contains(t)) =>
+        {
+            let mut shown = Vec::new();
+            for tier in visible.iter().filter(|t| t.lives_in_tenant()) {
+                shown.push(c.param(Bind::Text(tier.as_str().to_owned())));
+            }
+            if shown.is_empty() {
+                return Ok((Vec::new(), None, None));
+            }
+            c.push(format!("a.tier in ({})", shown.join(", ")));
+        }
+        None => {}
     }
     if let Some(status) = query.status {
         let p = c.param(Bind::Int(now));
@@ -752,7 +825,16 @@ pub async fn get(
         .await
         .map_err(internal("get account"))?
         .ok_or(AppError::NotFound)?;
-    decode_detail(me, &row, now).map_err(internal("decode account"))
+    let detail = decode_detail(me, &row, now).map_err(internal("decode account"))?;
+    // An account of a tier the actor may not see is, to it, not there.
+    let target = Target {
+        tier: detail.summary.tier,
+        tenant_id: detail.summary.tenant_id,
+    };
+    if !may_view_account(&me.actor, target).is_allowed() {
+        return Err(AppError::NotFound);
+    }
+    Ok(detail)
 }
 
 const DETAIL_COLUMNS: &str =

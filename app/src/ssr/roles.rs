@@ -1023,6 +1023,14 @@ async fn change_assignment(
             "Everyone is held by every account of the tenant; it is not assigned.",
         ));
     }
+    if give && !matches!(account.tier, Tier::User | Tier::ServiceAccount) {
+        // Their tier gives them every privilege of the tenant (SPEC §1): a role would add
+        // nothing, and would only mislead whoever reads the account page.
+        return Err(AppError::field(
+            "role",
+            "Tenant administrators hold every privilege of their tenant by their account type; they take no roles.",
+        ));
+    }
     let target = crate::access::Target {
         tier: account.tier,
         tenant_id: account.tenant_id,
@@ -1103,7 +1111,7 @@ async fn change_assignment(
 
 /// An account's roles and, for every privilege of the catalog, tenant-wide and in each scope,
 /// whether it holds it and why (SPEC §3.4 "Explain"). Needs to see the account (`Users:
-/// View`, in scope).
+/// View`, or `Service accounts: View` for a service account, in scope).
 pub async fn account_access(
     db: &Db,
     catalog: &Catalog,
@@ -1115,8 +1123,16 @@ pub async fn account_access(
     }
     let account = find_in_scope(db, Scope::of(&me.actor), account_id)
         .await?
+        .filter(|a| {
+            let target = crate::access::Target {
+                tier: a.tier,
+                tenant_id: a.tenant_id,
+            };
+            crate::access::may_view_account(&me.actor, target).is_allowed()
+        })
         .ok_or(AppError::NotFound)?;
-    let Some(tenant) = account.tenant_id else {
+    let takes_roles = matches!(account.tier, Tier::User | Tier::ServiceAccount);
+    let (Some(tenant), true) = (account.tenant_id, takes_roles) else {
         return Ok(AccountAccess {
             account_id,
             takes_roles: false,

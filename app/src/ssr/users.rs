@@ -7,7 +7,7 @@ use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, 
 use super::db::{is_unique_violation, Db};
 use super::sessions::SignedIn;
 use super::{crypto, AppState};
-use crate::access::{may_manage, Actor, Target};
+use crate::access::{may_manage, may_manage_with, Action, Actor, Target};
 use crate::domain::*;
 use crate::error::{AppError, FieldErrors};
 use std::net::IpAddr;
@@ -417,13 +417,35 @@ pub async fn insert(
     Ok(AccountId(id))
 }
 
-/// A target the actor may manage, or "not found" (outside its scope) / "forbidden".
+/// A target the actor may change (Edit), or "not found" (outside its scope) / "forbidden".
 async fn managed_target(db: &Db, me: &SignedIn, id: AccountId) -> Result<AccountRecord, AppError> {
+    managed_target_for(db, me, id, Action::Edit).await
+}
+
+/// A target the actor may do `action` to (Edit or Delete on its resource, within the tier
+/// ceiling), or "not found" (outside its scope) / "forbidden".
+async fn managed_target_for(
+    db: &Db,
+    me: &SignedIn,
+    id: AccountId,
+    action: Action,
+) -> Result<AccountRecord, AppError> {
     let target = find_in_scope(db, Scope::of(&me.actor), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    authorize(me, target.tier, target.tenant_id)?;
-    Ok(target)
+    let decision = may_manage_with(
+        &me.actor,
+        Target {
+            tier: target.tier,
+            tenant_id: target.tenant_id,
+        },
+        action,
+    );
+    if decision.is_allowed() {
+        Ok(target)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Changes the editable fields (not username or tier). Nobody sets an expiration date on
@@ -614,7 +636,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let db = &state.db;
-    let before = managed_target(db, me, id).await?;
+    let before = managed_target_for(db, me, id, Action::Delete).await?;
     let mut tx = db
         .pool()
         .begin()

@@ -664,7 +664,8 @@ pub async fn fetch(
             } else {
                 probes.push(format!(
                     "exists (select 1 from account_search_terms p where \
-                     p.account_id = r.account_id and p.term >= {low} and p.term < {high})"
+                     p.account_id = r.account_id and p.term >= {low} and p.term < {high} \
+                     {PER_ROW})"
                 ));
             }
         }
@@ -677,24 +678,9 @@ pub async fn fetch(
                 format!(" and {condition}")
             })
             .unwrap_or_default();
-        let (columns, distinct) = match rank_key {
-            Some(k) => (format!("s.account_id, {k} as rank_key"), ranges.len() == 1),
-            None => ("s.account_id".to_owned(), ranges.len() == 1),
-        };
-        let distinct = if distinct { "distinct " } else { "" };
-        let matching = ranges
-            .iter()
-            .map(|range| {
-                format!(
-                    "select {distinct}{columns} from account_search_terms s where {range}{after}"
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" intersect ");
-        let probes = if probes.is_empty() {
-            String::new()
-        } else {
-            format!("where {}", probes.join(" and "))
+        let columns = match rank_key {
+            Some(k) => format!("s.account_id, {k} as rank_key"),
+            None => "s.account_id".to_owned(),
         };
         let (order, sort_key) = match rank_key {
             Some(_) => (
@@ -703,12 +689,57 @@ pub async fn fetch(
             ),
             None => (format!("r.account_id {direction}"), "''"),
         };
+        let probes = if probes.is_empty() {
+            String::new()
+        } else {
+            format!("where {}", probes.join(" and "))
+        };
         let limit = c.param(Bind::Int(limit_rows));
+        let ranked = if let [range] = ranges.as_slice() {
+            // One word's matches, each account once (grouping, which both databases do far
+            // faster than `distinct` here), sorted; then the other words are checked in that
+            // order until a page is full. Checking them before sorting would check every
+            // match (12,000 for "smith"), where a page of "james smith" needs a few
+            // thousand. `sorted` keeps its order as it is read: it is materialized, and
+            // its `limit` (a bound it never reaches: a ranked word has fewer matches)
+            // keeps either planner from pushing the checks into it.
+            let (group, order_inner) = match rank_key {
+                Some(k) => (
+                    format!("{k}, s.account_id"),
+                    format!("{k} {direction}, s.account_id {direction}"),
+                ),
+                None => (
+                    "s.account_id".to_owned(),
+                    format!("s.account_id {direction}"),
+                ),
+            };
+            let bound = if probes.is_empty() {
+                limit.clone()
+            } else {
+                c.param(Bind::Int(RANKING_MATCHES))
+            };
+            format!(
+                "sorted as materialized (select {columns} from account_search_terms s \
+                 where {range}{after} group by {group} order by {order_inner} limit {bound}), \
+                 ranked as materialized (select r.* from sorted r {probes} limit {limit})"
+            )
+        } else {
+            let matching = ranges
+                .iter()
+                .map(|range| {
+                    format!("select {columns} from account_search_terms s where {range}{after}")
+                })
+                .collect::<Vec<_>>()
+                .join(" intersect ");
+            format!(
+                "ranked as materialized (select r.* from ({matching}) r {probes} \
+                 order by {order} limit {limit})"
+            )
+        };
         // Conditions are empty here (ranking needs no filter but the search); kept so that
         // nothing outside the actor's scope could ever be listed.
         format!(
-            "with ranked as materialized (select r.* from ({matching}) r {probes} \
-             order by {order} limit {limit}) \
+            "with {ranked} \
              select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS}, {sort_key} as sort_key from ranked r \
              join accounts a on a.account_id = r.account_id \
              left join tenants t on t.tenant_id = a.tenant_id {} order by {order}",

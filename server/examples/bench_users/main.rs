@@ -165,7 +165,7 @@ async fn main() -> ExitCode {
 fn print_report(report: &Report) {
     let s = &report.seeded;
     println!(
-        "\n{}: {} accounts, {} tenants, {} search terms; seeded in {:.1} s, ANALYZE {:.1} s{}",
+        "\n{}: {} accounts, {} tenants, {} search terms; seeded in {:.1} s, ANALYZE (PostgreSQL: VACUUM (ANALYZE)) {:.1} s{}",
         report.database,
         s.accounts,
         s.tenants,

@@ -55,6 +55,8 @@ pub struct RoleDetail {
     /// What the viewer holds tenant-wide, and so may grant or take away.
     pub grantable: PrivilegeSet,
     pub may_edit: Decision,
+    /// Deleting it: a custom role whose every privilege the viewer holds tenant-wide.
+    pub may_delete: Decision,
 }
 
 /// A role's new name, description and grants, replacing the old ones.

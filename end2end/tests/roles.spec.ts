@@ -122,3 +122,72 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await expect(cell("Security Admin")).toHaveAttribute("aria-disabled", "false");
   await shot("role-everyone");
 });
+
+test("a security administrator cannot grant or take away what it does not hold", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  const tenant = await post(page, warden, "create_tenant", { name: "Acme", mfa_policy: "optional" });
+  const leadId = await post(page, warden, "create_account", {
+    tier: "user", tenant_id: String(tenant.tenant_id), username: "sec_lead",
+    email: "lead@acme.example", full_name: "Lin Security", password: "Temp-pass1",
+  });
+  // A role holding Security Admin only, made in the editor, and assigned to the lead.
+  const teamId = await post(page, warden, "create_role", {
+    tenant_id: String(tenant.tenant_id), name: "Security team", description: "",
+  });
+  await page.goto(`/roles/${teamId}`);
+  await expect(page.getByRole("heading", { name: "Security team" })).toBeVisible();
+  await hydrated(page);
+  const cell = (label: string) => page.getByRole("button", { name: new RegExp(`^${label}: `) });
+  await cell("Security Admin").click();
+  await page.getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await post(page, warden, "assign_role", { account_id: String(leadId), role_id: String(teamId) });
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // The lead signs in (choosing its own password first) and opens the Member template.
+  await signIn(page, "sec_lead", "Temp-pass1");
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill("Temp-pass1");
+  await page.getByLabel("New password", { exact: true }).fill("Lead-own-pass1");
+  await page.getByLabel("Confirm new password").fill("Lead-own-pass1");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("heading", { name: "Welcome, Lin" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
+  await expect(page.getByRole("heading", { name: "Roles of Acme" })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole("link", { name: "Member", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Member" })).toBeVisible();
+  await hydrated(page);
+  const memberId = page.url().split("/").pop()!;
+
+  // Forms: Delete is granted by the template but not held by the lead: shown, not changeable,
+  // and the cell says why. Security privileges (held through Security Admin) can change.
+  await expect(cell("Forms: Delete")).toHaveAttribute("aria-disabled", "true");
+  await expect(cell("Forms: Delete")).toHaveAccessibleName("Forms: Delete: granted. You do not hold it, so you cannot change it");
+  await cell("Forms: Delete").click({ force: true });
+  await expect(cell("Forms: Delete")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByText("Unsaved changes")).toBeHidden();
+  await expect(cell("Users: View")).toHaveAttribute("aria-disabled", "false");
+  await expect(cell("Forms: Delete")).toHaveClass(/cell-locked/);
+  await expect(cell("Users: View")).not.toHaveClass(/cell-locked/);
+  await expect(page.getByText(/^You cannot delete it: only someone who holds .+ may grant it/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Delete role…" })).toHaveCount(0);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot("role-editor-not-held");
+
+  // The server refuses the same change whatever sends it, naming the privilege.
+  const member = await post(page, warden, "get_role", { role_id: memberId });
+  const res = await page.request.post("/api/update_role", {
+    data: { role_id: Number(memberId), form: { name: member.name, description: member.description, granted: [], object_grants: [] } },
+    headers: { Origin: warden.baseURL },
+  });
+  expect(res.status()).toBe(422);
+  expect(await res.text()).toContain("you do not hold it yourself");
+  const after = await post(page, warden, "get_role", { role_id: memberId });
+  expect(after.granted).toEqual(member.granted);
+});

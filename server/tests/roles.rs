@@ -208,7 +208,7 @@ async fn a_security_admin_grants_only_what_it_holds_and_every_change_is_audited(
         .find(|a| a.action == "role.update" && a.actor.as_deref() == Some("sec_admin"))
         .expect("the update is audited");
     assert_eq!(update.target.as_deref(), Some("Helpdesk"));
-    assert_eq!(update.tenant_id.map(|t| t.to_string()), Some(acme));
+    assert_eq!(update.tenant_id.map(|t| t.to_string()), Some(acme.clone()));
     assert!(update
         .before
         .as_deref()
@@ -222,6 +222,47 @@ async fn a_security_admin_grants_only_what_it_holds_and_every_change_is_audited(
     assert!(audit
         .iter()
         .any(|a| a.action == "role.create" && a.target.as_deref() == Some("Helpdesk")));
+
+    // Deleting a role takes away all it gives: the Member template grants Forms, which the
+    // security admin does not hold, so the page offers no deletion and the server refuses
+    // it; Helpdesk (Users: Edit only) may go.
+    let member = role_id(s, &acme, "Member").await.to_string();
+    let detail: serde_json::Value = s
+        .call("get_role", &[("role_id", member.as_str())], Some(&sec))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(detail["may_delete"].get("Denied").is_some(), "{detail}");
+    let res = s
+        .call("delete_role", &[("role_id", member.as_str())], Some(&sec))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.strings(&format!("select name from roles where role_id = {member}"))
+            .await,
+        ["Member"]
+    );
+    let helpdesk_text = helpdesk.to_string();
+    let detail: serde_json::Value = s
+        .call(
+            "get_role",
+            &[("role_id", helpdesk_text.as_str())],
+            Some(&sec),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(detail["may_delete"].get("Allowed").is_some(), "{detail}");
+    let res = s
+        .call(
+            "delete_role",
+            &[("role_id", helpdesk_text.as_str())],
+            Some(&sec),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 async fn assigning_a_role_needs_everything_it_gives_and_takes_effect_at_once(s: &TestServer) {

@@ -282,6 +282,45 @@ fn users_view_lets_a_user_list_accounts_and_users_edit_lets_it_manage_users_only
 }
 
 #[test]
+fn deleting_a_role_needs_everything_it_gives_held_tenant_wide() {
+    let c = catalog();
+    let forms = Privilege::On(resource(&c, "forms"), Action::Edit);
+    let security_admin = user(vec![(
+        role(&c, 1, RoleKind::Custom, &[Privilege::SECURITY_ADMIN], &[]),
+        None,
+    )]);
+    let helpdesk = role(&c, 2, RoleKind::Custom, &[Privilege::USERS_EDIT], &[]);
+    assert!(may_delete_role(&c, &security_admin, &helpdesk).is_allowed());
+    let editors = role(&c, 3, RoleKind::Custom, &[forms], &[]);
+    assert_eq!(
+        may_delete_role(&c, &security_admin, &editors),
+        Decision::Denied(Refusal::NotHeldByYou(forms))
+    );
+    // An object grant counts too.
+    let viewer = role(
+        &c,
+        4,
+        RoleKind::Custom,
+        &[],
+        &[ObjectGrant {
+            privilege: Privilege::On(resource(&c, "forms"), Action::View),
+            scope: NORTH,
+        }],
+    );
+    assert!(!may_delete_role(&c, &security_admin, &viewer).is_allowed());
+    let everyone = role(&c, 5, RoleKind::Everyone, &[], &[]);
+    assert_eq!(
+        may_delete_role(&c, &security_admin, &everyone),
+        Decision::Denied(Refusal::BuiltInRole)
+    );
+    let plain = user(vec![(role(&c, 6, RoleKind::Custom, &[forms], &[]), None)]);
+    assert_eq!(
+        may_delete_role(&c, &plain, &helpdesk),
+        Decision::Denied(Refusal::Lacks(Privilege::SECURITY_ADMIN))
+    );
+}
+
+#[test]
 fn an_account_is_seen_through_view_on_its_own_resource_and_in_its_own_tenant() {
     let c = catalog();
     let with = |keys: &[Privilege]| user(vec![(role(&c, 1, RoleKind::Custom, keys, &[]), None)]);

@@ -466,6 +466,29 @@ pub fn may_change_grant(
     }
 }
 
+/// May `actor` delete `role`? Security Admin, a custom role (the built-in ones stay), and
+/// everything it gives — its privileges and the privileges of its object grants — held by
+/// the actor tenant-wide: deleting takes them away from every holder, everywhere (SPEC §3.4).
+pub fn may_delete_role(catalog: &Catalog, actor: &Actor, role: &Role) -> Decision {
+    let editing = may_edit_roles(catalog, actor, role.tenant_id);
+    if !editing.is_allowed() {
+        return editing;
+    }
+    if role.kind != RoleKind::Custom {
+        return Decision::Denied(Refusal::BuiltInRole);
+    }
+    let given = role
+        .granted
+        .iter(catalog)
+        .chain(role.object_grants.iter().map(|g| g.privilege));
+    for privilege in given {
+        if !holds(catalog, actor, privilege, At::Tenant(role.tenant_id)).is_allowed() {
+            return Decision::Denied(Refusal::NotHeldByYou(privilege));
+        }
+    }
+    editing
+}
+
 /// May `actor` assign `role` to an account like `target` (tenant-wide, or for `scope`), or
 /// remove that assignment? The actor must be able to change the account (`Users: Edit` or
 /// `Service accounts: Edit`, within its tier's ceiling) and hold every privilege the role

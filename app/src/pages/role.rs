@@ -92,6 +92,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
     let description = RwSignal::new(detail.description.clone());
     let grantable = StoredValue::new(detail.grantable.clone());
     let editable = detail.may_edit.is_allowed();
+    let may_delete = detail.may_delete;
     let role_id = detail.role_id;
     let kind = detail.kind;
     let scopes = StoredValue::new(detail.scopes.clone());
@@ -186,7 +187,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
             </section>
             <section class="panel" aria-labelledby="matrix-heading">
                 <h2 id="matrix-heading">"Privileges"</h2>
-                <Legend/>
+                <Legend editable=editable/>
                 <p role="alert" class="alert" class:hidden=move || field_error("privileges")().is_none()>{field_error("privileges")}</p>
                 <Matrix catalog=catalog granted=granted grantable=grantable editable=editable/>
             </section>
@@ -207,7 +208,13 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 </div>
             })}
         </form>
-        {(editable && kind == RoleKind::Custom).then(|| view! {
+        {(editable && kind == RoleKind::Custom && !may_delete.is_allowed()).then(|| view! {
+            <section class="panel danger-zone" aria-labelledby="delete-role-heading">
+                <h2 id="delete-role-heading">"Delete this role"</h2>
+                <p class="muted">{format!("You cannot delete it: {}", may_delete.explain().trim_start_matches("Not allowed: "))}</p>
+            </section>
+        })}
+        {(editable && kind == RoleKind::Custom && may_delete.is_allowed()).then(|| view! {
             <section class="panel danger-zone" aria-labelledby="delete-role-heading">
                 <h2 id="delete-role-heading">"Delete this role"</h2>
                 <p class="muted">"Everyone who holds it loses what it gives, at once."</p>
@@ -230,13 +237,19 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
 }
 
 #[component]
-fn Legend() -> impl IntoView {
+fn Legend(
+    /// Whether the viewer may edit the role at all (then some cells may be locked).
+    editable: bool,
+) -> impl IntoView {
     view! {
         <ul class="legend" aria-label="What the cells mean">
             <li><span class="cell-sample cell-none" aria-hidden="true"></span>"Not granted — click to grant"</li>
             <li><span class="cell-sample cell-granted" aria-hidden="true">"✓"</span>"Granted — click to revoke"</li>
             <li><span class="cell-sample cell-implied" aria-hidden="true">"✓"</span>"Implied by a higher action on the same row"</li>
             <li><span class="cell-sample cell-inherited" aria-hidden="true">"◆"</span>"Inherited from the module's privilege"</li>
+            {editable.then(|| view! {
+                <li><span class="cell-sample cell-granted cell-locked" aria-hidden="true">"✓"</span>"Faded: you do not hold it, so you cannot grant or revoke it"</li>
+            })}
             <li class="legend-keys">"Keyboard: Tab into the matrix, arrow keys, Home and End to move, Space to grant or revoke"</li>
         </ul>
     }
@@ -406,12 +419,14 @@ fn Cell(
     let module = matches!(privilege, Privilege::Module(_));
     view! {
         <button type="button"
-            class=move || format!("cell {}{}", match state.get() {
+            class=move || format!("cell {}{}{}", match state.get() {
                 CellState::NotGranted => "cell-none",
                 CellState::Granted => "cell-granted",
                 CellState::Implied(_) => "cell-implied",
                 CellState::Inherited(_) => "cell-inherited",
-            }, if module { " cell-module" } else { "" })
+            }, if module { " cell-module" } else { "" },
+            // In an editable role, a cell the viewer may not change (it does not hold it).
+            if editable && !may_change { " cell-locked" } else { "" })
             aria-pressed=move || matches!(state.get(), CellState::Granted).to_string()
             aria-label=describe.clone()
             title=describe

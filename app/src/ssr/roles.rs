@@ -412,6 +412,7 @@ pub async fn detail(
         catalog: catalog.clone(),
         grantable,
         may_edit,
+        may_delete: crate::access::may_delete_role(catalog, &me.actor, &stored.role),
     })
 }
 
@@ -694,11 +695,7 @@ pub async fn delete(
             role.name
         )));
     }
-    for p in role.granted.iter(catalog) {
-        allowed(crate::access::may_change_grant(
-            catalog, &me.actor, role, p, None,
-        ))?;
-    }
+    allowed(crate::access::may_delete_role(catalog, &me.actor, role))?;
     let scopes = scopes_of(db, role.tenant_id).await?;
     let mut tx = db
         .pool()

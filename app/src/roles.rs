@@ -105,7 +105,17 @@ pub struct AccountAccess {
     pub takes_roles: bool,
     pub assignments: Vec<AssignmentView>,
     pub places: Vec<PlaceAccess>,
-    /// Roles the viewer could assign (each still checked on the server), and scopes.
-    pub roles: Vec<RoleSummary>,
+    /// The roles the viewer may assign to this account, each with the places where it may
+    /// (tenant-wide and scopes): exactly what the server accepts (`access::may_assign`).
+    pub roles: Vec<AssignableRole>,
     pub scopes: Vec<ScopeView>,
+}
+
+/// A role the viewer may assign, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignableRole {
+    pub role_id: RoleId,
+    pub name: String,
+    /// `None`: tenant-wide; otherwise a scope. Never empty.
+    pub places: Vec<Option<ScopeId>>,
 }

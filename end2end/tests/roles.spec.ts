@@ -101,6 +101,7 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await expect(tenantWide).toContainText("Allowed: through the role “Helpdesk” (assigned tenant-wide), which grants Delete, and Delete implies it.");
   await page.locator(".access-place").nth(1).locator("summary").first().click();
   await expect(page.locator(".access-place").nth(1)).toContainText("which is granted it on this scope.");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot("account-access");
 
   // The built-in roles: Administrators shows everything granted and nothing to change;

@@ -750,12 +750,21 @@ async fn for_generated_actors_the_console_offers_exactly_what_the_server_accepts
         "the tenant administrator".to_owned(),
         s.sign_in("acme_boss", "Pass-word1").await.unwrap(),
     ));
-    let (mut seen, mut edit, mut delete, mut unassign) = (
+    let (mut seen, mut edit, mut delete, mut unassign, mut assigning) = (
+        Tally::default(),
         Tally::default(),
         Tally::default(),
         Tally::default(),
         Tally::default(),
     );
+    let all_roles: Vec<i64> = s
+        .strings(&format!(
+            "select cast(role_id as text) from roles where tenant_id = {acme} and kind <> 'everyone'"
+        ))
+        .await
+        .iter()
+        .map(|r| r.parse().unwrap())
+        .collect();
     let mut n = 0;
     for (actor, cookie) in &actors {
         for tier in ["tenant_admin", "user", "service_account"] {
@@ -827,16 +836,53 @@ async fn for_generated_actors_the_console_offers_exactly_what_the_server_accepts
                 "{what}: its access answers {} where its page answers {opened}",
                 res.status()
             );
-            let offered = if opened {
-                let access: serde_json::Value = res.json().await.unwrap();
-                assert_eq!(access["takes_roles"], json!(takes_roles), "{what}");
+            let access: serde_json::Value = if opened {
+                res.json().await.unwrap()
+            } else {
+                json!({ "takes_roles": takes_roles, "assignments": [], "roles": [] })
+            };
+            assert_eq!(access["takes_roles"], json!(takes_roles), "{what}");
+
+            // Assigning roles, as the panel offers them: a few of the tenant's roles, each
+            // tenant-wide and in North, offered exactly where the server accepts.
+            let mut sample = all_roles.clone();
+            sample.retain(|_| rng.gen_bool(0.4));
+            for &role in &sample {
+                for place in [None, Some(north)] {
+                    if role == forms && place.is_none() {
+                        continue; // already held there
+                    }
+                    let offered = access["roles"].as_array().unwrap().iter().any(|r| {
+                        r["role_id"] == json!(role)
+                            && r["places"].as_array().unwrap().contains(&json!(place))
+                    });
+                    let status = assign(s, cookie, id, role, place).await;
+                    let accepted = status == StatusCode::OK;
+                    assert_eq!(
+                        offered, accepted,
+                        "{what}: assigning role {role} at {place:?} offered {offered}, answered {status}"
+                    );
+                    assigning.add(accepted);
+                    if accepted {
+                        let (id, role) = (id.to_string(), role.to_string());
+                        let mut form =
+                            vec![("account_id", id.as_str()), ("role_id", role.as_str())];
+                        let place = place.map(|p| p.to_string());
+                        if let Some(place) = &place {
+                            form.push(("scope_id", place.as_str()));
+                        }
+                        let res = s.call("unassign_role", &form, Some(&pa)).await;
+                        assert_eq!(res.status(), StatusCode::OK);
+                    }
+                }
+            }
+
+            let offered = {
                 let assignment = &access["assignments"][0];
-                if takes_roles {
+                if opened && takes_roles {
                     assert_eq!(assignment["role_name"], "Form editors", "{what}");
                 }
                 allowed(&assignment["removable"])
-            } else {
-                false
             };
             let forms_text = forms.to_string();
             let res = s
@@ -919,6 +965,7 @@ async fn for_generated_actors_the_console_offers_exactly_what_the_server_accepts
         ("changing", &edit),
         ("deleting", &delete),
         ("removing a role", &unassign),
+        ("assigning a role", &assigning),
     ] {
         assert!(
             tally.accepted > 0 && tally.refused > 0,

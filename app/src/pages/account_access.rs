@@ -79,6 +79,18 @@ fn AccessView(
     };
     let role = RwSignal::new(String::new());
     let scope = RwSignal::new(String::new());
+    let assignable = StoredValue::new(access.roles.clone());
+    let scopes = StoredValue::new(access.scopes.clone());
+    // Where the chosen role may be given (tenant-wide until a role is chosen).
+    let places = move || {
+        let chosen = role.get().parse::<i64>().ok();
+        assignable.with_value(|all| {
+            all.iter()
+                .find(|r| Some(r.role_id.0) == chosen)
+                .map(|r| r.places.clone())
+                .unwrap_or_else(|| vec![None])
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(r) = role.get_untracked().parse::<i64>() {
@@ -121,23 +133,40 @@ fn AccessView(
                     </ul>
                 }.into_any()
             }}
-            <form class="inline-form" on:submit=submit aria-label="Assign a role">
-                <div class="field">
-                    <label for="assign-role">"Role"</label>
-                    <select id="assign-role" on:change=move |ev| role.set(event_target_value(&ev))>
-                        <option value="">"Choose a role"</option>
-                        {access.roles.iter().map(|r| view! { <option value=r.role_id.0.to_string()>{r.name.clone()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="assign-scope">"Where"</label>
-                    <select id="assign-scope" on:change=move |ev| scope.set(event_target_value(&ev))>
-                        <option value="">"Tenant-wide"</option>
-                        {access.scopes.iter().map(|s| view! { <option value=s.scope_id.0.to_string()>{format!("Scope: {}", s.name)}</option> }).collect_view()}
-                    </select>
-                </div>
-                <button class="secondary" type="submit" disabled=move || assign.pending().get()>"Assign role"</button>
-            </form>
+            {if assignable.with_value(Vec::is_empty) {
+                view! {
+                    <p class="muted">"You cannot assign roles to this account: you can give only roles whose every privilege you hold yourself, on accounts you may manage."</p>
+                }.into_any()
+            } else {
+                view! {
+                    <form class="inline-form" on:submit=submit aria-label="Assign a role">
+                        <div class="field">
+                            <label for="assign-role">"Role"</label>
+                            <select id="assign-role" on:change=move |ev| {
+                                role.set(event_target_value(&ev));
+                                // Start at the first place this role may be given.
+                                scope.set(places().first().copied().flatten().map(|s| s.0.to_string()).unwrap_or_default());
+                            }>
+                                <option value="">"Choose a role"</option>
+                                {assignable.get_value().into_iter().map(|r| view! { <option value=r.role_id.0.to_string()>{r.name}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="assign-scope">"Where"</label>
+                            <select id="assign-scope" prop:value=move || scope.get() on:change=move |ev| scope.set(event_target_value(&ev))>
+                                {move || places().into_iter().map(|place| match place {
+                                    None => view! { <option value="">"Tenant-wide"</option> }.into_any(),
+                                    Some(id) => {
+                                        let name = scopes.with_value(|all| all.iter().find(|s| s.scope_id == id).map(|s| s.name.clone()).unwrap_or_default());
+                                        view! { <option value=id.0.to_string()>{format!("Scope: {name}")}</option> }.into_any()
+                                    }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <button class="secondary" type="submit" disabled=move || assign.pending().get()>"Assign role"</button>
+                    </form>
+                }.into_any()
+            }}
         </section>
         <section class="panel" aria-labelledby="access-heading">
             <h2 id="access-heading">"Effective access"</h2>

@@ -1195,11 +1195,27 @@ pub async fn account_access(
             privileges,
         });
     }
-    let roles = summaries(db, tenant)
-        .await?
-        .into_iter()
-        .filter(|r| r.kind != RoleKind::Everyone)
-        .collect();
+    // What the viewer may assign, where: the same decision assign_role makes.
+    let mut roles = Vec::new();
+    for summary in summaries(db, tenant).await? {
+        if summary.kind == RoleKind::Everyone {
+            continue;
+        }
+        let stored = load_role(db, catalog, me, summary.role_id).await?;
+        let places: Vec<Option<ScopeId>> = std::iter::once(None)
+            .chain(scopes.iter().map(|s| Some(s.scope_id)))
+            .filter(|&place| {
+                may_assign(catalog, &me.actor, target, &stored.role, place).is_allowed()
+            })
+            .collect();
+        if !places.is_empty() {
+            roles.push(crate::roles::AssignableRole {
+                role_id: summary.role_id,
+                name: summary.name,
+                places,
+            });
+        }
+    }
     Ok(AccountAccess {
         account_id,
         takes_roles: true,

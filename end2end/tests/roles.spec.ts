@@ -104,6 +104,15 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot("account-access");
 
+  // The users list filters by role once a tenant is chosen.
+  await page.goto(`/users?tenant=${tenant.tenant_id}`);
+  await hydrated(page);
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Helpdesk" });
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/role=\d+/);
+  await expect(page.getByRole("link", { name: "grace_hopper" })).toBeVisible();
+  await shot("users-by-role");
+
   // The built-in roles: Administrators shows everything granted and nothing to change;
   // Everyone starts empty and editable.
   await page.goto(`/roles?tenant=${tenant.tenant_id}`);

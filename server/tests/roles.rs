@@ -573,6 +573,20 @@ async fn a_user_lists_accounts_exactly_while_a_role_gives_it_users_view(s: &Test
     assert_eq!(list_status(s, &lead).await, StatusCode::FORBIDDEN);
 }
 
+/// Changes account `id`'s email (and nothing else) as `cookie`, as the account page's form does.
+async fn change_email(s: &TestServer, cookie: &str, id: &str, email: &str) -> reqwest::Response {
+    s.call(
+        "update_account",
+        &[
+            ("account_id", id),
+            ("email", email),
+            ("full_name", "Acme Person"),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
 /// For actors holding different roles and targets of each tier, the account page's decision
 /// (shown as the edit form, or as the reason there is none) matches what the server does
 /// with the same change.
@@ -623,18 +637,7 @@ async fn what_the_account_page_offers_is_exactly_what_the_server_accepts(s: &Tes
             } else {
                 false
             };
-            let email = format!("{target}@acme.example");
-            let res = s
-                .call(
-                    "update_account",
-                    &[
-                        ("account_id", id.as_str()),
-                        ("email", email.as_str()),
-                        ("full_name", "Acme Person"),
-                    ],
-                    Some(cookie),
-                )
-                .await;
+            let res = change_email(s, cookie, &id, &format!("{target}@acme.example")).await;
             let accepted = res.status() == StatusCode::OK;
             assert_eq!(
                 offered,
@@ -908,18 +911,8 @@ async fn for_generated_actors_the_console_offers_exactly_what_the_server_accepts
 
             // Changing it.
             let offered = allowed(&summary["manage"]);
-            let email = format!("{username}@changed.example");
-            let res = s
-                .call(
-                    "update_account",
-                    &[
-                        ("account_id", id_text.as_str()),
-                        ("email", email.as_str()),
-                        ("full_name", "Changed Person"),
-                    ],
-                    Some(cookie),
-                )
-                .await;
+            let res =
+                change_email(s, cookie, &id_text, &format!("{username}@changed.example")).await;
             let accepted = res.status() == StatusCode::OK;
             assert_eq!(
                 offered,

@@ -482,3 +482,49 @@ async fn accounts_from_before_search_are_indexed_once(s: &TestServer) {
         "accounts that had terms keep them"
     );
 }
+
+/// PostgreSQL compares usernames and search terms by code point whatever the database's own
+/// collation (migration 0008), so pages come in the same order as on SQLite: here on a
+/// database whose default collation is ICU's English, which sorts "_" before digits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_orders_usernames_by_code_point_whatever_the_database_locale() {
+    let Some(s) = TestServer::start_with(
+        Backend::Postgres,
+        "template template0 locale_provider icu icu_locale 'en-US' locale 'C.UTF-8'",
+    )
+    .await
+    else {
+        return;
+    };
+    assert_eq!(
+        s.strings("select daticulocale from pg_database where datname = current_database()")
+            .await,
+        ["en-US"],
+        "the database sorts linguistically by default"
+    );
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let mut expected = Vec::new();
+    for username in ["ab_cde", "ab0cde", "abacde", "AB9cde", "ab__de", "abZcde"] {
+        service_account(&s, &pa, &acme, username, "Robot", "").await;
+        expected.push(username.to_owned());
+    }
+    expected.sort_by_key(|u| u.to_lowercase());
+    for plan in [
+        None,
+        Some(SearchPlan::Rank),
+        Some(SearchPlan::Drive),
+        Some(SearchPlan::Walk),
+    ] {
+        let _forcing = FORCING_PLANS.lock().await;
+        force_search_plan(plan);
+        let found = walk(&s, &pa, query(json!({ "search": "ab", "tenant": null }))).await;
+        force_search_plan(None);
+        assert_eq!(found, expected, "search \"ab\" under plan {plan:?}");
+    }
+    let everyone = walk(&s, &pa, query(json!({}))).await;
+    let mut by_code_point = everyone.clone();
+    by_code_point.sort_by_key(|u| u.to_lowercase());
+    assert_eq!(everyone, by_code_point, "the whole list, unsearched");
+    s.stop().await;
+}

@@ -35,6 +35,12 @@ impl TestServer {
     /// Starts a server on a fresh database. `None` when PostgreSQL is wanted but not
     /// reachable outside CI (in CI that is a failure, never a silent skip).
     pub async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with(backend, "").await
+    }
+
+    /// Like [`start`](Self::start); a PostgreSQL database is created with `create_options`
+    /// appended to `create database <name>` (a locale, say).
+    pub async fn start_with(backend: Backend, create_options: &str) -> Option<TestServer> {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres_database) = match backend {
             Backend::Sqlite => (
@@ -54,7 +60,7 @@ impl TestServer {
                     }
                 };
                 let name = format!("warden_test_{}", rand::random::<u64>());
-                conn.execute(format!("create database {name}").as_str())
+                conn.execute(format!("create database {name} {create_options}").as_str())
                     .await
                     .expect("create test database");
                 conn.close().await.ok();

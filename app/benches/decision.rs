@@ -78,6 +78,8 @@ fn setup() -> (Catalog, Actor, Privilege, Privilege, ScopeId) {
         tier: Tier::User,
         tenant_id: Some(TENANT),
         holdings: Holdings { roles },
+        // A session without MFA: the sensitive-privilege check is on the path.
+        mfa: false,
     };
     (catalog, actor, last, missing, scope)
 }

@@ -26,6 +26,41 @@ pub struct SessionView {
     /// Unix seconds; `None` = never expires.
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    /// When MFA was turned on; `None`: off.
+    #[serde(default)]
+    pub mfa_enabled_at: Option<i64>,
+    /// This session was signed in with MFA.
+    #[serde(default)]
+    pub mfa_session: bool,
+    /// MFA is required of this account (tenant policy or a sensitive privilege): it cannot
+    /// be turned off.
+    #[serde(default)]
+    pub mfa_required: bool,
+    /// Required and not on: the account may only enrol.
+    #[serde(default)]
+    pub must_enrol_mfa: bool,
+    /// The account may turn MFA on (not where its tenant's policy is Off).
+    #[serde(default)]
+    pub may_enrol_mfa: bool,
+}
+
+/// Where a right password leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInStep {
+    /// Signed in.
+    Done,
+    /// MFA is on: a code is asked for next.
+    Code,
+}
+
+/// What enrolment shows: the QR code (an SVG document) and the key typed by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaEnrolmentView {
+    pub qr_svg: String,
+    /// Base32, in groups of four.
+    pub key: String,
+    /// The `otpauth://` address the QR code holds.
+    pub uri: String,
 }
 
 /// The signed-in account of this request, or `None`. Anyone may ask; it reveals only the
@@ -36,7 +71,13 @@ pub async fn get_session() -> Result<Option<SessionView>, AppError> {
         let ctx = ssr::request_context()?;
         Ok(ctx.signed_in.map(|s| {
             let a = s.account;
+            let may_enrol_mfa = ssr::mfa::may_enrol(&a, s.mfa_required);
             SessionView {
+                mfa_enabled_at: a.mfa_enabled_at,
+                mfa_session: s.mfa,
+                mfa_required: s.mfa_required,
+                must_enrol_mfa: s.must_enrol_mfa,
+                may_enrol_mfa,
                 actor: s.actor,
                 account_id: a.account_id,
                 status: crate::domain::effective_status(a.status, a.expires_at, ssr::now()),
@@ -53,24 +94,147 @@ pub async fn get_session() -> Result<Option<SessionView>, AppError> {
     })())
 }
 
-/// Signs in with a username and password and starts a session (cookie). Anyone may call it;
-/// failures are limited per account name and per client address, and every wrong
-/// combination gets the same answer.
+/// Signs in with a username and password and starts a session (cookie); when the account's
+/// MFA is on, starts the second step instead (a short-lived cookie) and answers `Code`.
+/// Anyone may call it; failures are limited per account name and per client address, and
+/// every wrong combination gets the same answer.
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(username: String, password: String) -> Result<SignInStep, AppError> {
     ssr::finish(
         async {
             let state = ssr::state()?;
             let ctx = ssr::request_context()?;
             let now = ssr::now();
-            let (_, token) =
-                ssr::auth::sign_in(&state, &username, password, ctx.client, now).await?;
+            match ssr::auth::sign_in(&state, &username, password, ctx.client, now).await? {
+                (_, ssr::auth::SignInOutcome::Session(token)) => {
+                    ssr::set_cookie(&ssr::sessions::session_cookie(
+                        &token,
+                        state.sessions.lifetime_secs(),
+                    ))?;
+                    leptos_axum::redirect("/");
+                    Ok(SignInStep::Done)
+                }
+                (_, ssr::auth::SignInOutcome::SecondStep(pending)) => {
+                    ssr::set_cookie(&ssr::sessions::pending_cookie(&pending))?;
+                    Ok(SignInStep::Code)
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// The second sign-in step: a code from the authenticator app, or a recovery code, for the
+/// account whose password this browser gave minutes ago. Starts a session signed in with
+/// MFA. Wrong codes are limited per account; a code is accepted once only.
+#[server(prefix = "/api", endpoint = "sign_in_code")]
+pub async fn sign_in_code(code: String) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let state = ssr::state()?;
+            let ctx = ssr::request_context()?;
+            let Some(pending) = ssr::request_cookie(ssr::sessions::PENDING_COOKIE_NAME) else {
+                return Err(AppError::MfaStepExpired);
+            };
+            let result =
+                ssr::mfa::second_step(&state, &pending, &code, ctx.client, ssr::now()).await;
+            let (_, token, factor) = match result {
+                Err(e @ (AppError::MfaStepExpired | AppError::SignInRefused(_))) => {
+                    ssr::set_cookie(&ssr::sessions::clear_pending_cookie())?;
+                    return Err(e);
+                }
+                other => other?,
+            };
+            ssr::set_cookie(&ssr::sessions::clear_pending_cookie())?;
             ssr::set_cookie(&ssr::sessions::session_cookie(
                 &token,
                 state.sessions.lifetime_secs(),
             ))?;
-            leptos_axum::redirect("/");
+            match factor {
+                ssr::mfa::SecondFactor::Code => leptos_axum::redirect("/"),
+                ssr::mfa::SecondFactor::RecoveryCode { left } => {
+                    leptos_axum::redirect(&format!("/mfa?recovery_codes_left={left}"))
+                }
+            }
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// Starts MFA enrolment for the caller: a new key, shown as a QR code and as text. Open to
+/// an account that must enrol before anything else.
+#[server(prefix = "/api", endpoint = "begin_mfa_enrolment")]
+pub async fn begin_mfa_enrolment() -> Result<MfaEnrolmentView, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_enrolling()?;
+            let e = ssr::mfa::begin_enrolment(&ssr::state()?, &me, ssr::now()).await?;
+            Ok(MfaEnrolmentView {
+                qr_svg: e.qr_svg,
+                key: e.key,
+                uri: e.uri,
+            })
+        }
+        .await,
+    )
+}
+
+/// Confirms enrolment with the first code from the app: MFA is on, the ten recovery codes
+/// are returned (this once), and every session of the account ends, this one included.
+#[server(prefix = "/api", endpoint = "confirm_mfa_enrolment")]
+pub async fn confirm_mfa_enrolment(code: String) -> Result<Vec<String>, AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_enrolling()?;
+            let ctx = ssr::request_context()?;
+            let codes =
+                ssr::mfa::confirm_enrolment(&ssr::state()?, &me, &code, ctx.client, ssr::now())
+                    .await?;
+            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            Ok(codes)
+        }
+        .await,
+    )
+}
+
+/// Turns the caller's own MFA off, after a current code from the app; refused while MFA is
+/// required of the account.
+#[server(prefix = "/api", endpoint = "turn_off_mfa")]
+pub async fn turn_off_mfa(code: String) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::mfa::disable_own(&ssr::state()?, &me, &code, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}
+
+/// Turns MFA off for an account whose owner lost their device: platform administrators for
+/// any account, tenant administrators for their tenant's. Audited.
+#[server(prefix = "/api", endpoint = "reset_mfa")]
+pub async fn reset_mfa(account_id: AccountId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::mfa::reset_for(&ssr::state()?, &me, account_id, ctx.client, ssr::now()).await
+        }
+        .await,
+    )
+}
+
+/// Ends every session of an account the caller may manage (SPEC §2.3). Audited.
+#[server(prefix = "/api", endpoint = "end_sessions")]
+pub async fn end_sessions(account_id: AccountId) -> Result<(), AppError> {
+    ssr::finish(
+        async {
+            let me = ssr::current_actor()?;
+            let ctx = ssr::request_context()?;
+            ssr::auth::end_sessions_for(&ssr::state()?, &me, account_id, ctx.client, ssr::now())
+                .await
         }
         .await,
     )

@@ -257,6 +257,20 @@ pub struct AccountDetail {
     pub updated_at: i64,
     /// The same account as the caller's session.
     pub is_self: bool,
+    /// Its MFA, on the account's own page (not in list rows).
+    #[serde(default)]
+    pub mfa: Option<AccountMfa>,
+}
+
+/// An account's MFA as its page shows it, and what the viewer may do about its sign-ins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMfa {
+    /// When MFA was turned on (Unix seconds); `None`: off.
+    pub enabled_at: Option<i64>,
+    /// Turning it off for someone who lost their device.
+    pub reset: crate::access::Decision,
+    /// Ending every session of the account.
+    pub end_sessions: crate::access::Decision,
 }
 
 #[cfg(test)]

@@ -79,6 +79,12 @@ pub enum AppError {
     /// The account signed in with a temporary password and must choose its own first.
     #[error("Choose a new password before doing anything else.")]
     PasswordChangeRequired,
+    /// MFA is required of the account and it has none: it must enrol first (SPEC §5).
+    #[error("Turn on multi-factor authentication before doing anything else.")]
+    MfaEnrolmentRequired,
+    /// The second sign-in step was not started, or took too long: sign in again.
+    #[error("Your sign-in has expired. Enter your username and password again.")]
+    MfaStepExpired,
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: i64 },
     #[error("Something went wrong on our side. Please try again.")]
@@ -108,9 +114,11 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::SignInRefused(_) | AppError::PasswordChangeRequired => {
-                403
-            }
+            AppError::Forbidden
+            | AppError::SignInRefused(_)
+            | AppError::PasswordChangeRequired
+            | AppError::MfaEnrolmentRequired => 403,
+            AppError::MfaStepExpired => 401,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
@@ -131,6 +139,13 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
             E::Args(_) | E::MissingArg(_) => {
                 AppError::field("request", "The request was incomplete or malformed.")
             }
+            // On the server, a body that does not decode (JSON arguments of the wrong shape)
+            // is the caller's fault too, not a gateway's.
+            #[cfg(feature = "ssr")]
+            E::Request(_) | E::Deserialization(_) | E::Response(_) => {
+                AppError::field("request", "The request was incomplete or malformed.")
+            }
+            #[cfg(not(feature = "ssr"))]
             E::Request(msg) | E::Deserialization(msg) | E::Response(msg) => {
                 AppError::Transport(msg)
             }

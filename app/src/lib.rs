@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                 // that needs one can answer with a real redirect.
                 <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/mfa") view=pages::mfa::MfaPage ssr=SsrMode::Async/>
                 <Route path=path!("/users") view=pages::users::UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/import") view=pages::import::ImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/new") view=pages::account::NewAccountPage ssr=SsrMode::Async/>

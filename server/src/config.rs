@@ -91,6 +91,11 @@ pub struct ServeConfig {
     /// the database, so every instance shares it.
     #[arg(long, env = "WARDEN_SESSION_KEY")]
     pub session_key: Option<Secret>,
+    /// The key that seals secrets kept in the database (TOTP keys): base64 of 32 random bytes
+    /// (`openssl rand -base64 32`). Every instance of a deployment needs the same one.
+    /// Default: the file `encryption.key` in the data folder, created on first start.
+    #[arg(long, env = "WARDEN_ENCRYPTION_KEY")]
+    pub encryption_key: Option<Secret>,
     /// How long a session lasts, in hours.
     #[arg(long, env = "WARDEN_SESSION_HOURS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
@@ -110,6 +115,7 @@ impl Default for ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             public_url: None,
             session_key: None,
+            encryption_key: None,
             session_hours: 8,
             trusted_proxies: Vec::new(),
             site_root: PathBuf::from("target/site"),

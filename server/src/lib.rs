@@ -36,6 +36,15 @@ pub enum StartError {
     WeakSessionKey,
     #[error("could not read or create the session key in the database")]
     SessionKey,
+    #[error("the encryption key {0}")]
+    EncryptionKey(String),
+    #[error(
+        "this database's secrets were sealed with another encryption key than {0}. Start \
+         Warden with the key it was first started with (every instance of a deployment needs \
+         the same key: WARDEN_ENCRYPTION_KEY). Without it, TOTP keys cannot be read, and every \
+         account's MFA would have to be turned off and set up again."
+    )]
+    WrongEncryptionKey(String),
     #[error("could not write the accounts' search terms (see the error above)")]
     SearchTerms,
     #[error("{0}")]
@@ -96,6 +105,98 @@ async fn session_secret(db: &Db, serve: &ServeConfig) -> Result<Vec<u8>, StartEr
             .await
             .map_err(|_| StartError::SessionKey)?;
     Ok(value.into_bytes())
+}
+
+/// The file that keeps the encryption key when none is configured.
+pub const ENCRYPTION_KEY_FILE: &str = "encryption.key";
+
+/// The key that seals secrets at rest (TOTP keys): configured, or read from the data folder,
+/// where it is created on first start (readable by its owner only). Never in the database:
+/// a copy of the database alone opens no secret. Its fingerprint is kept in the database,
+/// so an instance started with another key stops at once, saying so.
+async fn encryption_key(
+    db: &Db,
+    common: &CommonConfig,
+    serve: &ServeConfig,
+) -> Result<app::ssr::mfa::SecretKey, StartError> {
+    use app::ssr::mfa::SecretKey;
+    let (key, source) = match &serve.encryption_key {
+        Some(text) => (
+            SecretKey::parse(text.expose()).map_err(|why| {
+                StartError::EncryptionKey(format!("in WARDEN_ENCRYPTION_KEY is unusable: {why}"))
+            })?,
+            "WARDEN_ENCRYPTION_KEY".to_owned(),
+        ),
+        None => {
+            let path = common.data_dir.join(ENCRYPTION_KEY_FILE);
+            let shown = path.display().to_string();
+            let key = match std::fs::read_to_string(&path) {
+                Ok(text) => SecretKey::parse(&text).map_err(|why| {
+                    StartError::EncryptionKey(format!("in {shown} is unusable: {why}"))
+                })?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let key = SecretKey::generate();
+                    write_new_key_file(&path, &key).map_err(|e| {
+                        StartError::EncryptionKey(format!("could not be written to {shown}: {e}"))
+                    })?;
+                    tracing::warn!(
+                        path = %shown,
+                        "created a new encryption key for the secrets Warden keeps (TOTP keys). \
+                         Back it up with the database: without it, every account's MFA must be \
+                         set up again"
+                    );
+                    key
+                }
+                Err(e) => {
+                    return Err(StartError::EncryptionKey(format!(
+                        "could not be read from {shown}: {e}"
+                    )))
+                }
+            };
+            (key, shown)
+        }
+    };
+    let fingerprint = key.fingerprint();
+    let failed = |_| StartError::EncryptionKey("fingerprint could not be stored".to_owned());
+    sqlx::query(
+        "insert into server_secrets (name, value, created_at) \
+         values ('encryption_key_fingerprint', $1, $2) on conflict (name) do nothing",
+    )
+    .bind(&fingerprint)
+    .bind(now())
+    .execute(db.pool())
+    .await
+    .map_err(failed)?;
+    let stored: String = sqlx::query_scalar(
+        "select value from server_secrets where name = 'encryption_key_fingerprint'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .map_err(failed)?;
+    if stored != fingerprint {
+        return Err(StartError::WrongEncryptionKey(source));
+    }
+    Ok(key)
+}
+
+fn write_new_key_file(
+    path: &std::path::Path,
+    key: &app::ssr::mfa::SecretKey,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{}", key.to_base64())?;
+    file.sync_all()
 }
 
 /// The app's routes, generated once per process. Generating them sets a process-global
@@ -253,7 +354,14 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     let secret = session_secret(&db, serve).await?;
     let sessions = SessionKeys::new(&secret, i64::from(serve.session_hours) * 3600);
     let catalog = common.catalog().map_err(StartError::Catalog)?;
-    let state = AppState::new(db, sessions, ThrottlePolicy::default(), catalog.into());
+    let secret_key = encryption_key(&db, common, serve).await?;
+    let state = AppState::new(
+        db,
+        sessions,
+        ThrottlePolicy::default(),
+        catalog.into(),
+        secret_key,
+    );
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .map_err(|source| StartError::Bind {

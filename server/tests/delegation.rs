@@ -95,6 +95,7 @@ async fn the_server_answers_every_cell_as_the_model_decides(s: &TestServer) {
             tier: *actor_tier,
             tenant_id: *actor_tenant,
             holdings: Default::default(),
+            mfa: false,
         };
         // Creating each tier in the actor's own tenant (Acme for the platform administrator).
         for (tier, name) in TIERS {

@@ -15,12 +15,21 @@ use std::collections::BTreeSet;
 on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
 
 /// Every server function and how this test covers it.
-const COVERED: [(&str, &str); 31] = [
+const COVERED: [(&str, &str); 37] = [
     (
         "session",
         "takes no id: answers only the caller's own account",
     ),
     ("sign_in", "takes no id"),
+    (
+        "sign_in_code",
+        "takes no id: the account comes from the signed pending-step cookie",
+    ),
+    ("begin_mfa_enrolment", "takes no id: the caller's own MFA"),
+    ("confirm_mfa_enrolment", "takes no id: the caller's own MFA"),
+    ("turn_off_mfa", "takes no id: the caller's own MFA"),
+    ("reset_mfa", "called with a Beta account: not found"),
+    ("end_sessions", "called with a Beta account: not found"),
     ("sign_out", "takes no id"),
     (
         "sign_out_everywhere",
@@ -273,6 +282,8 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
             ],
         ),
         ("delete_account", vec![("account_id", victim.clone())]),
+        ("reset_mfa", vec![("account_id", victim.clone())]),
+        ("end_sessions", vec![("account_id", victim.clone())]),
     ] {
         let (status, body) = answer(s.call(function, &form, Some(&ta)).await).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{function}: {body}");

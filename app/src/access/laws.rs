@@ -50,6 +50,7 @@ fn user(roles: Vec<(Arc<Role>, Option<ScopeId>)>) -> Actor {
                 .map(|(role, scope)| Held { role, scope })
                 .collect(),
         },
+        mfa: true,
     }
 }
 
@@ -431,6 +432,7 @@ impl World {
             tier: self.tiers[account],
             tenant_id: Some(T),
             holdings: Holdings { roles },
+            mfa: true,
         }
     }
 

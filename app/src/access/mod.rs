@@ -30,6 +30,10 @@ pub struct Actor {
     pub tenant_id: Option<TenantId>,
     #[serde(default)]
     pub holdings: Holdings,
+    /// The session was signed in with MFA: only then are sensitive privileges usable
+    /// (SPEC §3.4).
+    #[serde(default)]
+    pub mfa: bool,
 }
 
 impl Actor {
@@ -40,6 +44,7 @@ impl Actor {
             tier,
             tenant_id,
             holdings: Holdings::default(),
+            mfa: false,
         }
     }
 }
@@ -81,6 +86,10 @@ pub enum Refusal {
     /// Users and service accounts always belong to a tenant (and platform administrators
     /// never do): the target is malformed.
     TenantMismatch,
+    /// A sensitive privilege, held, but usable only in a session signed in with MFA.
+    NeedsMfa(Privilege),
+    /// Only administrators (platform, or of the account's tenant) may do this.
+    AdministratorsOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +232,14 @@ impl<'a> Explainer<'a> {
             Decision::Denied(Refusal::TenantMismatch) => {
                 "Not allowed: the account's tenant does not match its tier.".into()
             }
+            Decision::Denied(Refusal::NeedsMfa(p)) => format!(
+                "Not allowed in this session: {} is sensitive, so it can be used only after signing in with MFA{}.",
+                label(p),
+                if self.third_person { "" } else { " (sign out, then sign in with your code)" }
+            ),
+            Decision::Denied(Refusal::AdministratorsOnly) => {
+                "Not allowed: only platform administrators, and the administrators of the account's tenant, may do this.".into()
+            }
         }
     }
 }
@@ -247,6 +264,22 @@ pub fn tier_ceiling(actor: Tier) -> &'static [Tier] {
 /// in another tenant. The answer says which role, how, or why not.
 #[inline]
 pub fn holds(catalog: &Catalog, actor: &Actor, privilege: Privilege, at: At) -> Decision {
+    let decision = holds_in_any_session(catalog, actor, privilege, at);
+    if decision.is_allowed() && !actor.mfa && catalog.is_sensitive(privilege) {
+        return Decision::Denied(Refusal::NeedsMfa(privilege));
+    }
+    decision
+}
+
+/// [`holds`], whatever the session: for what an account holds, rather than what it may do
+/// right now.
+#[inline]
+pub fn holds_in_any_session(
+    catalog: &Catalog,
+    actor: &Actor,
+    privilege: Privilege,
+    at: At,
+) -> Decision {
     match actor.tier {
         Tier::PlatformAdmin => return Decision::Allowed(Because::PlatformAdministrator),
         _ if actor.tenant_id != Some(at.tenant()) => return Decision::Denied(Refusal::OtherTenant),
@@ -402,6 +435,16 @@ pub fn may_manage_tenants(actor: &Actor) -> Decision {
     }
 }
 
+/// May `actor` turn off MFA for `target`, who lost their device (SPEC §5)? Platform
+/// administrators for any account, tenant administrators for accounts of their tenant
+/// (within their tier's ceiling); nobody else, whatever their roles.
+pub fn may_reset_mfa(actor: &Actor, target: Target) -> Decision {
+    match actor.tier {
+        Tier::PlatformAdmin | Tier::TenantAdmin => may_manage_with(actor, target, Action::Edit),
+        Tier::User | Tier::ServiceAccount => Decision::Denied(Refusal::AdministratorsOnly),
+    }
+}
+
 /// May `actor` open the console at all (service accounts use the REST API only)?
 pub fn may_use_console(tier: Tier) -> bool {
     tier.may_use_console()
@@ -462,6 +505,7 @@ pub fn may_change_grant(
     };
     match holds(catalog, actor, privilege, at) {
         Decision::Allowed(_) => editing,
+        needs_mfa @ Decision::Denied(Refusal::NeedsMfa(_)) => needs_mfa,
         Decision::Denied(_) => Decision::Denied(Refusal::NotHeldByYou(privilege)),
     }
 }
@@ -546,7 +590,123 @@ mod tests {
             tier,
             tenant_id: tier.lives_in_tenant().then_some(HOME),
             holdings: Holdings::default(),
+            mfa: true,
         }
+    }
+
+    /// The default catalog's one sensitive privilege, Active response: Run.
+    fn sensitive(c: &Catalog) -> Privilege {
+        c.sensitive().iter(c).next().expect("a sensitive privilege")
+    }
+
+    fn user_with(c: &Catalog, granted: &[Privilege], mfa: bool) -> Actor {
+        let role = Role::new(
+            c,
+            crate::domain::RoleId(3),
+            HOME,
+            "Responders",
+            crate::access::RoleKind::Custom,
+            granted.iter().copied().collect(),
+            Vec::new(),
+        );
+        Actor {
+            account_id: AccountId(9),
+            tier: User,
+            tenant_id: Some(HOME),
+            holdings: Holdings {
+                roles: vec![crate::access::Held {
+                    role: std::sync::Arc::new(role),
+                    scope: None,
+                }],
+            },
+            mfa,
+        }
+    }
+
+    #[test]
+    fn a_sensitive_privilege_is_usable_only_in_a_session_signed_in_with_mfa() {
+        let c = Catalog::builtin();
+        let run = sensitive(&c);
+        let at = At::Tenant(HOME);
+        for mfa in [false, true] {
+            let user = user_with(&c, &[run, Privilege::USERS_VIEW], mfa);
+            let admin = Actor {
+                mfa,
+                ..actor(TenantAdmin)
+            };
+            let platform = Actor {
+                mfa,
+                ..actor(PlatformAdmin)
+            };
+            for who in [&user, &admin, &platform] {
+                let decision = holds(&c, who, run, at);
+                if mfa {
+                    assert!(decision.is_allowed(), "{:?}", who.tier);
+                } else {
+                    assert_eq!(
+                        decision,
+                        Decision::Denied(Refusal::NeedsMfa(run)),
+                        "{:?}",
+                        who.tier
+                    );
+                    assert!(holds_in_any_session(&c, who, run, at).is_allowed());
+                }
+                // Other privileges do not care.
+                assert!(holds(&c, who, Privilege::USERS_VIEW, at).is_allowed());
+            }
+        }
+        let without = user_with(&c, &[Privilege::USERS_VIEW], true);
+        assert_eq!(
+            holds(&c, &without, run, at),
+            Decision::Denied(Refusal::Lacks(run))
+        );
+        let why = Explainer::new(&c).explain(Decision::Denied(Refusal::NeedsMfa(run)));
+        assert!(
+            why.contains("Active response: Run") && why.contains("MFA"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn granting_a_sensitive_privilege_needs_an_mfa_session_too() {
+        let c = Catalog::builtin();
+        let run = sensitive(&c);
+        let at = At::Tenant(HOME);
+        let admin = Actor {
+            mfa: false,
+            ..actor(TenantAdmin)
+        };
+        assert!(!holds(&c, &admin, run, at).is_allowed());
+        let admin = Actor { mfa: true, ..admin };
+        assert!(holds(&c, &admin, run, at).is_allowed());
+    }
+
+    #[test]
+    fn only_administrators_reset_mfa_within_their_reach() {
+        for (who, target_tier, tenant, allowed) in [
+            (PlatformAdmin, PlatformAdmin, HOME, true),
+            (PlatformAdmin, TenantAdmin, OTHER, true),
+            (PlatformAdmin, User, OTHER, true),
+            (TenantAdmin, TenantAdmin, HOME, true),
+            (TenantAdmin, User, HOME, true),
+            (TenantAdmin, User, OTHER, false),
+            (TenantAdmin, PlatformAdmin, HOME, false),
+            (User, User, HOME, false),
+        ] {
+            let decision = may_reset_mfa(&actor(who), target(target_tier, tenant));
+            assert_eq!(
+                decision.is_allowed(),
+                allowed,
+                "{who:?} → {target_tier:?} in {tenant:?}"
+            );
+        }
+        // A user holding every Users privilege still may not: administrators only.
+        let c = Catalog::builtin();
+        let user = user_with(&c, &[Privilege::USERS_DELETE], true);
+        assert_eq!(
+            may_reset_mfa(&user, target(User, HOME)),
+            Decision::Denied(Refusal::AdministratorsOnly)
+        );
     }
 
     fn target(tier: Tier, tenant: TenantId) -> Target {
@@ -746,6 +906,7 @@ mod tests {
             tier: TenantAdmin,
             tenant_id: None,
             holdings: Default::default(),
+            mfa: true,
         };
         assert_eq!(
             may_manage(&broken, target(User, HOME)),
@@ -838,6 +999,7 @@ mod tests {
                     tier: actor_tier,
                     tenant_id: actor_tier.lives_in_tenant().then_some(TenantId(actor_tenant)),
                     holdings: Default::default(),
+                    mfa: true,
                 };
                 let target = Target {
                     tier: target_tier,

@@ -204,6 +204,13 @@ impl Holdings {
             })
     }
 
+    /// Does any held role (tenant-wide or for a scope) give any of `privileges`?
+    pub fn holds_any(&self, privileges: &PrivilegeSet) -> bool {
+        self.roles
+            .iter()
+            .any(|h| h.role.effective.intersects(privileges))
+    }
+
     /// Every privilege held at resource level when acting `at` (object grants aside).
     pub fn effective(&self, at: At) -> PrivilegeSet {
         let mut set = PrivilegeSet::new();

@@ -1,7 +1,10 @@
 //! The session as the console sees it: one resource, refreshed whenever a sign-in or
 //! sign-out action completes.
 
-use crate::api::{get_session, ChangePassword, SessionView, SignIn, SignOut, SignOutEverywhere};
+use crate::api::{
+    get_session, ChangePassword, SessionView, SignIn, SignInCode, SignOut, SignOutEverywhere,
+    TurnOffMfa,
+};
 use crate::domain::AccountStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -10,6 +13,9 @@ use leptos_router::components::Redirect;
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub sign_in: ServerAction<SignIn>,
+    /// The second sign-in step (a code), when MFA is on.
+    pub sign_in_code: ServerAction<SignInCode>,
+    pub turn_off_mfa: ServerAction<TurnOffMfa>,
     pub sign_out: ServerAction<SignOut>,
     pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub change_password: ServerAction<ChangePassword>,
@@ -18,6 +24,8 @@ pub struct Auth {
 
 pub fn provide_auth() {
     let sign_in = ServerAction::<SignIn>::new();
+    let sign_in_code = ServerAction::<SignInCode>::new();
+    let turn_off_mfa = ServerAction::<TurnOffMfa>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let change_password = ServerAction::<ChangePassword>::new();
@@ -27,6 +35,8 @@ pub fn provide_auth() {
         move || {
             (
                 sign_in.version().get(),
+                sign_in_code.version().get(),
+                turn_off_mfa.version().get(),
                 sign_out.version().get(),
                 sign_out_everywhere.version().get(),
                 change_password.version().get(),
@@ -36,6 +46,8 @@ pub fn provide_auth() {
     );
     provide_context(Auth {
         sign_in,
+        sign_in_code,
+        turn_off_mfa,
         sign_out,
         sign_out_everywhere,
         change_password,
@@ -51,7 +63,13 @@ pub fn use_auth() -> Auth {
 /// account still on a temporary password is sent to choose its own, unless `for_password_change`
 /// (the page where it does so).
 #[component]
-pub fn RequireSession<F, V>(page: F, #[prop(optional)] for_password_change: bool) -> impl IntoView
+pub fn RequireSession<F, V>(
+    page: F,
+    #[prop(optional)] for_password_change: bool,
+    /// The MFA page: open to an account that must enrol before anything else.
+    #[prop(optional)]
+    for_mfa_enrolment: bool,
+) -> impl IntoView
 where
     F: Fn(SessionView) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -68,6 +86,13 @@ where
                                 && !for_password_change =>
                         {
                             view! { <Redirect path="/change-password"/> }.into_any()
+                        }
+                        Ok(Some(session))
+                            if session.must_enrol_mfa
+                                && session.status != AccountStatus::MustChangePassword
+                                && !for_mfa_enrolment =>
+                        {
+                            view! { <Redirect path="/mfa"/> }.into_any()
                         }
                         Ok(Some(session)) => page(session).into_any(),
                         Ok(None) => view! { <Redirect path="/login"/> }.into_any(),

@@ -124,6 +124,21 @@ where
     })
 }
 
+/// For a form of one field: the error to show above it, if any. A field error is already
+/// shown under its field, so only other errors (rate limits, an expired step, a malformed
+/// request) come here.
+pub fn non_field_error<I, O>(action: ServerAction<I>) -> Signal<Option<String>>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || match action.value().get() {
+        Some(Err(AppError::Invalid(fields))) => fields.first("request").map(str::to_owned),
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    })
+}
+
 /// Submits a GET filter form by navigating to `path?…`, the query built by `params` from the
 /// form's fields (empty fields read as absent), so URLs stay short and readable. `navigate`
 /// comes from `use_navigate`, called when the page is built. Before

@@ -65,6 +65,7 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 </summary>
                 <div class="menu" role="menu">
                     <a role="menuitem" href="/profile">"Your profile"</a>
+                    <a role="menuitem" href="/mfa">"Multi-factor authentication"</a>
                     <ActionForm action=auth.sign_out>
                         <button role="menuitem" type="submit">"Sign out"</button>
                     </ActionForm>

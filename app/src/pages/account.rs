@@ -246,6 +246,8 @@ fn Account() -> impl IntoView {
     let (access, assign, unassign) = super::account_access::account_access_resource(id);
     let toggle = ServerAction::<SetAccountEnabled>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    let reset_mfa = ServerAction::<crate::api::ResetMfa>::new();
+    let end_sessions = ServerAction::<crate::api::EndSessions>::new();
     // Reload after successful changes only: a refused save keeps what was typed.
     let changed = RwSignal::new(0u32);
     let saved_notice = RwSignal::new(false);
@@ -262,8 +264,15 @@ fn Account() -> impl IntoView {
         }
     });
     let account = Resource::new(
-        move || (id.get(), changed.get(), toggle.version().get()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                id.get(),
+                changed.get(),
+                toggle.version().get(),
+                reset_mfa.version().get(),
+            )
+        },
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => get_account(id).await,
                 None => Err(crate::error::AppError::NotFound),
@@ -285,7 +294,8 @@ fn Account() -> impl IntoView {
                         <Show when=created>
                             <p class="notice" role="status">"Account created."</p>
                         </Show>
-                        <AccountView detail=detail saved_notice=saved_notice update=update toggle=toggle delete=delete/>
+                        <AccountView detail=detail.clone() saved_notice=saved_notice update=update toggle=toggle delete=delete/>
+                        <SignInSecurity detail=detail reset=reset_mfa end=end_sessions/>
                         <super::account_access::AccountAccessPanel access=access assign=assign unassign=unassign/>
                     }.into_any(),
                     Err(crate::error::AppError::NotFound) => view! {
@@ -471,6 +481,110 @@ fn Lifecycle(
                     <button class="secondary" type="button" on:click=move |_| { confirming.set(false); typed.set(String::new()); }>"Cancel"</button>
                 </ActionForm>
             </Show>
+        </section>
+    }
+    .into_any()
+}
+
+/// An account's MFA and sessions, for administrators: turn MFA off for someone who lost
+/// their device (SPEC §5), end every session (SPEC §2.3). Each offered only when allowed,
+/// otherwise saying why.
+#[component]
+fn SignInSecurity(
+    detail: AccountDetail,
+    reset: ServerAction<crate::api::ResetMfa>,
+    end: ServerAction<crate::api::EndSessions>,
+) -> impl IntoView {
+    let Some(mfa) = detail.mfa.clone() else {
+        return ().into_any();
+    };
+    if !detail.summary.tier.may_use_console() {
+        // Service accounts never sign in to the console: no MFA, no sessions.
+        return ().into_any();
+    }
+    let id = StoredValue::new(detail.summary.account_id.0.to_string());
+    let username = detail.summary.username.clone();
+    let confirming = RwSignal::new(false);
+    let ended = move || matches!(end.value().get(), Some(Ok(())));
+    let error = move || {
+        [
+            reset.value().get().and_then(Result::err),
+            end.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    };
+    let status = match mfa.enabled_at {
+        Some(at) => format!("On since {}", format_date(at)),
+        None => "Off".to_owned(),
+    };
+    let why_not = |d: Decision| d.explain().trim_start_matches("Not allowed: ").to_owned();
+    let mfa_row = if detail.is_self {
+        view! {
+            <div class="lifecycle-row">
+                <p class="muted">"This is your own account: manage your MFA on "<A href="/mfa">"your MFA page"</A>"."</p>
+            </div>
+        }
+        .into_any()
+    } else if mfa.enabled_at.is_none() {
+        ().into_any()
+    } else if mfa.reset.is_allowed() {
+        let question = StoredValue::new(format!(
+            "Turn MFA off for {username}? They will sign in with their password alone until they set it up again."
+        ));
+        view! {
+            <div class="lifecycle-row">
+                <p class="muted">"Lost their device? Turning MFA off lets them sign in with their password and set it up again."</p>
+                <Show when=move || !confirming.get()>
+                    <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Turn off MFA…"</button>
+                </Show>
+            </div>
+            <Show when=move || confirming.get()>
+                <ActionForm action=reset attr:class="confirm-delete" attr:aria-label="Confirm turning MFA off">
+                    <input type="hidden" name="account_id" value=id.get_value()/>
+                    <p>{question.get_value()}</p>
+                    <button class="danger solid" type="submit" disabled=reset.pending()>"Turn off MFA"</button>
+                    <button class="secondary" type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </ActionForm>
+            </Show>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="lifecycle-row">
+                <p class="muted">{format!("You cannot turn off this account's MFA: {}", why_not(mfa.reset))}</p>
+            </div>
+        }
+        .into_any()
+    };
+    let sessions_row = if detail.is_self {
+        ().into_any()
+    } else if mfa.end_sessions.is_allowed() {
+        view! {
+            <div class="lifecycle-row">
+                <p class="muted">"Ends every session of this account at once, on every device: it must sign in again."</p>
+                <ActionForm action=end>
+                    <input type="hidden" name="account_id" value=id.get_value()/>
+                    <button class="secondary" type="submit" disabled=end.pending()>"End all sessions"</button>
+                </ActionForm>
+            </div>
+            <p role="status" class="saved" class:hidden=move || !ended()>"All sessions ended."</p>
+        }
+        .into_any()
+    } else {
+        ().into_any()
+    };
+    view! {
+        <section class="panel" aria-labelledby="security-heading">
+            <h2 id="security-heading">"Sign-in security"</h2>
+            <dl class="details">
+                <dt>"Multi-factor authentication"</dt><dd>{status}</dd>
+            </dl>
+            {mfa_row}
+            {sessions_row}
+            <p role="alert" class="alert" class:hidden=move || error().is_none()>{error}</p>
         </section>
     }
     .into_any()

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod change_password;
 pub mod import;
 pub mod login;
+pub mod mfa;
 pub mod not_found;
 pub mod overview;
 pub mod profile;

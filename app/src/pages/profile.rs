@@ -49,6 +49,19 @@ fn Profile(session: SessionView) -> impl IntoView {
             <p class="muted">"Changing your password signs you out everywhere else."</p>
             <p><a class="button-link" href="/change-password">"Change password"</a></p>
         </section>
+        <section class="panel" aria-labelledby="mfa-heading">
+            <h2 id="mfa-heading">"Multi-factor authentication"</h2>
+            <p class="muted">
+                {match session.mfa_enabled_at {
+                    Some(at) => format!("On since {}: you sign in with your password and a code from your app.", format_date(at)),
+                    None if session.may_enrol_mfa => "Off: you sign in with your password only.".to_owned(),
+                    None => "Off: your organisation has turned it off.".to_owned(),
+                }}
+            </p>
+            <p><a class="button-link" href="/mfa">
+                {if session.mfa_enabled_at.is_some() || !session.may_enrol_mfa { "Manage MFA" } else { "Set up MFA" }}
+            </a></p>
+        </section>
         <section class="panel" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Sessions"</h2>
             <p class="muted">

@@ -13,6 +13,8 @@ pub struct AccountRecord {
     pub tenant_id: Option<TenantId>,
     pub tenant_name: Option<String>,
     pub tenant_active: bool,
+    /// The tenant's MFA policy (platform administrators, in no tenant: Optional).
+    pub tenant_mfa_policy: crate::domain::MfaPolicy,
     pub tier: Tier,
     pub username: String,
     pub email: String,
@@ -23,6 +25,8 @@ pub struct AccountRecord {
     pub jwt_version: String,
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    /// When MFA was turned on; `None` while it is off (or enrolment is unconfirmed).
+    pub mfa_enabled_at: Option<i64>,
 }
 
 impl std::fmt::Debug for AccountRecord {
@@ -48,7 +52,9 @@ impl AccountRecord {
 
 const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant_name, \
      coalesce(t.status, 'active') as tenant_status, a.tier, a.username, a.email, a.full_name, \
-     a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at \
+     a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
+     coalesce(t.mfa_policy, 'optional') as tenant_mfa_policy, \
+     (select m.enabled_at from mfa_secrets m where m.account_id = a.account_id) as mfa_enabled_at \
      from accounts a left join tenants t on t.tenant_id = a.tenant_id";
 
 fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
@@ -71,6 +77,11 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
         jwt_version: row.try_get("jwt_version")?,
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
+        tenant_mfa_policy: {
+            let policy: String = row.try_get("tenant_mfa_policy")?;
+            crate::domain::MfaPolicy::parse(&policy).map_err(|_| bad("MFA policy", &policy))?
+        },
+        mfa_enabled_at: row.try_get("mfa_enabled_at")?,
     })
 }
 

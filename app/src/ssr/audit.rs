@@ -39,10 +39,16 @@ pub enum AuditAction {
     ScopeCreated,
     ScopeUpdated,
     ScopeDeleted,
+    /// MFA turned on (enrolment confirmed with a first code).
+    MfaEnabled,
+    /// MFA turned off: by its owner (with a code) or by an administrator (lost device).
+    MfaDisabled,
+    /// An administrator ended every session of an account.
+    SessionsInvalidated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -68,6 +74,9 @@ impl AuditAction {
         AuditAction::ScopeCreated,
         AuditAction::ScopeUpdated,
         AuditAction::ScopeDeleted,
+        AuditAction::MfaEnabled,
+        AuditAction::MfaDisabled,
+        AuditAction::SessionsInvalidated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +106,9 @@ impl AuditAction {
             AuditAction::ScopeCreated => "scope.create",
             AuditAction::ScopeUpdated => "scope.update",
             AuditAction::ScopeDeleted => "scope.delete",
+            AuditAction::MfaEnabled => "mfa.enable",
+            AuditAction::MfaDisabled => "mfa.disable",
+            AuditAction::SessionsInvalidated => "sessions.invalidate",
         }
     }
 }

@@ -30,8 +30,17 @@ fn attempt(
     event
 }
 
-/// Checks credentials and returns the account with a fresh session token. Every outcome is
-/// audited.
+/// What a right password leads to.
+pub enum SignInOutcome {
+    /// A session token.
+    Session(String),
+    /// MFA is on: a token for the second step (a code), which is no session yet.
+    SecondStep(String),
+}
+
+/// Checks credentials and returns the account with a fresh session token, or, when its MFA
+/// is on, a pending second step. Every outcome is audited (the second step's by
+/// [`super::mfa::second_step`]).
 #[tracing::instrument(skip(state, password), fields(username = %username.chars().take(60).collect::<String>()))]
 pub async fn sign_in(
     state: &AppState,
@@ -39,7 +48,7 @@ pub async fn sign_in(
     password: String,
     client: IpAddr,
     now: i64,
-) -> Result<(AccountRecord, String), AppError> {
+) -> Result<(AccountRecord, SignInOutcome), AppError> {
     let username: String = username.trim().chars().take(100).collect();
     let keys = [
         (throttle::account_key(&username), state.throttle.per_account),
@@ -89,12 +98,53 @@ pub async fn sign_in(
         audit::record(state.db.pool(), &event, now).await?;
         return Err(AppError::SignInRefused(refusal.message().into()));
     }
-    let token = state.sessions.issue(&account, now)?;
+    if account.mfa_enabled_at.is_some() {
+        let pending = state.sessions.issue_pending(&account, now)?;
+        tracing::info!(account_id = %account.account_id, "password accepted; MFA code awaited");
+        return Ok((account, SignInOutcome::SecondStep(pending)));
+    }
+    let token = state.sessions.issue(&account, now, false)?;
     let mut event = attempt(Outcome::Success, Some(&account), &username, client);
     event.actor = Some(account.snapshot());
     audit::record(state.db.pool(), &event, now).await?;
     tracing::info!(account_id = %account.account_id, "signed in");
-    Ok((account, token))
+    Ok((account, SignInOutcome::Session(token)))
+}
+
+/// An administrator ends every session of an account they may manage (SPEC §2.3): a new
+/// `jwt_version`, so its next request is signed out. Audited with the change.
+pub async fn end_sessions_for(
+    state: &AppState,
+    me: &super::sessions::SignedIn,
+    target: crate::domain::AccountId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    use crate::access::{may_manage, may_view_account, Target};
+    let Some(account) = accounts::find_for_session(&state.db, target).await? else {
+        return Err(AppError::NotFound);
+    };
+    let t = Target {
+        tier: account.tier,
+        tenant_id: account.tenant_id,
+    };
+    if !may_view_account(&me.actor, t).is_allowed() {
+        return Err(AppError::NotFound);
+    }
+    if !may_manage(&me.actor, t).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    if account.account_id == me.account.account_id {
+        return Err(AppError::Conflict(
+            "To end your own sessions, use “Sign out everywhere”.".into(),
+        ));
+    }
+    let mut event = audit::account_event(AuditAction::SessionsInvalidated, &me.account, client);
+    event.target = Some(AuditTarget::Account(account.snapshot()));
+    event.tenant_id = account.tenant_id;
+    accounts::rotate_jwt_version(&state.db, account.account_id, &event, now).await?;
+    tracing::info!(account_id = %account.account_id, by = %me.account.account_id, "sessions ended by an administrator");
+    Ok(())
 }
 
 /// The raw fields of the change-password form.
@@ -184,5 +234,5 @@ pub async fn change_own_password(
     throttle::clear(&state.db, &key).await?;
     let mut renewed = account.clone();
     renewed.jwt_version = version;
-    state.sessions.issue(&renewed, now)
+    state.sessions.issue(&renewed, now, me.mfa)
 }

@@ -865,6 +865,18 @@ pub async fn get(
     if !may_view_account(&me.actor, target).is_allowed() {
         return Err(AppError::NotFound);
     }
+    let mut detail = detail;
+    let enabled_at: Option<Option<i64>> =
+        sqlx::query_scalar("select enabled_at from mfa_secrets where account_id = $1")
+            .bind(id.0)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal("read account MFA"))?;
+    detail.mfa = Some(crate::directory::AccountMfa {
+        enabled_at: enabled_at.flatten(),
+        reset: crate::access::may_reset_mfa(&me.actor, target),
+        end_sessions: crate::access::may_manage(&me.actor, target),
+    });
     Ok(detail)
 }
 
@@ -882,6 +894,7 @@ fn decode_detail(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountDetail,
         ref_id_1: row.try_get("ref_id_1")?,
         ref_id_2: row.try_get("ref_id_2")?,
         updated_at: row.try_get("updated_at")?,
+        mfa: None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod db;
 pub mod directory;
 pub mod import;
+pub mod mfa;
 pub mod roles;
 pub mod sessions;
 pub mod setup;
@@ -34,6 +35,8 @@ pub struct StateInner {
     pub throttle: ThrottlePolicy,
     /// The privilege catalog: built in, plus the deployment's own modules.
     pub catalog: Arc<crate::access::Catalog>,
+    /// Seals secrets kept in the database (TOTP keys).
+    pub secret_key: mfa::SecretKey,
 }
 
 impl AppState {
@@ -42,12 +45,14 @@ impl AppState {
         sessions: SessionKeys,
         throttle: ThrottlePolicy,
         catalog: Arc<crate::access::Catalog>,
+        secret_key: mfa::SecretKey,
     ) -> Self {
         AppState(Arc::new(StateInner {
             db,
             sessions,
             throttle,
             catalog,
+            secret_key,
         }))
     }
 }
@@ -88,8 +93,22 @@ pub fn request_context() -> Result<RequestContext, AppError> {
 }
 
 /// The signed-in account of this request, or `Unauthenticated`; an account that still has
-/// to replace its temporary password gets `PasswordChangeRequired` (SPEC §2.2).
+/// to replace its temporary password gets `PasswordChangeRequired` (SPEC §2.2), and one
+/// that must have MFA and has none gets `MfaEnrolmentRequired` (SPEC §5).
 pub fn current_actor() -> Result<SignedIn, AppError> {
+    let me = current_session()?;
+    if me.account.status == crate::domain::AccountStatus::MustChangePassword {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    if me.must_enrol_mfa {
+        return Err(AppError::MfaEnrolmentRequired);
+    }
+    Ok(me)
+}
+
+/// The signed-in account, even one that must still enrol MFA (but not one that must change
+/// its password first): only for enrolling, and what such an account may do meanwhile.
+pub fn current_enrolling() -> Result<SignedIn, AppError> {
     let me = current_session()?;
     if me.account.status == crate::domain::AccountStatus::MustChangePassword {
         return Err(AppError::PasswordChangeRequired);
@@ -103,6 +122,17 @@ pub fn current_session() -> Result<SignedIn, AppError> {
     request_context()?
         .signed_in
         .ok_or(AppError::Unauthenticated)
+}
+
+/// The value of cookie `name` on this request, if any.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| sessions::cookie_value(v, name).map(str::to_owned))
 }
 
 /// Sets the HTTP status of a failed server function from its error, then returns the result.

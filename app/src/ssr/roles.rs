@@ -571,16 +571,23 @@ pub async fn update(
         .privileges()
         .filter(|&p| granted.contains(p) != old.granted.contains(p));
     for p in added_or_removed {
-        if let Decision::Denied(_) =
-            crate::access::may_change_grant(catalog, &me.actor, old, p, None)
-        {
-            errors.add(
+        match crate::access::may_change_grant(catalog, &me.actor, old, p, None) {
+            Decision::Allowed(_) => {}
+            Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
+                "privileges",
+                format!(
+                    "You cannot grant or take away {} in this session: it is sensitive, so \
+                     changing it needs a session signed in with MFA.",
+                    catalog.label(p)
+                ),
+            ),
+            Decision::Denied(_) => errors.add(
                 "privileges",
                 format!(
                     "You cannot grant or take away {}: you do not hold it yourself.",
                     catalog.label(p)
                 ),
-            );
+            ),
         }
     }
     let changed_objects = objects
@@ -1149,6 +1156,7 @@ pub async fn account_access(
         tier: account.tier,
         tenant_id: account.tenant_id,
         holdings,
+        mfa: false,
     };
     let explainer = Explainer::new(catalog)
         .about_someone_else()
@@ -1181,12 +1189,21 @@ pub async fn account_access(
         let privileges = catalog
             .privileges()
             .map(|p| {
-                let decision = holds(catalog, &subject, p, at);
+                // What the account holds, whatever its session; a sensitive privilege says
+                // that using it needs MFA.
+                let decision = crate::access::holds_in_any_session(catalog, &subject, p, at);
+                let mut why = explainer.explain(decision);
+                if decision.is_allowed() && catalog.is_sensitive(p) {
+                    why.push_str(
+                        " It is sensitive: usable only in a session signed in with MFA, and its \
+                         holder must have MFA on.",
+                    );
+                }
                 PrivilegeAccess {
                     privilege: p,
                     label: catalog.label(p),
                     held: decision.is_allowed(),
-                    why: explainer.explain(decision),
+                    why,
                 }
             })
             .collect();

@@ -12,8 +12,12 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 pub const COOKIE_NAME: &str = "warden_session";
+/// The cookie of a pending second sign-in step (password proven, MFA code not yet).
+pub const PENDING_COOKIE_NAME: &str = "warden_mfa_pending";
 const ISSUER: &str = "warden";
 const AUDIENCE: &str = "warden-console";
+/// A pending second step's token is for that step only: never accepted as a session.
+const PENDING_AUDIENCE: &str = "warden-mfa-step";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -23,6 +27,9 @@ struct Claims {
     exp: i64,
     iss: String,
     aud: String,
+    /// Signed in with MFA (password, then a code or a recovery code).
+    #[serde(default)]
+    mfa: bool,
 }
 
 /// The key that signs sessions, and how long they last.
@@ -54,15 +61,45 @@ impl SessionKeys {
         self.lifetime_secs
     }
 
-    /// A signed session token for `account`.
-    pub fn issue(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
+    /// A signed session token for `account`; `mfa` when it signed in with MFA.
+    pub fn issue(&self, account: &AccountRecord, now: i64, mfa: bool) -> Result<String, AppError> {
+        self.sign(account, now, self.lifetime_secs, AUDIENCE, mfa)
+    }
+
+    /// A token for the second sign-in step of `account`, valid for a few minutes; it is no
+    /// session (another audience).
+    pub fn issue_pending(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
+        self.sign(
+            account,
+            now,
+            super::mfa::PENDING_SECS,
+            PENDING_AUDIENCE,
+            false,
+        )
+    }
+
+    /// The account and `jwt_version` a pending second step names, if its token is good.
+    pub fn verify_pending(&self, token: &str) -> Option<(AccountId, String)> {
+        let claims = self.verify_for(token, PENDING_AUDIENCE)?;
+        Some((AccountId(claims.sub.parse().ok()?), claims.ver))
+    }
+
+    fn sign(
+        &self,
+        account: &AccountRecord,
+        now: i64,
+        lifetime_secs: i64,
+        audience: &str,
+        mfa: bool,
+    ) -> Result<String, AppError> {
         let claims = Claims {
             sub: account.account_id.0.to_string(),
             ver: account.jwt_version.clone(),
             iat: now,
-            exp: now + self.lifetime_secs,
+            exp: now + lifetime_secs,
             iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
+            aud: audience.into(),
+            mfa,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "could not sign a session token");
@@ -71,9 +108,13 @@ impl SessionKeys {
     }
 
     fn verify(&self, token: &str) -> Option<Claims> {
+        self.verify_for(token, AUDIENCE)
+    }
+
+    fn verify_for(&self, token: &str, audience: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
+        validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
@@ -94,12 +135,30 @@ pub fn clear_session_cookie() -> String {
     format!("{COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
+/// The `Set-Cookie` value that holds a pending second step, for as long as it lasts.
+pub fn pending_cookie(token: &str) -> String {
+    format!(
+        "{PENDING_COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        super::mfa::PENDING_SECS
+    )
+}
+
+/// The `Set-Cookie` value that removes a pending second step.
+pub fn clear_pending_cookie() -> String {
+    format!("{PENDING_COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+}
+
 /// The session token in a `Cookie` header, if any.
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value(header, COOKIE_NAME)
+}
+
+/// The value of cookie `name` in a `Cookie` header, if any and not empty.
+pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
         .filter(|value| !value.is_empty())
 }
@@ -109,6 +168,12 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
 pub struct SignedIn {
     pub actor: Actor,
     pub account: AccountRecord,
+    /// This session was signed in with MFA.
+    pub mfa: bool,
+    /// MFA is required of this account (tenant policy, or a sensitive privilege it holds).
+    pub mfa_required: bool,
+    /// Required, and not on: the account may do nothing but enrol (SPEC §5).
+    pub must_enrol_mfa: bool,
 }
 
 /// Why an account may not hold a session now.
@@ -206,14 +271,20 @@ pub async fn authenticate(
         }
         _ => Holdings::default(),
     };
+    let mfa_required = super::mfa::required(&account, &holdings, catalog);
+    let must_enrol_mfa = mfa_required && account.mfa_enabled_at.is_none();
     Ok(Some(SignedIn {
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,
             tenant_id: account.tenant_id,
             holdings,
+            mfa: claims.mfa,
         },
         account,
+        mfa: claims.mfa,
+        mfa_required,
+        must_enrol_mfa,
     }))
 }
 
@@ -238,6 +309,45 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_second_step_is_no_session_and_a_session_no_pending_step() {
+        let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let claims = |aud: &str, exp: i64| Claims {
+            sub: "42".into(),
+            ver: "v9".into(),
+            iat: now,
+            exp,
+            iss: ISSUER.into(),
+            aud: aud.into(),
+            mfa: false,
+        };
+        let sign = |c: &Claims| {
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), c, &keys.encoding).unwrap()
+        };
+        let pending = sign(&claims(PENDING_AUDIENCE, now + 300));
+        assert_eq!(
+            keys.verify_pending(&pending),
+            Some((AccountId(42), "v9".to_owned()))
+        );
+        assert!(
+            keys.verify(&pending).is_none(),
+            "a pending step is no session"
+        );
+        let session = sign(&claims(AUDIENCE, now + 300));
+        assert!(keys.verify_pending(&session).is_none());
+        let expired = sign(&claims(PENDING_AUDIENCE, now - 60));
+        assert!(keys.verify_pending(&expired).is_none());
+        assert!(pending_cookie("t").contains("HttpOnly; Secure; SameSite=Strict"));
+        assert_eq!(
+            cookie_value(
+                "a=1; warden_mfa_pending=p; warden_session=s",
+                PENDING_COOKIE_NAME
+            ),
+            Some("p")
+        );
+    }
+
+    #[test]
     fn the_token_is_found_among_other_cookies() {
         assert_eq!(
             token_from_cookie_header("a=1; warden_session=tok; b=2"),
@@ -259,6 +369,7 @@ mod tests {
             exp: now + 60,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
+            mfa: false,
         };
         let good =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();

@@ -225,6 +225,10 @@ async fn run_on(
 
     let serve = ServeConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        // A key of its own, so that no key file is left in the data folder.
+        encryption_key: Some(Secret::new(
+            app::ssr::mfa::SecretKey::generate().to_base64(),
+        )),
         ..ServeConfig::default()
     };
     let running = server::start(&common, &serve).await?;
@@ -1192,8 +1196,12 @@ async fn signed_in(db: &Db, username: &str) -> Result<SignedIn> {
             tier: account.tier,
             tenant_id: account.tenant_id,
             holdings: Default::default(),
+            mfa: false,
         },
         account,
+        mfa: false,
+        mfa_required: false,
+        must_enrol_mfa: false,
     })
 }
 

@@ -1,0 +1,188 @@
+import { createHmac } from "node:crypto";
+import { request as playwrightRequest } from "@playwright/test";
+import { test, expect, hydrated, createFirstAdmin, signIn } from "./fixtures";
+
+/** RFC 4648 base32, as authenticator apps read the key typed in (spaces ignored). */
+function base32Decode(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const ch of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const index = alphabet.indexOf(ch);
+    if (index < 0) throw new Error(`not base32: ${ch}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 6 digits) of time step `step`: what the phone would show. */
+function totp(key: Buffer, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, "0");
+}
+
+const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+
+/** A phone: gives codes of steps not used yet (the server takes each step once). */
+class Authenticator {
+  private used = 0;
+  constructor(private key: Buffer) {}
+  code(): string {
+    const step = Math.max(stepNow(), this.used + 1);
+    if (step > stepNow() + 1) throw new Error("no unused step left: the test ran too fast");
+    this.used = step;
+    return totp(this.key, step);
+  }
+}
+
+test("a person enrols from the key on the page, signs in with a code, and recovers with a recovery code", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await hydrated(page);
+
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Multi-factor authentication" }).click();
+  await expect(page.getByRole("heading", { name: "Multi-factor authentication" })).toBeVisible();
+  await expect(page.getByText("You sign in with your password only.")).toBeVisible();
+  await shot("mfa-off");
+
+  await page.getByRole("button", { name: "Set up MFA" }).click();
+  const qr = page.getByRole("img", { name: /QR code/ });
+  await expect(qr).toBeVisible();
+  await expect(qr.locator("svg")).toBeVisible();
+  const shownKey = (await page.locator("#mfa-key").textContent()) ?? "";
+  expect(shownKey).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
+  const phone = new Authenticator(base32Decode(shownKey));
+  await shot("enrol-qr-code");
+
+  // A wrong code is refused and nothing turns on.
+  const first = phone.code();
+  const wrong = first === "000000" ? "111111" : "000000";
+  await page.getByLabel("Code", { exact: true }).fill(wrong);
+  await page.getByRole("button", { name: "Turn on MFA" }).click();
+  await expect(page.getByText(/That code is not right/)).toBeVisible();
+  await shot("enrol-wrong-code");
+
+  await page.getByLabel("Code", { exact: true }).fill(first);
+  await page.getByRole("button", { name: "Turn on MFA" }).click();
+  await expect(page.getByRole("heading", { name: "Your recovery codes" })).toBeVisible();
+  const recovery = await page.getByRole("list", { name: "Recovery codes" }).locator("code").allTextContents();
+  await expect(page.getByText("You sign in with your password only.")).toBeHidden();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  expect(recovery).toHaveLength(10);
+  for (const code of recovery) expect(code).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
+  await shot("recovery-codes");
+
+  // Signed out everywhere: sign in again, now in two steps.
+  await page.getByRole("link", { name: /sign in again/ }).click();
+  await expect(page).toHaveURL(/\/login\?mfa=on$/);
+  await hydrated(page);
+  await expect(page.getByText("Multi-factor authentication is on.")).toBeVisible();
+  await shot("sign-in-again");
+  await page.getByLabel("Username").fill("first_admin");
+  await page.getByLabel("Password").fill("Sup3r-secret");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Enter your code" })).toBeVisible();
+  await shot("code-step");
+  const second = phone.code();
+  await page.getByLabel("Code", { exact: true }).fill(second);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await page.goto("/mfa");
+  await expect(page.getByText(/since .*You sign in with your password and a code/)).toBeVisible();
+  await shot("mfa-on");
+
+  // The same code again, in a new sign-in: refused.
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Enter your code" })).toBeVisible();
+  await page.getByLabel("Code", { exact: true }).fill(second);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("That code has been used already. Wait for the next code from your app.")).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "Some fields need correcting" })).toHaveCount(0);
+  await shot("replayed-code-refused");
+
+  // Phone lost: a recovery code signs in, once, and says how many are left.
+  await page.getByLabel("Code", { exact: true }).fill(recovery[0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/mfa\?recovery_codes_left=9$/);
+  await expect(page.getByText(/You signed in with a recovery code; 9 are left/)).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot("signed-in-with-recovery-code");
+});
+
+test("an administrator turns MFA off for someone who lost their device, and ends their sessions", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  const post = (fn: string, form: Record<string, string>) =>
+    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "optional" })).json();
+  const created = await post("create_account", {
+    tier: "user", tenant_id: String(tenant.tenant_id), username: "grace_hopper",
+    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
+  });
+  expect(created.ok()).toBeTruthy();
+  const graceId = await created.json();
+
+  // Grace, in her own browser: chooses her password and turns MFA on.
+  const grace = await playwrightRequest.newContext({ baseURL: warden.baseURL, extraHTTPHeaders: { Origin: warden.baseURL } });
+  const as = (fn: string, form: Record<string, string>) => grace.post(`/api/${fn}`, { form });
+  expect((await as("sign_in", { username: "grace_hopper", password: "Temp-pass1" })).ok()).toBeTruthy();
+  expect((await as("change_password", {
+    current_password: "Temp-pass1", new_password: "Hopper-own-1", new_password_confirmation: "Hopper-own-1",
+  })).ok()).toBeTruthy();
+  const shown = await (await as("begin_mfa_enrolment", {})).json();
+  const phone = new Authenticator(base32Decode(shown.key));
+  expect((await as("confirm_mfa_enrolment", { code: phone.code() })).ok()).toBeTruthy();
+  // Signed in again, with MFA.
+  expect(await (await as("sign_in", { username: "grace_hopper", password: "Hopper-own-1" })).json()).toBe("Code");
+  expect((await as("sign_in_code", { code: phone.code() })).status()).toBeLessThan(400);
+  expect((await (await as("session", {})).json()).mfa_session).toBe(true);
+
+  await page.goto(`/users/${graceId}`);
+  await hydrated(page);
+  const security = page.getByRole("region", { name: "Sign-in security" });
+  await expect(security.getByText(/^On since /)).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot("account-mfa-on");
+
+  await security.getByRole("button", { name: "Turn off MFA…" }).click();
+  await expect(security.getByText(/Turn MFA off for grace_hopper\?/)).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot("account-mfa-confirm");
+  await security.getByRole("button", { name: "Turn off MFA", exact: true }).click();
+  await expect(page.getByRole("region", { name: "Sign-in security" }).getByText("Off", { exact: true })).toBeVisible();
+
+  // Grace's session still works; ending her sessions stops it at once.
+  expect(await (await as("session", {})).json()).not.toBeNull();
+  await page.getByRole("button", { name: "End all sessions" }).click();
+  await expect(page.getByText("All sessions ended.")).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot("account-sessions-ended");
+  expect(await (await as("session", {})).json()).toBeNull();
+  // And she signs in with her password alone again.
+  expect((await as("sign_in", { username: "grace_hopper", password: "Hopper-own-1" })).ok()).toBeTruthy();
+  expect((await (await as("session", {})).json()).mfa_session).toBe(false);
+  await grace.dispose();
+
+  // The audit trail names both.
+  await page.goto("/audit");
+  const records = page.locator("table");
+  await expect(records.getByText("MFA turned off").first()).toBeVisible();
+  await expect(records.getByText("Sessions ended by an administrator").first()).toBeVisible();
+  await shot("audit");
+});

@@ -186,3 +186,57 @@ test("an administrator turns MFA off for someone who lost their device, and ends
   await expect(records.getByText("Sessions ended by an administrator").first()).toBeVisible();
   await shot("audit");
 });
+
+test("where the tenant requires MFA, a new account sets it up before anything else", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  const post = (fn: string, form: Record<string, string>) =>
+    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "required" })).json();
+  expect((await post("create_account", {
+    tier: "tenant_admin", tenant_id: String(tenant.tenant_id), username: "grace_hopper",
+    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
+  })).ok()).toBeTruthy();
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // First the temporary password, then MFA, then the console.
+  await signIn(page, "grace_hopper", "Temp-pass1");
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill("Temp-pass1");
+  await page.getByLabel("New password", { exact: true }).fill("Hopper-own-1");
+  await page.getByLabel("Confirm new password").fill("Hopper-own-1");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/mfa$/);
+  await expect(page.getByRole("heading", { name: "Set up multi-factor authentication" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await shot("enrolment-required");
+  // Nothing else opens meanwhile.
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/mfa$/);
+  await hydrated(page);
+
+  await page.getByRole("button", { name: "Set up MFA" }).click();
+  const phone = new Authenticator(base32Decode((await page.locator("#mfa-key").textContent()) ?? ""));
+  await shot("enrolment-required-qr-code");
+  await page.getByLabel("Code", { exact: true }).fill(phone.code());
+  await page.getByRole("button", { name: "Turn on MFA" }).click();
+  await expect(page.getByRole("heading", { name: "Your recovery codes" })).toBeVisible();
+  await page.getByRole("link", { name: /sign in again/ }).click();
+  await expect(page).toHaveURL(/\/login\?mfa=on$/);
+  await hydrated(page);
+  await page.getByLabel("Username").fill("grace_hopper");
+  await page.getByLabel("Password").fill("Hopper-own-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Code", { exact: true }).fill(phone.code());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Welcome, Grace" })).toBeVisible();
+  // Required: it stays on.
+  await page.goto("/mfa");
+  await expect(page.getByText(/MFA is required for your account/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Turn off MFA" })).toHaveCount(0);
+  await shot("mfa-required-on");
+});

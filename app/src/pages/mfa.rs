@@ -59,7 +59,7 @@ pub fn MfaPage() -> impl IntoView {
 fn SignOutInstead() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <ActionForm action=auth.sign_out attr:class="inline-form">
+        <ActionForm action=auth.sign_out attr:class="sign-out-instead">
             <button type="submit" class="link">"Not now: sign out"</button>
         </ActionForm>
     }

@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
-import { request as playwrightRequest } from "@playwright/test";
+import { request as playwrightRequest, Locator } from "@playwright/test";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
 import { test, expect, hydrated, createFirstAdmin, signIn } from "./fixtures";
 
 /** RFC 4648 base32, as authenticator apps read the key typed in (spaces ignored). */
@@ -29,6 +31,14 @@ function totp(key: Buffer, step: number): string {
   const offset = mac[mac.length - 1] & 0x0f;
   const binary = mac.readUInt32BE(offset) & 0x7fffffff;
   return String(binary % 1_000_000).padStart(6, "0");
+}
+
+/** Reads the QR code drawn in `element`, as a phone's camera would: from its pixels. */
+async function scanQr(element: Locator): Promise<string> {
+  const png = PNG.sync.read(await element.screenshot());
+  const found = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  if (!found) throw new Error("no QR code found in the picture");
+  return found.data;
 }
 
 const stepNow = () => Math.floor(Date.now() / 1000 / 30);
@@ -63,7 +73,16 @@ test("a person enrols from the key on the page, signs in with a code, and recove
   await expect(qr.locator("svg")).toBeVisible();
   const shownKey = (await page.locator("#mfa-key").textContent()) ?? "";
   expect(shownKey).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
-  const phone = new Authenticator(base32Decode(shownKey));
+  // The phone scans the picture: it holds the otpauth address of this account and key.
+  const text = await scanQr(qr);
+  expect(text.startsWith("otpauth://totp/Warden:first_admin?")).toBeTruthy();
+  const scanned = new URL(text);
+  expect(scanned.searchParams.get("secret")).toBe(shownKey.replace(/ /g, ""));
+  expect(scanned.searchParams.get("issuer")).toBe("Warden");
+  expect(scanned.searchParams.get("digits")).toBe("6");
+  expect(scanned.searchParams.get("period")).toBe("30");
+  expect(scanned.searchParams.get("algorithm")).toBe("SHA1");
+  const phone = new Authenticator(base32Decode(scanned.searchParams.get("secret") ?? ""));
   await shot("enrol-qr-code");
 
   // A wrong code is refused and nothing turns on.

@@ -118,6 +118,25 @@ export async function createFirstAdmin(page: Page, warden: Warden) {
   await expect(page).toHaveURL(/\/login\?setup=done$/);
 }
 
+/** Calls a server function with the page's session, as Warden's own pages do. */
+export function api(page: Page, warden: Warden) {
+  return (fn: string, form: Record<string, string>) =>
+    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+}
+
+/** Creates tenant "Acme" with `policy` and an account on the temporary password Temp-pass1;
+ * returns the account's id. Needs a platform administrator's session on `page`. */
+export async function acmeAccount(page: Page, warden: Warden, tier: string, policy = "optional"): Promise<number> {
+  const post = api(page, warden);
+  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: policy })).json();
+  const created = await post("create_account", {
+    tier, tenant_id: String(tenant.tenant_id), username: "grace_hopper",
+    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
+  });
+  expect(created.ok()).toBeTruthy();
+  return created.json();
+}
+
 /** Signs in through the sign-in page. */
 export async function signIn(page: Page, username = ADMIN.username, password = ADMIN.password) {
   await page.goto("/login");

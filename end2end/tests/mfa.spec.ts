@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { request as playwrightRequest, Locator } from "@playwright/test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
-import { test, expect, hydrated, createFirstAdmin, signIn } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
 
 /** RFC 4648 base32, as authenticator apps read the key typed in (spaces ignored). */
 function base32Decode(text: string): Buffer {
@@ -147,15 +147,7 @@ test("an administrator turns MFA off for someone who lost their device, and ends
   await createFirstAdmin(page, warden);
   await signIn(page);
   await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
-  const post = (fn: string, form: Record<string, string>) =>
-    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
-  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "optional" })).json();
-  const created = await post("create_account", {
-    tier: "user", tenant_id: String(tenant.tenant_id), username: "grace_hopper",
-    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
-  });
-  expect(created.ok()).toBeTruthy();
-  const graceId = await created.json();
+  const graceId = await acmeAccount(page, warden, "user");
 
   // Grace, in her own browser: chooses her password and turns MFA on.
   const grace = await playwrightRequest.newContext({ baseURL: warden.baseURL, extraHTTPHeaders: { Origin: warden.baseURL } });
@@ -210,13 +202,7 @@ test("where the tenant requires MFA, a new account sets it up before anything el
   await createFirstAdmin(page, warden);
   await signIn(page);
   await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
-  const post = (fn: string, form: Record<string, string>) =>
-    page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
-  const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "required" })).json();
-  expect((await post("create_account", {
-    tier: "tenant_admin", tenant_id: String(tenant.tenant_id), username: "grace_hopper",
-    email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
-  })).ok()).toBeTruthy();
+  await acmeAccount(page, warden, "tenant_admin", "required");
   await page.locator(".account-menu summary").click();
   await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);

@@ -87,13 +87,7 @@ async fn begin(s: &TestServer, cookie: &str) -> Value {
     let res = s
         .call("begin_mfa_enrolment", &[("", ""); 0], Some(cookie))
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
-    res.json().await.unwrap()
+    serde_json::from_str(&expect_ok(res).await).unwrap()
 }
 
 /// Enrols `cookie`'s account; returns its app and its recovery codes. The session ends.
@@ -111,13 +105,7 @@ async fn enrol(s: &TestServer, cookie: &str) -> (App, Vec<String>) {
             Some(cookie),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
-    let codes: Vec<String> = res.json().await.unwrap();
+    let codes: Vec<String> = serde_json::from_str(&expect_ok(res).await).unwrap();
     (app, codes)
 }
 
@@ -335,12 +323,7 @@ async fn set_policy(s: &TestServer, pa: &str, tenant: &str, policy: &str) {
             Some(pa),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    expect_ok(res).await;
 }
 
 async fn a_tenant_policy_of_required_allows_nothing_before_enrolment(s: &TestServer) {
@@ -435,12 +418,7 @@ async fn a_sensitive_privilege_needs_mfa_to_grant_and_to_hold(s: &TestServer) {
     let (mut app, _) = enrol(s, &pa).await;
     let pa = sign_in_with_mfa(s, ADMIN_USERNAME, &mut app).await;
     let res = grant(pa.clone()).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    expect_ok(res).await;
     let jane_id = id_of(s, "jane_doe").await;
     let res = s
         .call(
@@ -452,12 +430,7 @@ async fn a_sensitive_privilege_needs_mfa_to_grant_and_to_hold(s: &TestServer) {
             Some(&pa),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    expect_ok(res).await;
     // Jane holds it now: she must enrol before anything else, whatever the policy.
     let me = s.session(&jane).await;
     assert_eq!(me["must_enrol_mfa"], true);
@@ -493,12 +466,7 @@ async fn administrators_turn_mfa_off_for_a_lost_device(s: &TestServer) {
             Some(&pa),
         )
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    expect_ok(res).await;
     let globex_admin = s
         .sign_in_and_choose_password("globex_admin", "Temp-pass1")
         .await;
@@ -575,12 +543,7 @@ async fn turning_off_ones_own_mfa_needs_a_current_code(s: &TestServer) {
     let res = s
         .call("turn_off_mfa", &[("code", code.as_str())], Some(&jane))
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    expect_ok(res).await;
     assert!(s.session(&jane).await["mfa_enabled_at"].is_null());
     let audit = s.audit().await;
     let record = audit.iter().rfind(|r| r.action == "mfa.disable").unwrap();

@@ -368,6 +368,15 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Asserts that a server function answered 200, showing its body otherwise; returns the
+/// response's body.
+pub async fn expect_ok(res: Response) -> String {
+    let status = res.status();
+    let body = res.text().await.expect("response body");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
 /// Defines each listed `async fn(TestServer)` as a test on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {

@@ -265,6 +265,15 @@ async fn enrolment_then_codes_replays_and_recovery_codes(s: &TestServer) {
         );
     }
     assert!(audit.iter().any(|r| r.action == "mfa.enable"));
+    // Each password step is recorded too, before its code: three here.
+    let password_steps: Vec<_> = audit
+        .iter()
+        .filter(|r| r.action == "sign_in.password")
+        .collect();
+    assert_eq!(password_steps.len(), 3);
+    assert!(password_steps
+        .iter()
+        .all(|r| r.target.as_deref() == Some("jane_doe") && r.actor.is_none()));
 }
 
 async fn guessing_codes_is_limited_per_account(s: &TestServer) {

@@ -45,10 +45,13 @@ pub enum AuditAction {
     MfaDisabled,
     /// An administrator ended every session of an account.
     SessionsInvalidated,
+    /// The password was right and MFA is on: the code is awaited (the `sign_in` record of
+    /// the code step follows, or nothing, which is worth noticing too).
+    PasswordAccepted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -77,6 +80,7 @@ impl AuditAction {
         AuditAction::MfaEnabled,
         AuditAction::MfaDisabled,
         AuditAction::SessionsInvalidated,
+        AuditAction::PasswordAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +113,7 @@ impl AuditAction {
             AuditAction::MfaEnabled => "mfa.enable",
             AuditAction::MfaDisabled => "mfa.disable",
             AuditAction::SessionsInvalidated => "sessions.invalidate",
+            AuditAction::PasswordAccepted => "sign_in.password",
         }
     }
 }

@@ -100,6 +100,13 @@ pub async fn sign_in(
     }
     if account.mfa_enabled_at.is_some() {
         let pending = state.sessions.issue_pending(&account, now)?;
+        // Recorded, so that a right password never followed by a right code (someone who
+        // knows the password but not the device) shows in the trail.
+        let mut event = AuditEvent::new(AuditAction::PasswordAccepted, Outcome::Success);
+        event.client = Some(client);
+        event.tenant_id = account.tenant_id;
+        event.target = Some(AuditTarget::Account(account.snapshot()));
+        audit::record(state.db.pool(), &event, now).await?;
         tracing::info!(account_id = %account.account_id, "password accepted; MFA code awaited");
         return Ok((account, SignInOutcome::SecondStep(pending)));
     }

@@ -79,11 +79,15 @@ fn Tenants() -> impl IntoView {
                 <TextField name="name" label="Name" rule=name_rule errors=errors/>
                 <div class="field">
                     <label for="field-mfa_policy">"Multi-factor authentication"</label>
-                    <select id="field-mfa_policy" name="mfa_policy">
+                    <select id="field-mfa_policy" name="mfa_policy" aria-describedby="field-mfa_policy-hint">
                         {MfaPolicy::ALL.into_iter().map(|p| view! {
                             <option value=p.as_str() selected=p == MfaPolicy::Optional>{p.label()}</option>
                         }).collect_view()}
                     </select>
+                    <p class="hint" id="field-mfa_policy-hint">
+                        "Required: every account must set up MFA before doing anything else. Off: nobody is offered it, \
+                         except holders of a sensitive privilege, who always need it."
+                    </p>
                 </div>
                 <button class="primary" type="submit" disabled=create.pending()>"Create tenant"</button>
             </ActionForm>

@@ -61,12 +61,7 @@ pub async fn authenticate_request(
     if is_public_asset(req.uri().path()) {
         return next.run(req).await;
     }
-    let token = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| sessions::token_from_cookie_header(v).map(str::to_owned));
+    let token = sessions::cookie_in(req.headers(), sessions::COOKIE_NAME);
     let signed_in = match &token {
         Some(token) => {
             match authenticate(&state.db, &state.sessions, &state.catalog, token, now()).await {

@@ -7,7 +7,7 @@ mod common;
 
 use app::ssr::mfa::{code_at, decode_base32, step_of};
 use common::*;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -28,17 +28,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-/// `name=value` of the cookie `name` a response sets (and does not remove).
-fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
 }
 
 /// An authenticator app: the key shown at enrolment, and the last step whose code it gave
@@ -93,6 +82,12 @@ async fn begin(s: &TestServer, cookie: &str) -> Value {
 /// Enrols `cookie`'s account; returns its app and its recovery codes. The session ends.
 async fn enrol(s: &TestServer, cookie: &str) -> (App, Vec<String>) {
     let shown = begin(s, cookie).await;
+    confirm(s, cookie, &shown).await
+}
+
+/// Confirms the enrolment `begin` showed, with the first code of an app given its key;
+/// returns the app and the recovery codes. The session ends.
+async fn confirm(s: &TestServer, cookie: &str, shown: &Value) -> (App, Vec<String>) {
     let mut app = App {
         key: decode_base32(shown["key"].as_str().unwrap()).expect("the key is base32"),
         used: 0,
@@ -194,20 +189,7 @@ async fn enrolment_then_codes_replays_and_recovery_codes(s: &TestServer) {
     assert!(field_error(res, "code").await.contains("not right"));
     assert!(s.session(&jane).await["mfa_enabled_at"].is_null());
 
-    let mut app = App {
-        key: decode_base32(key).unwrap(),
-        used: 0,
-    };
-    let code = app.code().await;
-    let res = s
-        .call(
-            "confirm_mfa_enrolment",
-            &[("code", code.as_str())],
-            Some(&jane),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let recovery: Vec<String> = res.json().await.unwrap();
+    let (mut app, recovery) = confirm(s, &jane, &shown).await;
     assert_eq!(recovery.len(), 10);
     // Signed out everywhere: the old session no longer works.
     assert!(s.session(&jane).await.is_null());

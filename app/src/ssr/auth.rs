@@ -11,14 +11,16 @@ use std::net::IpAddr;
 /// Longest password input worth hashing; longer input fails like a wrong password.
 const MAX_PASSWORD_INPUT: usize = 1024;
 
-/// The audit record of a sign-in attempt about `account` (or a name that matched none).
-fn attempt(
+/// The audit record of a sign-in step (`action`: the whole sign-in, or a password awaiting
+/// its MFA code) about `account` (or a name that matched none).
+pub(super) fn attempt(
+    action: AuditAction,
     outcome: Outcome,
     account: Option<&AccountRecord>,
     typed: &str,
     client: IpAddr,
 ) -> AuditEvent {
-    let mut event = AuditEvent::new(AuditAction::SignIn, outcome);
+    let mut event = AuditEvent::new(action, outcome);
     event.client = Some(client);
     match account {
         Some(account) => {
@@ -57,7 +59,13 @@ pub async fn sign_in(
     for (key, limit) in &keys {
         if let Some(secs) = throttle::retry_after(&state.db, key, *limit, now).await? {
             tracing::warn!(key = %key.split(':').next().unwrap_or(""), "sign-in throttled");
-            let mut event = attempt(Outcome::Refused, None, &username, client);
+            let mut event = attempt(
+                AuditAction::SignIn,
+                Outcome::Refused,
+                None,
+                &username,
+                client,
+            );
             event.reason = Some("rate_limited");
             audit::record(state.db.pool(), &event, now).await?;
             return Err(AppError::RateLimited {
@@ -83,7 +91,13 @@ pub async fn sign_in(
             for (key, limit) in &keys {
                 throttle::record_failure(&state.db, key, *limit, now).await?;
             }
-            let mut event = attempt(Outcome::Failure, account.as_ref(), &username, client);
+            let mut event = attempt(
+                AuditAction::SignIn,
+                Outcome::Failure,
+                account.as_ref(),
+                &username,
+                client,
+            );
             event.reason = Some("invalid_credentials");
             audit::record(state.db.pool(), &event, now).await?;
             tracing::info!("sign-in failed");
@@ -93,7 +107,13 @@ pub async fn sign_in(
     throttle::clear(&state.db, &keys[0].0).await?;
     if let Some(refusal) = refusal_reason(&account, now) {
         tracing::info!(account_id = %account.account_id, reason = refusal.code(), "sign-in refused");
-        let mut event = attempt(Outcome::Refused, Some(&account), &username, client);
+        let mut event = attempt(
+            AuditAction::SignIn,
+            Outcome::Refused,
+            Some(&account),
+            &username,
+            client,
+        );
         event.reason = Some(refusal.code());
         audit::record(state.db.pool(), &event, now).await?;
         return Err(AppError::SignInRefused(refusal.message().into()));
@@ -102,16 +122,25 @@ pub async fn sign_in(
         let pending = state.sessions.issue_pending(&account, now)?;
         // Recorded, so that a right password never followed by a right code (someone who
         // knows the password but not the device) shows in the trail.
-        let mut event = AuditEvent::new(AuditAction::PasswordAccepted, Outcome::Success);
-        event.client = Some(client);
-        event.tenant_id = account.tenant_id;
-        event.target = Some(AuditTarget::Account(account.snapshot()));
+        let event = attempt(
+            AuditAction::PasswordAccepted,
+            Outcome::Success,
+            Some(&account),
+            &username,
+            client,
+        );
         audit::record(state.db.pool(), &event, now).await?;
         tracing::info!(account_id = %account.account_id, "password accepted; MFA code awaited");
         return Ok((account, SignInOutcome::SecondStep(pending)));
     }
     let token = state.sessions.issue(&account, now, false)?;
-    let mut event = attempt(Outcome::Success, Some(&account), &username, client);
+    let mut event = attempt(
+        AuditAction::SignIn,
+        Outcome::Success,
+        Some(&account),
+        &username,
+        client,
+    );
     event.actor = Some(account.snapshot());
     audit::record(state.db.pool(), &event, now).await?;
     tracing::info!(account_id = %account.account_id, "signed in");
@@ -127,20 +156,8 @@ pub async fn end_sessions_for(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    use crate::access::{may_manage, may_view_account, Target};
-    let Some(account) = accounts::find_for_session(&state.db, target).await? else {
-        return Err(AppError::NotFound);
-    };
-    let t = Target {
-        tier: account.tier,
-        tenant_id: account.tenant_id,
-    };
-    if !may_view_account(&me.actor, t).is_allowed() {
-        return Err(AppError::NotFound);
-    }
-    if !may_manage(&me.actor, t).is_allowed() {
-        return Err(AppError::Forbidden);
-    }
+    let account =
+        super::users::visible_target(&state.db, me, target, crate::access::may_manage).await?;
     if account.account_id == me.account.account_id {
         return Err(AppError::Conflict(
             "To end your own sessions, use “Sign out everywhere”.".into(),

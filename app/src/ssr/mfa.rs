@@ -213,11 +213,6 @@ fn normalize_recovery(input: &str) -> String {
         .collect()
 }
 
-fn hash_recovery(normalized: &str) -> String {
-    let digest = Sha256::digest(format!("warden recovery code\0{normalized}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Ten new recovery codes, as shown (`abcde-fghjk`: 50 random bits each, enough that a
 /// fast hash protects them).
 pub fn new_recovery_codes() -> Vec<String> {
@@ -508,7 +503,7 @@ async fn store_recovery_codes(
             "insert into mfa_recovery_codes (account_id, code_hash, used_at) values ($1, $2, null)",
         )
         .bind(id.0)
-        .bind(hash_recovery(&normalize_recovery(code)))
+        .bind(crypto::token_hash(&normalize_recovery(code)))
         .execute(&mut **tx)
         .await
         .map_err(internal("store recovery code"))?;
@@ -568,7 +563,7 @@ async fn verify_factor(
     )
     .bind(now)
     .bind(id.0)
-    .bind(hash_recovery(&normalized))
+    .bind(crypto::token_hash(&normalized))
     .execute(state.db.pool())
     .await
     .map_err(internal("use recovery code"))?;
@@ -610,24 +605,22 @@ pub async fn second_step(
         return Err(AppError::SignInRefused(refusal.message().into()));
     }
     let attempt = |outcome: Outcome, reason: &'static str| {
-        let mut event = AuditEvent::new(AuditAction::SignIn, outcome);
-        event.client = Some(client);
-        event.tenant_id = account.tenant_id;
-        event.target = Some(AuditTarget::Account(account.snapshot()));
+        let mut event = super::auth::attempt(
+            AuditAction::SignIn,
+            outcome,
+            Some(&account),
+            &account.username,
+            client,
+        );
         event.reason = Some(reason);
         event
     };
     let factor = match verify_factor(state, account.account_id, input, true, now).await {
         Ok(factor) => factor,
         Err(e) => {
-            let reason = match &e {
-                AppError::RateLimited { .. } => "mfa_rate_limited",
-                _ => "invalid_mfa_code",
-            };
-            let outcome = if reason == "mfa_rate_limited" {
-                Outcome::Refused
-            } else {
-                Outcome::Failure
+            let (outcome, reason) = match &e {
+                AppError::RateLimited { .. } => (Outcome::Refused, "mfa_rate_limited"),
+                _ => (Outcome::Failure, "invalid_mfa_code"),
             };
             audit::record(state.db.pool(), &attempt(outcome, reason), now).await?;
             return Err(e);
@@ -635,13 +628,11 @@ pub async fn second_step(
     };
     throttle::clear(&state.db, &mfa_throttle_key(account.account_id)).await?;
     let token = state.sessions.issue(&account, now, true)?;
-    let mut event = attempt(
-        Outcome::Success,
-        match factor {
-            SecondFactor::Code => "mfa_code",
-            SecondFactor::RecoveryCode { .. } => "mfa_recovery_code",
-        },
-    );
+    let reason = match factor {
+        SecondFactor::Code => "mfa_code",
+        SecondFactor::RecoveryCode { .. } => "mfa_recovery_code",
+    };
+    let mut event = attempt(Outcome::Success, reason);
     event.actor = Some(account.snapshot());
     audit::record(state.db.pool(), &event, now).await?;
     tracing::info!(account_id = %account.account_id, "signed in with MFA");
@@ -712,31 +703,8 @@ pub async fn reset_for(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let Some(account) = accounts::find_for_session(&state.db, target).await? else {
-        return Err(AppError::NotFound);
-    };
-    let decision = crate::access::may_reset_mfa(
-        &me.actor,
-        crate::access::Target {
-            tier: account.tier,
-            tenant_id: account.tenant_id,
-        },
-    );
-    if !decision.is_allowed() {
-        // Accounts of another tenant are not even there.
-        if !crate::access::may_view_account(
-            &me.actor,
-            crate::access::Target {
-                tier: account.tier,
-                tenant_id: account.tenant_id,
-            },
-        )
-        .is_allowed()
-        {
-            return Err(AppError::NotFound);
-        }
-        return Err(AppError::Forbidden);
-    }
+    let account =
+        super::users::visible_target(&state.db, me, target, crate::access::may_reset_mfa).await?;
     if account.account_id == me.account.account_id {
         return Err(AppError::Conflict(
             "Turn your own MFA off from your MFA page, with a code from your app.".into(),
@@ -905,8 +873,8 @@ mod tests {
             assert!(!looks_like_totp(code));
             let typed = format!(" {} ", code.to_uppercase().replace('-', " "));
             assert_eq!(
-                hash_recovery(&normalize_recovery(&typed)),
-                hash_recovery(&normalize_recovery(code))
+                crypto::token_hash(&normalize_recovery(&typed)),
+                crypto::token_hash(&normalize_recovery(code))
             );
         }
     }

@@ -126,13 +126,7 @@ pub fn current_session() -> Result<SignedIn, AppError> {
 
 /// The value of cookie `name` on this request, if any.
 pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| sessions::cookie_value(v, name).map(str::to_owned))
+    sessions::cookie_in(&use_context::<http::request::Parts>()?.headers, name)
 }
 
 /// Sets the HTTP status of a failed server function from its error, then returns the result.

@@ -148,13 +148,17 @@ pub fn clear_pending_cookie() -> String {
     format!("{PENDING_COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
-/// The session token in a `Cookie` header, if any.
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
-    cookie_value(header, COOKIE_NAME)
+/// The value of cookie `name` among a request's `Cookie` headers, if any and not empty.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| cookie_value(v, name).map(str::to_owned))
 }
 
-/// The value of cookie `name` in a `Cookie` header, if any and not empty.
-pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
+/// The value of cookie `name` in one `Cookie` header, if any and not empty.
+fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
@@ -350,11 +354,15 @@ mod tests {
     #[test]
     fn the_token_is_found_among_other_cookies() {
         assert_eq!(
-            token_from_cookie_header("a=1; warden_session=tok; b=2"),
+            cookie_value("a=1; warden_session=tok; b=2", COOKIE_NAME),
             Some("tok")
         );
-        assert_eq!(token_from_cookie_header("a=1"), None);
-        assert_eq!(token_from_cookie_header("warden_session="), None);
+        assert_eq!(cookie_value("a=1", COOKIE_NAME), None);
+        assert_eq!(cookie_value("warden_session=", COOKIE_NAME), None);
+        let mut headers = http::HeaderMap::new();
+        headers.append(http::header::COOKIE, "a=1".parse().unwrap());
+        headers.append(http::header::COOKIE, "warden_session=tok".parse().unwrap());
+        assert_eq!(cookie_in(&headers, COOKIE_NAME).as_deref(), Some("tok"));
     }
 
     #[test]

@@ -448,6 +448,31 @@ async fn managed_target_for(
     }
 }
 
+/// The account `id` for an action that `decide` allows to only some: "not found" when it is
+/// outside the actor's scope or of a tier the actor may not see (exactly as for an account
+/// that does not exist), "forbidden" when it is seen but `decide` refuses.
+pub(crate) async fn visible_target(
+    db: &Db,
+    me: &SignedIn,
+    id: AccountId,
+    decide: fn(&Actor, Target) -> crate::access::Decision,
+) -> Result<AccountRecord, AppError> {
+    let account = find_in_scope(db, Scope::of(&me.actor), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = Target {
+        tier: account.tier,
+        tenant_id: account.tenant_id,
+    };
+    if !crate::access::may_view_account(&me.actor, target).is_allowed() {
+        return Err(AppError::NotFound);
+    }
+    if !decide(&me.actor, target).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(account)
+}
+
 /// Changes the editable fields (not username or tier). Nobody sets an expiration date on
 /// their own account.
 pub async fn update(

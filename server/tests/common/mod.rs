@@ -357,13 +357,18 @@ pub fn admin_form(token: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The `name=value` of the session cookie set by a response.
+/// The `name=value` of the session cookie set by a response (and not removed).
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_named(headers, "warden_session")
+}
+
+/// `name=value` of the cookie `name` a response sets (and does not remove).
+pub fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("warden_session=") && !v.contains("Max-Age=0"))
+        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
 }

@@ -105,17 +105,25 @@ pub async fn sign_in(username: String, password: String) -> Result<SignInStep, A
             let state = ssr::state()?;
             let ctx = ssr::request_context()?;
             let now = ssr::now();
-            match ssr::auth::sign_in(&state, &username, password, ctx.client, now).await? {
-                (_, ssr::auth::SignInOutcome::Session(token)) => {
-                    ssr::set_cookie(&ssr::sessions::session_cookie(
-                        &token,
-                        state.sessions.lifetime_secs(),
-                    ))?;
+            let device = ssr::request_cookie(&state.sessions.device_cookie_name());
+            let outcome = ssr::auth::sign_in(
+                &state,
+                &username,
+                password,
+                device.as_deref(),
+                ctx.client,
+                now,
+            )
+            .await?;
+            match outcome {
+                (_, ssr::auth::SignInOutcome::Session { token, device }) => {
+                    ssr::set_cookie(&state.sessions.session_cookie(&token))?;
+                    ssr::set_cookie(&state.sessions.device_cookie(&device))?;
                     leptos_axum::redirect("/");
                     Ok(SignInStep::Done)
                 }
                 (_, ssr::auth::SignInOutcome::SecondStep(pending)) => {
-                    ssr::set_cookie(&ssr::sessions::pending_cookie(&pending))?;
+                    ssr::set_cookie(&state.sessions.pending_cookie(&pending))?;
                     Ok(SignInStep::Code)
                 }
             }
@@ -133,23 +141,25 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
         async {
             let state = ssr::state()?;
             let ctx = ssr::request_context()?;
-            let Some(pending) = ssr::request_cookie(ssr::sessions::PENDING_COOKIE_NAME) else {
+            let Some(pending) = ssr::request_cookie(&state.sessions.pending_cookie_name()) else {
                 return Err(AppError::MfaStepExpired);
             };
-            let result =
-                ssr::mfa::second_step(&state, &pending, &code, ctx.client, ssr::now()).await;
-            let (_, token, factor) = match result {
+            let now = ssr::now();
+            let result = ssr::mfa::second_step(&state, &pending, &code, ctx.client, now).await;
+            let (account, token, factor) = match result {
                 Err(e @ (AppError::MfaStepExpired | AppError::SignInRefused(_))) => {
-                    ssr::set_cookie(&ssr::sessions::clear_pending_cookie())?;
+                    ssr::set_cookie(&state.sessions.clear_pending_cookie())?;
                     return Err(e);
                 }
                 other => other?,
             };
-            ssr::set_cookie(&ssr::sessions::clear_pending_cookie())?;
-            ssr::set_cookie(&ssr::sessions::session_cookie(
-                &token,
-                state.sessions.lifetime_secs(),
-            ))?;
+            ssr::set_cookie(&state.sessions.clear_pending_cookie())?;
+            ssr::set_cookie(&state.sessions.session_cookie(&token))?;
+            ssr::set_cookie(
+                &state
+                    .sessions
+                    .device_cookie(&state.sessions.issue_device(&account, now)?),
+            )?;
             match factor {
                 ssr::mfa::SecondFactor::Code => leptos_axum::redirect("/"),
                 ssr::mfa::SecondFactor::RecoveryCode { left } => {
@@ -180,18 +190,29 @@ pub async fn begin_mfa_enrolment() -> Result<MfaEnrolmentView, AppError> {
     )
 }
 
-/// Confirms enrolment with the first code from the app: MFA is on, the ten recovery codes
-/// are returned (this once), and every session of the account ends, this one included.
+/// Confirms enrolment with the current password and the first code from the app: MFA is
+/// on, the ten recovery codes are returned (this once), and every session of the account
+/// ends, this one included.
 #[server(prefix = "/api", endpoint = "confirm_mfa_enrolment")]
-pub async fn confirm_mfa_enrolment(code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_mfa_enrolment(
+    code: String,
+    current_password: String,
+) -> Result<Vec<String>, AppError> {
     ssr::finish(
         async {
             let me = ssr::current_enrolling()?;
             let ctx = ssr::request_context()?;
-            let codes =
-                ssr::mfa::confirm_enrolment(&ssr::state()?, &me, &code, ctx.client, ssr::now())
-                    .await?;
-            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            let state = ssr::state()?;
+            let codes = ssr::mfa::confirm_enrolment(
+                &state,
+                &me,
+                &code,
+                current_password,
+                ctx.client,
+                ssr::now(),
+            )
+            .await?;
+            ssr::set_cookie(&state.sessions.clear_session_cookie())?;
             Ok(codes)
         }
         .await,
@@ -240,14 +261,16 @@ pub async fn end_sessions(account_id: AccountId) -> Result<(), AppError> {
     )
 }
 
-/// Ends this browser's session. Anyone may call it; a signed-in caller's sign-out is audited.
+/// Ends this browser's session on the server (every instance refuses its token from now on)
+/// and removes its cookie. Anyone may call it; a signed-in caller's sign-out is audited.
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     ssr::finish(
         async {
             let ctx = ssr::request_context()?;
+            let state = ssr::state()?;
             if let Some(me) = ctx.signed_in {
-                let state = ssr::state()?;
+                ssr::sessions::revoke(&state.db, &me.session_id).await?;
                 let event = ssr::audit::account_event(
                     ssr::audit::AuditAction::SignOut,
                     &me.account,
@@ -255,7 +278,7 @@ pub async fn sign_out() -> Result<(), AppError> {
                 );
                 ssr::audit::record(state.db.pool(), &event, ssr::now()).await?;
             }
-            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            ssr::set_cookie(&state.sessions.clear_session_cookie())?;
             leptos_axum::redirect("/login");
             Ok(())
         }
@@ -280,7 +303,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             );
             ssr::accounts::rotate_jwt_version(&state.db, me.actor.account_id, &event, now).await?;
             tracing::info!(account_id = %me.actor.account_id, "signed out everywhere");
-            ssr::set_cookie(&ssr::sessions::clear_session_cookie())?;
+            ssr::set_cookie(&state.sessions.clear_session_cookie())?;
             leptos_axum::redirect("/login");
             Ok(())
         }
@@ -309,10 +332,7 @@ pub async fn change_password(
             };
             let token =
                 ssr::auth::change_own_password(&state, &me, form, ctx.client, ssr::now()).await?;
-            ssr::set_cookie(&ssr::sessions::session_cookie(
-                &token,
-                state.sessions.lifetime_secs(),
-            ))?;
+            ssr::set_cookie(&state.sessions.session_cookie(&token))?;
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -354,8 +374,7 @@ pub async fn create_first_admin(
                 password_confirmation,
             };
             let client = ssr::request_context()?.client;
-            ssr::setup::create_first_admin(&state.db, &token, &form, Some(client), ssr::now())
-                .await?;
+            ssr::setup::create_first_admin(&state, &token, &form, client, ssr::now()).await?;
             leptos_axum::redirect("/login?setup=done");
             Ok(())
         }

@@ -87,6 +87,9 @@ pub enum AppError {
     MfaStepExpired,
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: i64 },
+    /// Warden is at its bound of work of this kind (password hashing): nothing was done.
+    #[error("Warden is busy right now. Try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: i64 },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached Warden, or its answer could not be read.
@@ -123,6 +126,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
             AppError::RateLimited { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
         }

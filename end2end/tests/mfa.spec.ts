@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { request as playwrightRequest, Locator } from "@playwright/test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
-import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount, ADMIN } from "./fixtures";
 
 /** RFC 4648 base32, as authenticator apps read the key typed in (spaces ignored). */
 function base32Decode(text: string): Buffer {
@@ -89,11 +89,13 @@ test("a person enrols from the key on the page, signs in with a code, and recove
   const first = phone.code();
   const wrong = first === "000000" ? "111111" : "000000";
   await page.getByLabel("Code", { exact: true }).fill(wrong);
+  await page.getByLabel("Your current password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Turn on MFA" }).click();
   await expect(page.getByText(/That code is not right/)).toBeVisible();
   await shot("enrol-wrong-code");
 
   await page.getByLabel("Code", { exact: true }).fill(first);
+  await page.getByLabel("Your current password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Turn on MFA" }).click();
   await expect(page.getByRole("heading", { name: "Your recovery codes" })).toBeVisible();
   const recovery = await page.getByRole("list", { name: "Recovery codes" }).locator("code").allTextContents();
@@ -158,7 +160,7 @@ test("an administrator turns MFA off for someone who lost their device, and ends
   })).ok()).toBeTruthy();
   const shown = await (await as("begin_mfa_enrolment", {})).json();
   const phone = new Authenticator(base32Decode(shown.key));
-  expect((await as("confirm_mfa_enrolment", { code: phone.code() })).ok()).toBeTruthy();
+  expect((await as("confirm_mfa_enrolment", { code: phone.code(), current_password: "Hopper-own-1" })).ok()).toBeTruthy();
   // Signed in again, with MFA.
   expect(await (await as("sign_in", { username: "grace_hopper", password: "Hopper-own-1" })).json()).toBe("Code");
   expect((await as("sign_in_code", { code: phone.code() })).status()).toBeLessThan(400);
@@ -228,6 +230,7 @@ test("where the tenant requires MFA, a new account sets it up before anything el
   const phone = new Authenticator(base32Decode((await page.locator("#mfa-key").textContent()) ?? ""));
   await shot("enrolment-required-qr-code");
   await page.getByLabel("Code", { exact: true }).fill(phone.code());
+  await page.getByLabel("Your current password").fill("Hopper-own-1");
   await page.getByRole("button", { name: "Turn on MFA" }).click();
   await expect(page.getByRole("heading", { name: "Your recovery codes" })).toBeVisible();
   await page.getByRole("link", { name: /sign in again/ }).click();

@@ -99,6 +99,17 @@ pub struct ServeConfig {
     /// How long a session lasts, in hours.
     #[arg(long, env = "WARDEN_SESSION_HOURS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_hours: u32,
+    /// A session unused for this many minutes ends (it must sign in again).
+    #[arg(long, env = "WARDEN_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub idle_minutes: u32,
+    /// Password hashes (Argon2id, 19 MiB each) computed at once. Default: the number of
+    /// cores, which is also the fastest.
+    #[arg(long, env = "WARDEN_HASH_CONCURRENCY", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub hash_concurrency: Option<u32>,
+    /// Sign-ins that may wait for a free hashing slot (at most 3 seconds); more are answered
+    /// 503 with `Retry-After` at once. Default: 16 per hashing slot.
+    #[arg(long, env = "WARDEN_HASH_QUEUE", value_parser = clap::value_parser!(u32).range(0..=100000))]
+    pub hash_queue: Option<u32>,
     /// Addresses of reverse proxies or load balancers in front of Warden, comma-separated.
     /// Only for requests from these is the client address taken from `X-Forwarded-For`
     /// (it matters for the per-address sign-in limit).
@@ -117,6 +128,9 @@ impl Default for ServeConfig {
             session_key: None,
             encryption_key: None,
             session_hours: 8,
+            idle_minutes: 30,
+            hash_concurrency: None,
+            hash_queue: None,
             trusted_proxies: Vec::new(),
             site_root: PathBuf::from("target/site"),
         }
@@ -124,6 +138,19 @@ impl Default for ServeConfig {
 }
 
 impl ServeConfig {
+    /// How much password hashing may run and wait at once.
+    pub fn hash_limits(&self) -> app::ssr::crypto::HashLimits {
+        let defaults = app::ssr::crypto::HashLimits::default();
+        let concurrency = self
+            .hash_concurrency
+            .map_or(defaults.concurrency, |n| n as usize);
+        app::ssr::crypto::HashLimits {
+            concurrency,
+            queue: self.hash_queue.map_or(16 * concurrency, |n| n as usize),
+            wait: defaults.wait,
+        }
+    }
+
     pub fn public_url(&self, bound: SocketAddr) -> String {
         self.public_url
             .clone()

@@ -19,15 +19,10 @@ const BATCH: usize = 1_000;
 pub async fn export_accounts(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
+    crate::middleware::FullSession(me): crate::middleware::FullSession,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let refuse = |status: StatusCode, message: &'static str| (status, message).into_response();
-    let Some(me) = ctx.signed_in else {
-        return refuse(StatusCode::UNAUTHORIZED, "Sign in to export accounts.");
-    };
-    if me.account.status == app::domain::AccountStatus::MustChangePassword {
-        return refuse(StatusCode::FORBIDDEN, "Choose your own password first.");
-    }
     if !app::access::may_list_accounts(&me.actor).is_allowed() {
         return refuse(StatusCode::FORBIDDEN, "You may not list accounts.");
     }

@@ -220,6 +220,7 @@ pub fn router(
         app: state.clone(),
         trusted_proxies: trusted_proxies.into(),
     };
+    let https = public_origin.starts_with("https://");
     let routes = route_list();
     let context = {
         let state = state.clone();
@@ -230,6 +231,14 @@ pub fn router(
         .route(
             "/users.csv",
             get(export::export_accounts).with_state(state.clone()),
+        )
+        // A missing asset is a quiet 404, not a page render and an error line per request.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(
+                std::path::Path::new(options.site_root.as_ref())
+                    .join(options.site_pkg_dir.as_ref()),
+            ),
         )
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
@@ -249,8 +258,12 @@ pub fn router(
         // Forms are small; nothing legitimate comes near this.
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
-            public_origin,
+            middleware::origin_of(&public_origin),
             middleware::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            https,
+            middleware::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
@@ -289,6 +302,19 @@ fn warn_if_cookies_cannot_work(public_url: &str) {
             "browsers only keep Warden's secure session cookie over HTTPS: serve it behind TLS \
              and set --public-url to its https:// address, or sign-in will not stick"
         );
+    }
+}
+
+/// Lets go of the password hasher's work areas once hashing has been idle for a while, so a
+/// burst of sign-ins leaves no memory behind.
+async fn release_idle_hashing_memory(hasher: crypto::PasswordHasher) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        let released = hasher.release_idle_memory(now());
+        if released > 0 {
+            tracing::debug!(released, "released idle password-hashing memory");
+        }
     }
 }
 
@@ -352,16 +378,8 @@ impl Running {
 pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running, StartError> {
     let db = open_database(common).await?;
     let secret = session_secret(&db, serve).await?;
-    let sessions = SessionKeys::new(&secret, i64::from(serve.session_hours) * 3600);
     let catalog = common.catalog().map_err(StartError::Catalog)?;
     let secret_key = encryption_key(&db, common, serve).await?;
-    let state = AppState::new(
-        db,
-        sessions,
-        ThrottlePolicy::default(),
-        catalog.into(),
-        secret_key,
-    );
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .map_err(|source| StartError::Bind {
@@ -373,6 +391,22 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         source,
     })?;
     let public_url = serve.public_url(addr);
+    let https = public_url.starts_with("https://");
+    let sessions = SessionKeys::new(
+        &secret,
+        i64::from(serve.session_hours) * 3600,
+        i64::from(serve.idle_minutes) * 60,
+        https,
+    );
+    let hasher = crypto::PasswordHasher::new(serve.hash_limits());
+    let state = AppState::new(
+        db,
+        sessions,
+        ThrottlePolicy::default(),
+        catalog.into(),
+        secret_key,
+        hasher,
+    );
     let setup_token = app::ssr::setup::issue_setup_token(&state.db, now())
         .await
         .map_err(|_| StartError::SetupLink)?;
@@ -389,17 +423,21 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         serve.trusted_proxies.clone(),
     );
     warn_if_cookies_cannot_work(&public_url);
-    tokio::spawn(crypto::warm_up());
+    let hasher = state.hasher.clone();
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
+        let serving = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             let _ = on_shutdown.await;
-        })
-        .await
+        });
+        // The memory reaper runs for as long as the server does.
+        tokio::select! {
+            result = std::future::IntoFuture::into_future(serving) => result,
+            () = release_idle_hashing_memory(hasher) => Ok(()),
+        }
     });
     Ok(Running {
         addr,

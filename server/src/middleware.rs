@@ -1,6 +1,7 @@
 //! Request guards that run before any page or server function.
 
-use app::ssr::sessions::{self, authenticate};
+use app::ssr::gate::{self, Access};
+use app::ssr::sessions::{self, authenticate, SignedIn};
 use app::ssr::{now, AppState, RequestContext};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -12,6 +13,65 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 /// Paths that never need a session: compiled assets and the health check.
 fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
+}
+
+/// Paths that are plain routes of the server (not console pages).
+pub const PLAIN_ROUTES: &[&str] = &["/healthz", "/users.csv"];
+
+/// Is this a console page (not a server function, an asset or a plain route)?
+fn is_page(path: &str) -> bool {
+    !path.starts_with("/api/") && !is_public_asset(path) && !PLAIN_ROUTES.contains(&path)
+}
+
+/// The signed-in account of a plain route's request, admitted by the request gate to what
+/// asks for a full session (nothing outstanding). Its rejection is the gate's refusal.
+pub struct FullSession(pub SignedIn);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FullSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_in = parts
+            .extensions
+            .get::<RequestContext>()
+            .and_then(|ctx| ctx.signed_in.clone());
+        match gate::admit(signed_in.as_ref(), Access::Full) {
+            Ok(()) => signed_in
+                .map(FullSession)
+                .ok_or_else(|| StatusCode::UNAUTHORIZED.into_response()),
+            Err(refusal) => {
+                let status =
+                    StatusCode::from_u16(refusal.status_code()).unwrap_or(StatusCode::FORBIDDEN);
+                Err((status, refusal.to_string()).into_response())
+            }
+        }
+    }
+}
+
+/// Security headers on every answer: `Cache-Control: no-store` on everything but the
+/// compiled assets (pages and API answers hold personal data: no shared or browser cache
+/// may keep them), and HSTS when Warden is served over HTTPS.
+pub async fn security_headers(
+    State(https): State<bool>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    let cacheable = is_public_asset(req.uri().path()) && req.uri().path() != "/healthz";
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    res
 }
 
 /// What the authentication middleware needs.
@@ -61,7 +121,7 @@ pub async fn authenticate_request(
     if is_public_asset(req.uri().path()) {
         return next.run(req).await;
     }
-    let token = sessions::cookie_in(req.headers(), sessions::COOKIE_NAME);
+    let token = sessions::cookie_in(req.headers(), &state.sessions.cookie_name());
     let signed_in = match &token {
         Some(token) => {
             match authenticate(&state.db, &state.sessions, &state.catalog, token, now()).await {
@@ -78,11 +138,19 @@ pub async fn authenticate_request(
         None => None,
     };
     let stale_cookie = token.is_some() && signed_in.is_none();
+    // Pages: a session with something to do first is sent there (the one gate decides).
+    if req.method() == Method::GET && is_page(req.uri().path()) {
+        if let Err(refusal) = gate::admit(signed_in.as_ref(), gate::page_access(req.uri().path())) {
+            if let Some(to) = gate::redirect_for(&refusal) {
+                return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+            }
+        }
+    }
     req.extensions_mut()
         .insert(RequestContext { signed_in, client });
     let mut res = next.run(req).await;
     if stale_cookie && !res.headers().contains_key(header::SET_COOKIE) {
-        if let Ok(v) = HeaderValue::from_str(&sessions::clear_session_cookie()) {
+        if let Ok(v) = HeaderValue::from_str(&state.sessions.clear_session_cookie()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -115,9 +183,17 @@ pub async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response 
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// The origin (`scheme://host[:port]`, lower case) of an absolute URL.
+pub fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{authority}").to_ascii_lowercase()
+}
+
 /// Refuses state-changing requests that did not come from Warden's own pages: the
-/// `Origin` (or, without it, `Sec-Fetch-Site`) must name this site. The session cookie is
-/// also `SameSite=Strict`; this guard does not rely on that alone.
+/// `Origin` must be exactly the public URL's origin, scheme and port included (or, without
+/// an `Origin`, `Sec-Fetch-Site` must say same-origin). The session cookie is also
+/// `SameSite=Strict`; this guard does not rely on that alone.
 pub async fn refuse_cross_site(
     State(public_origin): State<String>,
     req: Request<Body>,
@@ -127,16 +203,8 @@ pub async fn refuse_cross_site(
         return next.run(req).await;
     }
     let headers = req.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let same_site = match headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
-        Some(origin) => {
-            origin == public_origin
-                || host.is_some_and(|host| {
-                    origin
-                        .split_once("://")
-                        .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
-                })
-        }
+        Some(origin) => origin.eq_ignore_ascii_case(&public_origin),
         None => headers
             .get("sec-fetch-site")
             .and_then(|h| h.to_str().ok())
@@ -152,7 +220,20 @@ pub async fn refuse_cross_site(
 
 #[cfg(test)]
 mod tests {
-    use super::client_address;
+    use super::{client_address, origin_of};
+
+    #[test]
+    fn an_origin_keeps_scheme_host_and_port_only() {
+        assert_eq!(
+            origin_of("https://Warden.example.com/console/"),
+            "https://warden.example.com"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_ne!(
+            origin_of("http://warden.example.com"),
+            origin_of("https://warden.example.com")
+        );
+    }
     use axum::http::HeaderMap;
     use std::net::IpAddr;
 

@@ -80,14 +80,19 @@ async fn begin(s: &TestServer, cookie: &str) -> Value {
 }
 
 /// Enrols `cookie`'s account; returns its app and its recovery codes. The session ends.
-async fn enrol(s: &TestServer, cookie: &str) -> (App, Vec<String>) {
+async fn enrol(s: &TestServer, cookie: &str, password: &str) -> (App, Vec<String>) {
     let shown = begin(s, cookie).await;
-    confirm(s, cookie, &shown).await
+    confirm(s, cookie, password, &shown).await
 }
 
 /// Confirms the enrolment `begin` showed, with the first code of an app given its key;
 /// returns the app and the recovery codes. The session ends.
-async fn confirm(s: &TestServer, cookie: &str, shown: &Value) -> (App, Vec<String>) {
+async fn confirm(
+    s: &TestServer,
+    cookie: &str,
+    password: &str,
+    shown: &Value,
+) -> (App, Vec<String>) {
     let mut app = App {
         key: decode_base32(shown["key"].as_str().unwrap()).expect("the key is base32"),
         used: 0,
@@ -96,7 +101,7 @@ async fn confirm(s: &TestServer, cookie: &str, shown: &Value) -> (App, Vec<Strin
     let res = s
         .call(
             "confirm_mfa_enrolment",
-            &[("code", code.as_str())],
+            &[("code", code.as_str()), ("current_password", password)],
             Some(cookie),
         )
         .await;
@@ -184,12 +189,16 @@ async fn enrolment_then_codes_replays_and_recovery_codes(s: &TestServer) {
 
     // A wrong first code: nothing turns on.
     let res = s
-        .call("confirm_mfa_enrolment", &[("code", "12345")], Some(&jane))
+        .call(
+            "confirm_mfa_enrolment",
+            &[("code", "12345"), ("current_password", "Pass-word1")],
+            Some(&jane),
+        )
         .await;
     assert!(field_error(res, "code").await.contains("not right"));
     assert!(s.session(&jane).await["mfa_enabled_at"].is_null());
 
-    let (mut app, recovery) = confirm(s, &jane, &shown).await;
+    let (mut app, recovery) = confirm(s, &jane, "Pass-word1", &shown).await;
     assert_eq!(recovery.len(), 10);
     // Signed out everywhere: the old session no longer works.
     assert!(s.session(&jane).await.is_null());
@@ -260,7 +269,7 @@ async fn enrolment_then_codes_replays_and_recovery_codes(s: &TestServer) {
 
 async fn guessing_codes_is_limited_per_account(s: &TestServer) {
     let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
-    let (mut app, _) = enrol(s, &jane).await;
+    let (mut app, _) = enrol(s, &jane, "Pass-word1").await;
     let pending = password_step(s, "jane_doe", "Pass-word1").await;
     for _ in 0..5 {
         let res = code_step(s, &pending, "000000").await;
@@ -284,7 +293,7 @@ async fn guessing_codes_is_limited_per_account(s: &TestServer) {
 
 async fn a_pending_second_step_is_no_session(s: &TestServer) {
     let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
-    enrol(s, &jane).await;
+    enrol(s, &jane, "Pass-word1").await;
     let pending = password_step(s, "jane_doe", "Pass-word1").await;
     let value = pending.split_once('=').unwrap().1;
     let as_session = format!("warden_session={value}");
@@ -338,7 +347,7 @@ async fn a_tenant_policy_of_required_allows_nothing_before_enrolment(s: &TestSer
     // Platform administrators are in no tenant: its policy is not theirs.
     assert_eq!(s.session(&pa).await["must_enrol_mfa"], false);
 
-    let (mut app, _) = enrol(s, &admin).await;
+    let (mut app, _) = enrol(s, &admin, "Pass-word1").await;
     let admin = sign_in_with_mfa(s, "acme_admin", &mut app).await;
     let me = s.session(&admin).await;
     assert_eq!(me["must_enrol_mfa"], false);
@@ -406,7 +415,7 @@ async fn a_sensitive_privilege_needs_mfa_to_grant_and_to_hold(s: &TestServer) {
     let body = res.text().await.unwrap();
     assert!(body.contains("MFA"), "{body}");
     // With one, it can.
-    let (mut app, _) = enrol(s, &pa).await;
+    let (mut app, _) = enrol(s, &pa, ADMIN_PASSWORD).await;
     let pa = sign_in_with_mfa(s, ADMIN_USERNAME, &mut app).await;
     let res = grant(pa.clone()).await;
     expect_ok(res).await;
@@ -429,7 +438,7 @@ async fn a_sensitive_privilege_needs_mfa_to_grant_and_to_hold(s: &TestServer) {
         .call_json("list_accounts", &list_query(), Some(&jane))
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let (mut jane_app, _) = enrol(s, &jane).await;
+    let (mut jane_app, _) = enrol(s, &jane, "Pass-word1").await;
     let jane = sign_in_with_mfa(s, "jane_doe", &mut jane_app).await;
     let me = s.session(&jane).await;
     assert_eq!(me["must_enrol_mfa"], false);
@@ -484,7 +493,7 @@ async fn administrators_turn_mfa_off_for_a_lost_device(s: &TestServer) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    enrol(s, &jane).await;
+    enrol(s, &jane, "Pass-word1").await;
     // Another tenant's administrator does not even see Jane.
     assert_eq!(reset(globex_admin).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(
@@ -524,7 +533,7 @@ async fn administrators_turn_mfa_off_for_a_lost_device(s: &TestServer) {
 
 async fn turning_off_ones_own_mfa_needs_a_current_code(s: &TestServer) {
     let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
-    let (mut app, _) = enrol(s, &jane).await;
+    let (mut app, _) = enrol(s, &jane, "Pass-word1").await;
     let jane = sign_in_with_mfa(s, "jane_doe", &mut app).await;
     let res = s
         .call("turn_off_mfa", &[("code", "000000")], Some(&jane))

@@ -528,11 +528,21 @@ impl Catalog {
         }
     }
 
-    /// Does holding `privilege` need MFA (SPEC §3.4)?
+    /// Does holding `privilege` need MFA (SPEC §3.4)? True when it *brings* a sensitive
+    /// privilege: one flagged sensitive, an action that implies one on its resource, or a
+    /// module privilege whose module has one. Sensitivity closes over implication and
+    /// inheritance, so that granting `Operations Admin` asks as much as granting
+    /// `Active response: Run`.
     pub fn is_sensitive(&self, privilege: Privilege) -> bool {
+        let flagged = |r: &Resource, a: Action| r.sensitive.iter().any(|&s| a.covers(s));
         match privilege {
-            Privilege::On(r, a) => self.resource(r).is_some_and(|r| r.sensitive.contains(&a)),
-            Privilege::Module(_) => false,
+            Privilege::On(r, a) => self.resource(r).is_some_and(|r| flagged(r, a)),
+            Privilege::Module(m) => self.module(m).is_some_and(|m| {
+                m.resources
+                    .iter()
+                    .filter_map(|&r| self.resource(r))
+                    .any(|r| !r.sensitive.is_empty())
+            }),
         }
     }
 
@@ -842,7 +852,8 @@ mod tests {
     fn active_response_is_the_sensitive_privilege_of_the_default_catalog() {
         let c = Catalog::builtin();
         let sensitive: Vec<String> = c.sensitive().iter(&c).map(|p| c.label(p)).collect();
-        assert_eq!(sensitive, ["Active response: Run"]);
+        // Run is flagged; Operations Admin brings it, so it is sensitive too (SPEC §3.4).
+        assert_eq!(sensitive, ["Operations Admin", "Active response: Run"]);
     }
 
     /// A resource's key, actions and sensitive actions.

@@ -684,6 +684,54 @@ proptest! {
         }
     }
 
+    /// Sensitivity closes over implication and inheritance (SPEC §3.4): granting or
+    /// assigning anything that brings a privilege flagged sensitive (a module privilege over
+    /// it, an action implying it) needs an MFA session exactly as the flagged privilege does,
+    /// for administrators too; and whoever holds it through a role must have MFA.
+    #[test]
+    fn whatever_brings_a_sensitive_privilege_needs_mfa_to_grant_assign_and_use(
+        granted in privilege_set(),
+    ) {
+        let c = catalog();
+        let flagged = |p: Privilege| match p {
+            Privilege::On(r, a) => c.resource(r).is_some_and(|r| r.sensitive.contains(&a)),
+            Privilege::Module(_) => false,
+        };
+        let brings_flagged = |set: &PrivilegeSet| c.close(set).iter(&c).any(flagged);
+        let no_mfa = Actor::without_roles(AccountId(1), Tier::PlatformAdmin, None);
+        let with_mfa = Actor { mfa: true, ..no_mfa.clone() };
+        let custom = role(&c, 7, RoleKind::Custom, &[], &[]);
+        for p in granted.iter(&c) {
+            let one: PrivilegeSet = [p].into_iter().collect();
+            let needs = brings_flagged(&one);
+            prop_assert_eq!(c.is_sensitive(p), needs, "{}", c.label(p));
+            let decision = may_change_grant(&c, &no_mfa, &custom, p, None);
+            prop_assert_eq!(
+                decision == Decision::Denied(Refusal::NeedsMfa(p)),
+                needs,
+                "granting {} without MFA: {:?}", c.label(p), decision
+            );
+            prop_assert!(may_change_grant(&c, &with_mfa, &custom, p, None).is_allowed());
+            prop_assert_eq!(
+                holds(&c, &no_mfa, p, At::Tenant(T)).is_allowed(),
+                !needs,
+                "using {} without MFA", c.label(p)
+            );
+        }
+        let assigned = role(&c, 8, RoleKind::Custom, &granted.iter(&c).collect::<Vec<_>>(), &[]);
+        let target = Target { tier: Tier::User, tenant_id: Some(T) };
+        prop_assert_eq!(
+            may_assign(&c, &no_mfa, target, &assigned, None).is_allowed(),
+            !brings_flagged(&granted)
+        );
+        let holder = user(vec![(assigned, None)]);
+        prop_assert_eq!(
+            holder.holdings.holds_any(&c.sensitive()),
+            brings_flagged(&granted),
+            "holding it means enrolling"
+        );
+    }
+
     /// Adding a role, a privilege to a role, or an object grant never removes access.
     #[test]
     fn adding_a_role_or_a_grant_never_removes_access(

@@ -191,12 +191,13 @@ fn Enrol(
                         <p><code class="mfa-key" id="mfa-key">{shown.key.clone()}</code></p>
                     </li>
                     <li>
-                        <p><strong>"Enter the 6-digit code"</strong>" the app now shows for Warden."</p>
+                        <p><strong>"Enter the 6-digit code"</strong>" the app now shows for Warden, and your password to confirm it is you."</p>
                         <ActionForm action=confirm attr:class="stack narrow-form" attr:novalidate=true>
                             <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
                                 {move || form_error.get()}
                             </div>
                             <TextField name="code" label="Code" autocomplete="one-time-code" autofocus=true errors=errors/>
+                            <TextField name="current_password" label="Your current password" input_type="password" autocomplete="current-password" errors=errors/>
                             <button class="primary" type="submit" disabled=confirming>
                                 {move || if confirming.get() { "Checking…" } else { "Turn on MFA" }}
                             </button>

@@ -191,7 +191,27 @@ fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
     AppError::Invalid(errors)
 }
 
-/// Gives the account a new `jwt_version`, which ends every session issued before, and
+/// Ends every session of the account for good, inside `tx`: its session rows go, and it gets
+/// a new `jwt_version`, which also voids pending second steps issued before.
+pub async fn end_all_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: AccountId,
+) -> Result<(), AppError> {
+    sqlx::query("update accounts set jwt_version = $1 where account_id = $2")
+        .bind(super::crypto::random_token(16))
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("rotate jwt version"))?;
+    sqlx::query("delete from sessions where account_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("end sessions"))?;
+    Ok(())
+}
+
+/// Ends every session of the account, issued before (see [`end_all_sessions`]), and
 /// records `event` in the same transaction.
 pub async fn rotate_jwt_version(
     db: &Db,
@@ -200,13 +220,7 @@ pub async fn rotate_jwt_version(
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await.map_err(internal("begin rotate"))?;
-    sqlx::query("update accounts set jwt_version = $1, updated_at = $2 where account_id = $3")
-        .bind(super::crypto::random_token(16))
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("rotate jwt version"))?;
+    end_all_sessions(&mut tx, id).await?;
     super::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
     Ok(())

@@ -34,63 +34,99 @@ pub(super) fn attempt(
 
 /// What a right password leads to.
 pub enum SignInOutcome {
-    /// A session token.
-    Session(String),
+    /// A session token, and a device token that remembers this browser for the account.
+    Session { token: String, device: String },
     /// MFA is on: a token for the second step (a code), which is no session yet.
     SecondStep(String),
 }
 
-/// Checks credentials and returns the account with a fresh session token, or, when its MFA
-/// is on, a pending second step. Every outcome is audited (the second step's by
-/// [`super::mfa::second_step`]).
-#[tracing::instrument(skip(state, password), fields(username = %username.chars().take(60).collect::<String>()))]
+/// The limits a password attempt for `username` counts against (see `throttle`): the
+/// (name, device) pair when this browser signed in to that account before, else the
+/// (name, address) pair and the name itself; and always the address.
+fn password_limits(
+    state: &AppState,
+    username: &str,
+    account: Option<&AccountRecord>,
+    device: Option<&str>,
+    client: IpAddr,
+) -> Vec<(String, throttle::Limit)> {
+    let policy = &state.throttle;
+    let known_device = device
+        .and_then(|token| state.sessions.verify_device(token))
+        .filter(|(id, _)| account.is_some_and(|a| a.account_id == *id));
+    let mut keys = match known_device {
+        Some((id, device)) => vec![(throttle::device_key(id, &device), policy.per_device)],
+        None => vec![
+            (
+                throttle::account_address_key(username, &client),
+                policy.per_account_address,
+            ),
+            (throttle::account_key(username), policy.per_account),
+        ],
+    };
+    keys.push((throttle::address_key(&client), policy.per_address));
+    keys
+}
+
+/// Checks credentials and returns the account with a fresh session, or, when its MFA is
+/// on, a pending second step. The attempt is reserved against every limit before the
+/// password is checked (so concurrent guesses cannot exceed them); a right password gives
+/// the reservations back. `device` is this browser's device cookie, if any. Every outcome is
+/// audited (the second step's by [`super::mfa::second_step`]).
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     state: &AppState,
     username: &str,
     password: String,
+    device: Option<&str>,
     client: IpAddr,
     now: i64,
 ) -> Result<(AccountRecord, SignInOutcome), AppError> {
     let username: String = username.trim().chars().take(100).collect();
-    let keys = [
-        (throttle::account_key(&username), state.throttle.per_account),
-        (throttle::address_key(&client), state.throttle.per_address),
-    ];
-    for (key, limit) in &keys {
-        if let Some(secs) = throttle::retry_after(&state.db, key, *limit, now).await? {
-            tracing::warn!(key = %key.split(':').next().unwrap_or(""), "sign-in throttled");
-            let mut event = attempt(
-                AuditAction::SignIn,
-                Outcome::Refused,
-                None,
-                &username,
-                client,
-            );
-            event.reason = Some("rate_limited");
-            audit::record(state.db.pool(), &event, now).await?;
-            return Err(AppError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
-    }
     let account = if username.is_empty() {
         None
     } else {
         accounts::find_by_username(&state.db, &username).await?
     };
+    let limits = password_limits(state, &username, account.as_ref(), device, client);
+    if let Some(secs) = throttle::reserve_all(&state.db, &limits, now).await? {
+        tracing::warn!(username = %audit::loggable_username(&username), "sign-in throttled");
+        let mut event = attempt(
+            AuditAction::SignIn,
+            Outcome::Refused,
+            None,
+            &username,
+            client,
+        );
+        event.reason = Some("rate_limited");
+        audit::record(state.db.pool(), &event, now).await?;
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    let password_ok = if password.len() > MAX_PASSWORD_INPUT {
-        let _ = crypto::verify_password(String::new(), None).await?;
-        false
+    let checked = if password.len() > MAX_PASSWORD_INPUT {
+        state
+            .hasher
+            .verify(String::new(), None)
+            .await
+            .map(|_| false)
     } else {
-        crypto::verify_password(password, hash).await?
+        state.hasher.verify(password, hash).await
+    };
+    let password_ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Nothing was checked (too busy): the attempt does not count.
+            for (key, _) in &limits {
+                throttle::give_back(&state.db, key).await?;
+            }
+            return Err(e);
+        }
     };
     let account = match account {
         Some(account) if password_ok => account,
         _ => {
-            for (key, limit) in &keys {
-                throttle::record_failure(&state.db, key, *limit, now).await?;
-            }
             let mut event = attempt(
                 AuditAction::SignIn,
                 Outcome::Failure,
@@ -100,11 +136,15 @@ pub async fn sign_in(
             );
             event.reason = Some("invalid_credentials");
             audit::record(state.db.pool(), &event, now).await?;
-            tracing::info!("sign-in failed");
+            tracing::info!(username = %audit::loggable_username(&username), "sign-in failed");
             return Err(AppError::InvalidCredentials);
         }
     };
-    throttle::clear(&state.db, &keys[0].0).await?;
+    // The pair (or device) starts afresh; the shared counters only lose this attempt.
+    throttle::clear(&state.db, &limits[0].0).await?;
+    for (key, _) in &limits[1..] {
+        throttle::give_back(&state.db, key).await?;
+    }
     if let Some(refusal) = refusal_reason(&account, now) {
         tracing::info!(account_id = %account.account_id, reason = refusal.code(), "sign-in refused");
         let mut event = attempt(
@@ -119,7 +159,10 @@ pub async fn sign_in(
         return Err(AppError::SignInRefused(refusal.message().into()));
     }
     if account.mfa_enabled_at.is_some() {
-        let pending = state.sessions.issue_pending(&account, now)?;
+        let pending = state
+            .sessions
+            .issue_pending(&state.db, &account, now)
+            .await?;
         // Recorded, so that a right password never followed by a right code (someone who
         // knows the password but not the device) shows in the trail.
         let event = attempt(
@@ -133,7 +176,11 @@ pub async fn sign_in(
         tracing::info!(account_id = %account.account_id, "password accepted; MFA code awaited");
         return Ok((account, SignInOutcome::SecondStep(pending)));
     }
-    let token = state.sessions.issue(&account, now, false)?;
+    let token = state
+        .sessions
+        .issue(&state.db, &account, now, false)
+        .await?;
+    let device = state.sessions.issue_device(&account, now)?;
     let mut event = attempt(
         AuditAction::SignIn,
         Outcome::Success,
@@ -144,7 +191,7 @@ pub async fn sign_in(
     event.actor = Some(account.snapshot());
     audit::record(state.db.pool(), &event, now).await?;
     tracing::info!(account_id = %account.account_id, "signed in");
-    Ok((account, SignInOutcome::Session(token)))
+    Ok((account, SignInOutcome::Session { token, device }))
 }
 
 /// An administrator ends every session of an account they may manage (SPEC §2.3): a new
@@ -193,9 +240,10 @@ pub async fn change_own_password(
     use crate::domain::{AccountStatus, Password, PasswordPolicy};
     use crate::error::FieldErrors;
     let account = &me.account;
-    let key = throttle::account_key(&account.username);
-    let limit = state.throttle.per_account;
-    if let Some(secs) = throttle::retry_after(&state.db, &key, limit, now).await? {
+    let key = throttle::secret_key("password_change", account.account_id);
+    if let Some(secs) =
+        throttle::reserve(&state.db, &key, state.throttle.per_account_secret, now).await?
+    {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
@@ -211,11 +259,18 @@ pub async fn change_own_password(
             "The two passwords do not match.",
         );
     }
-    let current_ok =
-        crypto::verify_password(form.current_password.clone(), account.password_hash.clone())
-            .await?;
+    let current_ok = match state
+        .hasher
+        .verify(form.current_password.clone(), account.password_hash.clone())
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            throttle::give_back(&state.db, &key).await?;
+            return Err(e);
+        }
+    };
     if !current_ok {
-        throttle::record_failure(&state.db, &key, limit, now).await?;
         errors.add("current_password", "This is not your current password.");
     } else if form.new_password == form.current_password {
         errors.add(
@@ -223,11 +278,15 @@ pub async fn change_own_password(
             "Choose a password different from the current one.",
         );
     }
+    if current_ok {
+        // The right current password: whatever else is wrong, this was no guess.
+        throttle::clear(&state.db, &key).await?;
+    }
     errors.clone().into_result()?;
     let Some(new) = new else {
         return Err(AppError::Invalid(errors));
     };
-    let hash = crypto::hash_password(new.expose().to_owned()).await?;
+    let hash = state.hasher.hash(new.expose().to_owned()).await?;
     let version = crypto::random_token(16);
     let mut tx = state
         .db
@@ -247,6 +306,12 @@ pub async fn change_own_password(
     .execute(&mut *tx)
     .await
     .map_err(accounts::internal("change password"))?;
+    // The new version voids every token; the rows go too (this session continues as a new one).
+    sqlx::query("delete from sessions where account_id = $1")
+        .bind(account.account_id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(accounts::internal("end sessions"))?;
     let mut event = audit::account_event(AuditAction::PasswordChanged, account, client);
     if account.status == AccountStatus::MustChangePassword {
         event.reason = Some("temporary_password_replaced");
@@ -258,5 +323,5 @@ pub async fn change_own_password(
     throttle::clear(&state.db, &key).await?;
     let mut renewed = account.clone();
     renewed.jwt_version = version;
-    state.sessions.issue(&renewed, now, me.mfa)
+    state.sessions.issue(&state.db, &renewed, now, me.mfa).await
 }

@@ -6,7 +6,7 @@ use super::accounts::internal;
 use super::db::Db;
 use super::sessions::SignedIn;
 use super::users::{self, AccountForm, NewAccount};
-use super::{crypto, AppState};
+use super::AppState;
 use crate::access::may_list_accounts;
 use crate::csv::{duplicates_in_file, ImportRow, RowResult, BATCH_ROWS};
 use crate::domain::Tier;
@@ -211,7 +211,8 @@ pub async fn import(
         for (i, (_, new)) in group.iter().enumerate() {
             if let Some(password) = new.password() {
                 let password = password.expose().to_owned();
-                hashing.spawn(async move { (i, crypto::hash_password(password).await) });
+                let hasher = state.hasher.clone();
+                hashing.spawn(async move { (i, hasher.hash_in_bulk(password).await) });
             }
         }
         let mut hashes: Vec<Option<String>> = vec![None; group.len()];

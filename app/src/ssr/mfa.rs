@@ -85,6 +85,26 @@ impl SecretKey {
         digest[..12].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// HMAC-SHA-256 of `input` under a key derived from this one for `purpose`, bound to
+    /// `account`, as hex prefixed `h1:`: how secrets that are only ever compared (recovery
+    /// codes) are stored, so that the database alone cannot test guesses offline.
+    pub fn keyed_hash(&self, purpose: &str, account: AccountId, input: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let derived = Sha256::new()
+            .chain_update(purpose.as_bytes())
+            .chain_update([0u8])
+            .chain_update(self.0)
+            .finalize();
+        #[allow(clippy::expect_used)] // HMAC takes a key of any length
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derived).expect("any key length");
+        mac.update(account.0.to_string().as_bytes());
+        mac.update(&[0u8]);
+        mac.update(input);
+        let tag = mac.finalize().into_bytes();
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        format!("h1:{hex}")
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.0.into())
     }
@@ -374,35 +394,21 @@ pub async fn begin_enrolment(
 }
 
 fn mfa_throttle_key(account: AccountId) -> String {
-    format!("mfa:{}", account.0)
+    throttle::secret_key("mfa", account)
 }
 
-/// Wrong codes count against the account on their own counter; this refuses while it is
-/// full.
-async fn refuse_if_throttled(
-    state: &AppState,
-    account: AccountId,
-    now: i64,
-) -> Result<(), AppError> {
+/// Reserves one attempt at a code on the account's own counter before it is checked (so
+/// concurrent guesses cannot exceed the limit); refuses while the counter is full.
+async fn reserve_attempt(state: &AppState, account: AccountId, now: i64) -> Result<(), AppError> {
     let key = mfa_throttle_key(account);
     if let Some(secs) =
-        throttle::retry_after(&state.db, &key, state.throttle.per_account, now).await?
+        throttle::reserve(&state.db, &key, state.throttle.per_account_secret, now).await?
     {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
     }
     Ok(())
-}
-
-async fn count_wrong_code(state: &AppState, account: AccountId, now: i64) -> Result<(), AppError> {
-    throttle::record_failure(
-        &state.db,
-        &mfa_throttle_key(account),
-        state.throttle.per_account,
-        now,
-    )
-    .await
 }
 
 fn wrong_code(check: CodeCheck) -> AppError {
@@ -419,18 +425,31 @@ fn wrong_code(check: CodeCheck) -> AppError {
     }
 }
 
-/// Confirms enrolment with the first code: MFA is on, ten recovery codes are made (returned
+/// Confirms enrolment with the current password and the first code: MFA is on, ten recovery codes are made (returned
 /// once, stored hashed), and every session of the account ends (a new `jwt_version`), so
 /// the next sign-in uses MFA. Audited with the change.
 pub async fn confirm_enrolment(
     state: &AppState,
     me: &SignedIn,
     code: &str,
+    current_password: String,
     client: IpAddr,
     now: i64,
 ) -> Result<Vec<String>, AppError> {
     let id = me.account.account_id;
-    refuse_if_throttled(state, id, now).await?;
+    reserve_attempt(state, id, now).await?;
+    // Turning MFA on changes how the account signs in: whoever holds this session must also
+    // know the password (ASVS V7.5.1).
+    if !state
+        .hasher
+        .verify(current_password, me.account.password_hash.clone())
+        .await?
+    {
+        return Err(AppError::field(
+            "current_password",
+            "This is not your current password.",
+        ));
+    }
     let Some(row) = stored(&state.db, id)
         .await?
         .filter(|r| r.enabled_at.is_none())
@@ -442,10 +461,7 @@ pub async fn confirm_enrolment(
     let key = open_key(state, id, &row.sealed)?;
     let step = match check_code(&key, code, now, row.last_step) {
         CodeCheck::Accepted(step) => step,
-        other => {
-            count_wrong_code(state, id, now).await?;
-            return Err(wrong_code(other));
-        }
+        other => return Err(wrong_code(other)),
     };
     let codes = new_recovery_codes();
     let mut tx = state
@@ -470,7 +486,7 @@ pub async fn confirm_enrolment(
             "Enrolment was restarted elsewhere. Start again from the beginning.".into(),
         ));
     }
-    store_recovery_codes(&mut tx, id, &codes).await?;
+    store_recovery_codes(state, &mut tx, id, &codes).await?;
     sqlx::query("update accounts set jwt_version = $1, updated_at = $2 where account_id = $3")
         .bind(crypto::random_token(16))
         .bind(now)
@@ -488,7 +504,24 @@ pub async fn confirm_enrolment(
     Ok(codes)
 }
 
+/// How a recovery code is stored: keyed with the server's encryption key and bound to its
+/// account (HMAC-SHA-256), so a copy of the database alone cannot test guesses offline
+/// (ASVS V6.5.2).
+fn recovery_code_hash(state: &AppState, id: AccountId, code: &str) -> String {
+    state.secret_key.keyed_hash(
+        "warden recovery code",
+        id,
+        normalize_recovery(code).as_bytes(),
+    )
+}
+
+/// How recovery codes issued before they were keyed were stored: bare SHA-256.
+fn legacy_recovery_code_hash(code: &str) -> String {
+    crypto::token_hash(&normalize_recovery(code))
+}
+
 async fn store_recovery_codes(
+    state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: AccountId,
     codes: &[String],
@@ -503,7 +536,7 @@ async fn store_recovery_codes(
             "insert into mfa_recovery_codes (account_id, code_hash, used_at) values ($1, $2, null)",
         )
         .bind(id.0)
-        .bind(crypto::token_hash(&normalize_recovery(code)))
+        .bind(recovery_code_hash(state, id, code))
         .execute(&mut **tx)
         .await
         .map_err(internal("store recovery code"))?;
@@ -527,7 +560,7 @@ async fn verify_factor(
     allow_recovery: bool,
     now: i64,
 ) -> Result<SecondFactor, AppError> {
-    refuse_if_throttled(state, id, now).await?;
+    reserve_attempt(state, id, now).await?;
     let Some(row) = stored(&state.db, id)
         .await?
         .filter(|r| r.enabled_at.is_some())
@@ -550,25 +583,22 @@ async fn verify_factor(
             if taken.rows_affected() == 1 {
                 return Ok(SecondFactor::Code);
             }
-            count_wrong_code(state, id, now).await?;
             return Err(wrong_code(CodeCheck::Replayed));
         }
-        count_wrong_code(state, id, now).await?;
         return Err(wrong_code(check));
     }
-    let normalized = normalize_recovery(input);
     let used = sqlx::query(
         "update mfa_recovery_codes set used_at = $1 \
-         where account_id = $2 and code_hash = $3 and used_at is null",
+         where account_id = $2 and code_hash in ($3, $4) and used_at is null",
     )
     .bind(now)
     .bind(id.0)
-    .bind(crypto::token_hash(&normalized))
+    .bind(recovery_code_hash(state, id, input))
+    .bind(legacy_recovery_code_hash(input))
     .execute(state.db.pool())
     .await
     .map_err(internal("use recovery code"))?;
     if used.rows_affected() != 1 {
-        count_wrong_code(state, id, now).await?;
         return Err(AppError::field(
             "code",
             "That is neither the current code from your app nor an unused recovery code.",
@@ -594,11 +624,24 @@ pub async fn second_step(
     client: IpAddr,
     now: i64,
 ) -> Result<(AccountRecord, String, SecondFactor), AppError> {
-    let Some(id) = state.sessions.verify_pending(pending_token) else {
+    let Some((id, version, step_id)) = state.sessions.verify_pending(pending_token) else {
         return Err(AppError::MfaStepExpired);
     };
-    let account = match accounts::find_for_session(&state.db, id.0).await? {
-        Some(account) if account.jwt_version == id.1 && account.mfa_enabled_at.is_some() => account,
+    let open: Option<i64> = sqlx::query_scalar(
+        "select expires_at from mfa_pending_steps where step_id = $1 and expires_at > $2",
+    )
+    .bind(&step_id)
+    .bind(now)
+    .fetch_optional(state.db.pool())
+    .await
+    .map_err(internal("read pending step"))?;
+    if open.is_none() {
+        return Err(AppError::MfaStepExpired);
+    }
+    let account = match accounts::find_for_session(&state.db, id).await? {
+        Some(account) if account.jwt_version == version && account.mfa_enabled_at.is_some() => {
+            account
+        }
         _ => return Err(AppError::MfaStepExpired),
     };
     if let Some(refusal) = refusal_reason(&account, now) {
@@ -626,8 +669,12 @@ pub async fn second_step(
             return Err(e);
         }
     };
+    // The step works once: a copy of its cookie cannot start another session.
+    if !super::sessions::take_pending(&state.db, &step_id, now).await? {
+        return Err(AppError::MfaStepExpired);
+    }
     throttle::clear(&state.db, &mfa_throttle_key(account.account_id)).await?;
-    let token = state.sessions.issue(&account, now, true)?;
+    let token = state.sessions.issue(&state.db, &account, now, true).await?;
     let reason = match factor {
         SecondFactor::Code => "mfa_code",
         SecondFactor::RecoveryCode { .. } => "mfa_recovery_code",

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod directory;
+pub mod gate;
 pub mod import;
 pub mod mfa;
 pub mod roles;
@@ -37,6 +38,8 @@ pub struct StateInner {
     pub catalog: Arc<crate::access::Catalog>,
     /// Seals secrets kept in the database (TOTP keys).
     pub secret_key: mfa::SecretKey,
+    /// The one way passwords are hashed and checked: bounded in concurrency and memory.
+    pub hasher: crypto::PasswordHasher,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
         throttle: ThrottlePolicy,
         catalog: Arc<crate::access::Catalog>,
         secret_key: mfa::SecretKey,
+        hasher: crypto::PasswordHasher,
     ) -> Self {
         AppState(Arc::new(StateInner {
             db,
@@ -53,6 +57,7 @@ impl AppState {
             throttle,
             catalog,
             secret_key,
+            hasher,
         }))
     }
 }
@@ -96,32 +101,26 @@ pub fn request_context() -> Result<RequestContext, AppError> {
 /// to replace its temporary password gets `PasswordChangeRequired` (SPEC §2.2), and one
 /// that must have MFA and has none gets `MfaEnrolmentRequired` (SPEC §5).
 pub fn current_actor() -> Result<SignedIn, AppError> {
-    let me = current_session()?;
-    if me.account.status == crate::domain::AccountStatus::MustChangePassword {
-        return Err(AppError::PasswordChangeRequired);
-    }
-    if me.must_enrol_mfa {
-        return Err(AppError::MfaEnrolmentRequired);
-    }
-    Ok(me)
+    admitted(gate::Access::Full)
 }
 
 /// The signed-in account, even one that must still enrol MFA (but not one that must change
 /// its password first): only for enrolling, and what such an account may do meanwhile.
 pub fn current_enrolling() -> Result<SignedIn, AppError> {
-    let me = current_session()?;
-    if me.account.status == crate::domain::AccountStatus::MustChangePassword {
-        return Err(AppError::PasswordChangeRequired);
-    }
-    Ok(me)
+    admitted(gate::Access::Enrolling)
 }
 
 /// The signed-in account, even one that must still change its password: only for what such
 /// an account may do (change the password, sign out).
 pub fn current_session() -> Result<SignedIn, AppError> {
-    request_context()?
-        .signed_in
-        .ok_or(AppError::Unauthenticated)
+    admitted(gate::Access::AnySession)
+}
+
+/// This request's session, if the gate admits it to a function that asks for `access`.
+fn admitted(access: gate::Access) -> Result<SignedIn, AppError> {
+    let signed_in = request_context()?.signed_in;
+    gate::admit(signed_in.as_ref(), access)?;
+    signed_in.ok_or(AppError::Unauthenticated)
 }
 
 /// The value of cookie `name` on this request, if any.
@@ -136,7 +135,9 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 res.set_status(status);
             }
-            if let AppError::RateLimited { retry_after_secs } = err {
+            if let AppError::RateLimited { retry_after_secs }
+            | AppError::Busy { retry_after_secs } = err
+            {
                 if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                     res.insert_header(http::header::RETRY_AFTER, value);
                 }

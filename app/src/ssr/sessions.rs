@@ -1,8 +1,11 @@
-//! Sessions: a JWT (HS256, pinned) in an `HttpOnly; Secure; SameSite=Strict` cookie. The
-//! token names the account and its `jwt_version`; every request re-reads the account, so a
-//! new version, a disabled or expired account, or a disabled tenant ends the session at once.
+//! Sessions (SPEC §4): a JWT (HS256, pinned) in an `HttpOnly; Secure; SameSite=Strict`
+//! cookie, named `__Host-…` when Warden is served over HTTPS. The token names the account,
+//! its `jwt_version` and a server-side session row: every request re-reads the account (a
+//! new version, a disabled or expired account, or a disabled tenant ends the session at
+//! once) and the row (signing out deletes it; a session idle longer than the idle timeout,
+//! or past its lifetime, is refused and swept).
 
-use super::accounts::{self, AccountRecord};
+use super::accounts::{self, internal, AccountRecord};
 use super::db::Db;
 use crate::access::{Actor, Catalog, Holdings};
 use crate::domain::{effective_status, AccountId, AccountStatus, Tier};
@@ -11,13 +14,22 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+/// The session cookie's name over plain HTTP (a `__Host-` prefix is added over HTTPS).
 pub const COOKIE_NAME: &str = "warden_session";
 /// The cookie of a pending second sign-in step (password proven, MFA code not yet).
 pub const PENDING_COOKIE_NAME: &str = "warden_mfa_pending";
+/// The cookie of a browser that signed in to an account before (see `throttle`).
+pub const DEVICE_COOKIE_NAME: &str = "warden_device";
 const ISSUER: &str = "warden";
 const AUDIENCE: &str = "warden-console";
 /// A pending second step's token is for that step only: never accepted as a session.
 const PENDING_AUDIENCE: &str = "warden-mfa-step";
+/// A device token only marks a browser for the sign-in limits: never a session.
+const DEVICE_AUDIENCE: &str = "warden-device";
+/// How long a browser is remembered as one that signed in to an account.
+const DEVICE_LIFETIME_SECS: i64 = 180 * 24 * 3600;
+/// A session's last use is written at most this often (a write per request would not be).
+const TOUCH_EVERY_SECS: i64 = 60;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -30,30 +42,48 @@ struct Claims {
     /// Signed in with MFA (password, then a code or a recovery code).
     #[serde(default)]
     mfa: bool,
+    /// The server-side row of this session (or pending step, or device).
+    #[serde(default)]
+    sid: String,
 }
 
-/// The key that signs sessions, and how long they last.
+/// The key that signs sessions, how long they last, and how the cookies are named.
 #[derive(Clone)]
 pub struct SessionKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     lifetime_secs: i64,
+    idle_secs: i64,
+    /// `__Host-` over HTTPS: the cookie is then bound to this exact origin.
+    prefix: &'static str,
 }
 
 impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionKeys")
             .field("lifetime_secs", &self.lifetime_secs)
+            .field("idle_secs", &self.idle_secs)
+            .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
+/// A signed token and the server-side row it names.
+pub struct Issued {
+    pub token: String,
+    pub id: String,
+}
+
 impl SessionKeys {
-    pub fn new(secret: &[u8], lifetime_secs: i64) -> Self {
+    /// Keys signing with `secret`; sessions last `lifetime_secs` and end after `idle_secs`
+    /// unused; `https`: cookies get the `__Host-` prefix.
+    pub fn new(secret: &[u8], lifetime_secs: i64, idle_secs: i64, https: bool) -> Self {
         SessionKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             lifetime_secs,
+            idle_secs,
+            prefix: if https { "__Host-" } else { "" },
         }
     }
 
@@ -61,27 +91,100 @@ impl SessionKeys {
         self.lifetime_secs
     }
 
-    /// A signed session token for `account`; `mfa` when it signed in with MFA.
-    pub fn issue(&self, account: &AccountRecord, now: i64, mfa: bool) -> Result<String, AppError> {
-        self.sign(account, now, self.lifetime_secs, AUDIENCE, mfa)
+    pub fn idle_secs(&self) -> i64 {
+        self.idle_secs
     }
 
-    /// A token for the second sign-in step of `account`, valid for a few minutes; it is no
-    /// session (another audience).
-    pub fn issue_pending(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
+    /// Starts a session for `account` (a row in `sessions`) and returns its signed token;
+    /// `mfa` when it signed in with MFA. Also sweeps the account's ended sessions.
+    pub async fn issue(
+        &self,
+        db: &Db,
+        account: &AccountRecord,
+        now: i64,
+        mfa: bool,
+    ) -> Result<String, AppError> {
+        let id = super::crypto::random_token(18);
+        sqlx::query(
+            "delete from sessions where account_id = $1 and (expires_at <= $2 or last_seen_at <= $3)",
+        )
+        .bind(account.account_id.0)
+        .bind(now)
+        .bind(now - self.idle_secs)
+        .execute(db.pool())
+        .await
+        .map_err(internal("sweep sessions"))?;
+        sqlx::query(
+            "insert into sessions (session_id, account_id, created_at, last_seen_at, expires_at) \
+             values ($1, $2, $3, $3, $4)",
+        )
+        .bind(&id)
+        .bind(account.account_id.0)
+        .bind(now)
+        .bind(now + self.lifetime_secs)
+        .execute(db.pool())
+        .await
+        .map_err(internal("start session"))?;
+        self.sign(account, now, self.lifetime_secs, AUDIENCE, mfa, &id)
+    }
+
+    /// A single-use token for the second sign-in step of `account`, valid for a few minutes;
+    /// it is no session (another audience).
+    pub async fn issue_pending(
+        &self,
+        db: &Db,
+        account: &AccountRecord,
+        now: i64,
+    ) -> Result<String, AppError> {
+        let id = super::crypto::random_token(18);
+        sqlx::query("delete from mfa_pending_steps where expires_at <= $1")
+            .bind(now)
+            .execute(db.pool())
+            .await
+            .map_err(internal("sweep pending steps"))?;
+        sqlx::query(
+            "insert into mfa_pending_steps (step_id, account_id, expires_at) values ($1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(account.account_id.0)
+        .bind(now + super::mfa::PENDING_SECS)
+        .execute(db.pool())
+        .await
+        .map_err(internal("start pending step"))?;
         self.sign(
             account,
             now,
             super::mfa::PENDING_SECS,
             PENDING_AUDIENCE,
             false,
+            &id,
         )
     }
 
-    /// The account and `jwt_version` a pending second step names, if its token is good.
-    pub fn verify_pending(&self, token: &str) -> Option<(AccountId, String)> {
+    /// The account, its `jwt_version` and the step id a pending second step names, if its
+    /// token is good (whether the step was used already is for [`take_pending`]).
+    pub fn verify_pending(&self, token: &str) -> Option<(AccountId, String, String)> {
         let claims = self.verify_for(token, PENDING_AUDIENCE)?;
-        Some((AccountId(claims.sub.parse().ok()?), claims.ver))
+        Some((AccountId(claims.sub.parse().ok()?), claims.ver, claims.sid))
+    }
+
+    /// A token marking this browser as one that signed in to `account`.
+    pub fn issue_device(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
+        let device = super::crypto::random_token(12);
+        self.sign(
+            account,
+            now,
+            DEVICE_LIFETIME_SECS,
+            DEVICE_AUDIENCE,
+            false,
+            &device,
+        )
+    }
+
+    /// The account and device id a device token names, if it is good.
+    pub fn verify_device(&self, token: &str) -> Option<(AccountId, String)> {
+        let claims = self.verify_for(token, DEVICE_AUDIENCE)?;
+        Some((AccountId(claims.sub.parse().ok()?), claims.sid))
     }
 
     fn sign(
@@ -91,6 +194,7 @@ impl SessionKeys {
         lifetime_secs: i64,
         audience: &str,
         mfa: bool,
+        sid: &str,
     ) -> Result<String, AppError> {
         let claims = Claims {
             sub: account.account_id.0.to_string(),
@@ -100,6 +204,7 @@ impl SessionKeys {
             iss: ISSUER.into(),
             aud: audience.into(),
             mfa,
+            sid: sid.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "could not sign a session token");
@@ -118,34 +223,77 @@ impl SessionKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| data.claims)
             .ok()
+            .map(|data| data.claims)
+            .filter(|claims| !claims.sid.is_empty())
+    }
+
+    /// The session cookie's name in this deployment.
+    pub fn cookie_name(&self) -> String {
+        format!("{}{COOKIE_NAME}", self.prefix)
+    }
+
+    /// The pending second step's cookie name in this deployment.
+    pub fn pending_cookie_name(&self) -> String {
+        format!("{}{PENDING_COOKIE_NAME}", self.prefix)
+    }
+
+    /// The device cookie's name in this deployment.
+    pub fn device_cookie_name(&self) -> String {
+        format!("{}{DEVICE_COOKIE_NAME}", self.prefix)
+    }
+
+    fn cookie(&self, name: String, value: &str, max_age_secs: i64) -> String {
+        format!("{name}={value}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}")
+    }
+
+    /// The `Set-Cookie` value that starts a session.
+    pub fn session_cookie(&self, token: &str) -> String {
+        self.cookie(self.cookie_name(), token, self.lifetime_secs)
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn clear_session_cookie(&self) -> String {
+        self.cookie(self.cookie_name(), "", 0)
+    }
+
+    /// The `Set-Cookie` value that holds a pending second step, for as long as it lasts.
+    pub fn pending_cookie(&self, token: &str) -> String {
+        self.cookie(self.pending_cookie_name(), token, super::mfa::PENDING_SECS)
+    }
+
+    /// The `Set-Cookie` value that removes a pending second step.
+    pub fn clear_pending_cookie(&self) -> String {
+        self.cookie(self.pending_cookie_name(), "", 0)
+    }
+
+    /// The `Set-Cookie` value that remembers this browser for the account it signed in to.
+    pub fn device_cookie(&self, token: &str) -> String {
+        self.cookie(self.device_cookie_name(), token, DEVICE_LIFETIME_SECS)
     }
 }
 
-/// The `Set-Cookie` value that starts a session.
-pub fn session_cookie(token: &str, max_age_secs: i64) -> String {
-    format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
-    )
+/// Takes a pending second step (it works once): true when it existed, was unused, and had
+/// not expired.
+pub async fn take_pending(db: &Db, step_id: &str, now: i64) -> Result<bool, AppError> {
+    let taken = sqlx::query("delete from mfa_pending_steps where step_id = $1 and expires_at > $2")
+        .bind(step_id)
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(internal("take pending step"))?;
+    Ok(taken.rows_affected() == 1)
 }
 
-/// The `Set-Cookie` value that removes the session cookie.
-pub fn clear_session_cookie() -> String {
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
-}
-
-/// The `Set-Cookie` value that holds a pending second step, for as long as it lasts.
-pub fn pending_cookie(token: &str) -> String {
-    format!(
-        "{PENDING_COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
-        super::mfa::PENDING_SECS
-    )
-}
-
-/// The `Set-Cookie` value that removes a pending second step.
-pub fn clear_pending_cookie() -> String {
-    format!("{PENDING_COOKIE_NAME}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+/// Ends one session (sign-out): its row is deleted, so its token is refused by every
+/// instance from the next request on.
+pub async fn revoke(db: &Db, session_id: &str) -> Result<(), AppError> {
+    sqlx::query("delete from sessions where session_id = $1")
+        .bind(session_id)
+        .execute(db.pool())
+        .await
+        .map_err(internal("revoke session"))?;
+    Ok(())
 }
 
 /// The value of cookie `name` among a request's `Cookie` headers, if any and not empty.
@@ -170,6 +318,8 @@ fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
 /// A request's proven identity.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
+    /// The server-side session row this request's token names.
+    pub session_id: String,
     pub actor: Actor,
     pub account: AccountRecord,
     /// This session was signed in with MFA.
@@ -241,8 +391,9 @@ pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<SignInRefusal
     }
 }
 
-/// Authenticates a request from its session token: signature, expiry, issuer and audience,
-/// then the account's current `jwt_version`, status, expiration and tenant.
+/// Authenticates a request from its session token: signature, expiry, issuer and audience;
+/// the session's row (not signed out, not idle longer than the idle timeout); then the
+/// account's current `jwt_version`, status, expiration and tenant.
 pub async fn authenticate(
     db: &Db,
     keys: &SessionKeys,
@@ -256,6 +407,27 @@ pub async fn authenticate(
     let Ok(id) = claims.sub.parse::<i64>() else {
         return Ok(None);
     };
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        "select account_id, last_seen_at, expires_at from sessions where session_id = $1",
+    )
+    .bind(&claims.sid)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal("read session"))?;
+    let Some((owner, last_seen_at, expires_at)) = row else {
+        return Ok(None);
+    };
+    if owner != id || expires_at <= now || last_seen_at + keys.idle_secs <= now {
+        return Ok(None);
+    }
+    if now - last_seen_at >= TOUCH_EVERY_SECS {
+        sqlx::query("update sessions set last_seen_at = $1 where session_id = $2")
+            .bind(now)
+            .bind(&claims.sid)
+            .execute(db.pool())
+            .await
+            .map_err(internal("touch session"))?;
+    }
     let Some(account) = accounts::find_for_session(db, AccountId(id)).await? else {
         return Ok(None);
     };
@@ -278,6 +450,7 @@ pub async fn authenticate(
     let mfa_required = super::mfa::required(&account, &holdings, catalog);
     let must_enrol_mfa = mfa_required && account.mfa_enabled_at.is_none();
     Ok(Some(SignedIn {
+        session_id: claims.sid,
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,
@@ -296,27 +469,13 @@ pub async fn authenticate(
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_session_cookie_is_http_only_secure_and_strict() {
-        let c = session_cookie("abc", 60);
-        assert!(c.starts_with("warden_session=abc;"));
-        for attr in [
-            "HttpOnly",
-            "Secure",
-            "SameSite=Strict",
-            "Path=/",
-            "Max-Age=60",
-        ] {
-            assert!(c.contains(attr), "{c} lacks {attr}");
-        }
-        assert!(clear_session_cookie().contains("Max-Age=0"));
+    fn keys(https: bool) -> SessionKeys {
+        SessionKeys::new(b"0123456789abcdef0123456789abcdef", 3600, 1800, https)
     }
 
-    #[test]
-    fn a_pending_second_step_is_no_session_and_a_session_no_pending_step() {
-        let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
+    fn claims(aud: &str, exp: i64, sid: &str) -> Claims {
         let now = jsonwebtoken::get_current_timestamp() as i64;
-        let claims = |aud: &str, exp: i64| Claims {
+        Claims {
             sub: "42".into(),
             ver: "v9".into(),
             iat: now,
@@ -324,24 +483,71 @@ mod tests {
             iss: ISSUER.into(),
             aud: aud.into(),
             mfa: false,
-        };
-        let sign = |c: &Claims| {
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), c, &keys.encoding).unwrap()
-        };
-        let pending = sign(&claims(PENDING_AUDIENCE, now + 300));
+            sid: sid.into(),
+        }
+    }
+
+    fn sign(keys: &SessionKeys, c: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), c, &keys.encoding).unwrap()
+    }
+
+    #[test]
+    fn the_session_cookie_is_http_only_secure_and_strict() {
+        let c = keys(false).session_cookie("abc");
+        assert!(c.starts_with("warden_session=abc;"));
+        for attr in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=3600",
+        ] {
+            assert!(c.contains(attr), "{c} lacks {attr}");
+        }
+        assert!(keys(false).clear_session_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn over_https_every_cookie_is_bound_to_the_origin_by_the_host_prefix() {
+        let k = keys(true);
+        assert!(k
+            .session_cookie("t")
+            .starts_with("__Host-warden_session=t;"));
+        assert!(k
+            .pending_cookie("t")
+            .starts_with("__Host-warden_mfa_pending=t;"));
+        assert!(k.device_cookie("t").starts_with("__Host-warden_device=t;"));
+        assert_eq!(k.cookie_name(), "__Host-warden_session");
+        // __Host- cookies must be Secure, Path=/ and carry no Domain.
+        for c in [k.session_cookie("t"), k.clear_pending_cookie()] {
+            assert!(c.contains("Secure") && c.contains("Path=/") && !c.contains("Domain"));
+        }
+    }
+
+    #[test]
+    fn a_pending_second_step_is_no_session_and_a_session_no_pending_step() {
+        let keys = keys(false);
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let pending = sign(&keys, &claims(PENDING_AUDIENCE, now + 300, "step1"));
         assert_eq!(
             keys.verify_pending(&pending),
-            Some((AccountId(42), "v9".to_owned()))
+            Some((AccountId(42), "v9".to_owned(), "step1".to_owned()))
         );
         assert!(
             keys.verify(&pending).is_none(),
             "a pending step is no session"
         );
-        let session = sign(&claims(AUDIENCE, now + 300));
+        let session = sign(&keys, &claims(AUDIENCE, now + 300, "s1"));
         assert!(keys.verify_pending(&session).is_none());
-        let expired = sign(&claims(PENDING_AUDIENCE, now - 60));
+        assert!(
+            keys.verify_device(&session).is_none(),
+            "a session is no device"
+        );
+        let expired = sign(&keys, &claims(PENDING_AUDIENCE, now - 60, "step1"));
         assert!(keys.verify_pending(&expired).is_none());
-        assert!(pending_cookie("t").contains("HttpOnly; Secure; SameSite=Strict"));
+        assert!(keys
+            .pending_cookie("t")
+            .contains("HttpOnly; Secure; SameSite=Strict"));
         assert_eq!(
             cookie_value(
                 "a=1; warden_mfa_pending=p; warden_session=s",
@@ -349,6 +555,18 @@ mod tests {
             ),
             Some("p")
         );
+    }
+
+    #[test]
+    fn a_token_without_a_session_row_is_no_session() {
+        let keys = keys(false);
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        assert!(keys
+            .verify(&sign(&keys, &claims(AUDIENCE, now + 60, "")))
+            .is_none());
+        assert!(keys
+            .verify(&sign(&keys, &claims(AUDIENCE, now + 60, "s")))
+            .is_some());
     }
 
     #[test]
@@ -367,34 +585,21 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_or_algorithm_is_refused() {
-        let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef", 3600);
-        let other = SessionKeys::new(b"ffffffffffffffffffffffffffffffff", 3600);
+        let keys = keys(false);
+        let other = SessionKeys::new(b"ffffffffffffffffffffffffffffffff", 3600, 1800, false);
         let now = jsonwebtoken::get_current_timestamp() as i64;
-        let claims = Claims {
-            sub: "1".into(),
-            ver: "v".into(),
-            iat: now,
-            exp: now + 60,
-            iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
-            mfa: false,
-        };
-        let good =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        let good_claims = claims(AUDIENCE, now + 60, "s");
+        let good = sign(&keys, &good_claims);
         assert!(keys.verify(&good).is_some());
         assert!(other.verify(&good).is_none());
         let hs512 =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS512), &claims, &keys.encoding).unwrap();
+            jsonwebtoken::encode(&Header::new(Algorithm::HS512), &good_claims, &keys.encoding)
+                .unwrap();
         assert!(
             keys.verify(&hs512).is_none(),
             "algorithm must be pinned to HS256"
         );
-        let expired = Claims {
-            exp: now - 60,
-            ..claims
-        };
-        let old =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &keys.encoding).unwrap();
+        let old = sign(&keys, &claims(AUDIENCE, now - 60, "s"));
         assert!(keys.verify(&old).is_none());
     }
 }

@@ -80,9 +80,12 @@ pub fn parse_admin_form(
 }
 
 /// Parses the form and hashes the password, before any transaction is opened.
-async fn prepare_admin(form: &AdminForm) -> Result<NewPlatformAdmin, AppError> {
+async fn prepare_admin(
+    hasher: &crypto::PasswordHasher,
+    form: &AdminForm,
+) -> Result<NewPlatformAdmin, AppError> {
     let (username, email, full_name, password) = parse_admin_form(form)?;
-    let password_hash = crypto::hash_password(password.expose().to_owned()).await?;
+    let password_hash = hasher.hash(password.expose().to_owned()).await?;
     Ok(NewPlatformAdmin {
         username,
         email,
@@ -108,17 +111,34 @@ fn admin_created(action: AuditAction, id: AccountId, new: &NewPlatformAdmin) -> 
     event
 }
 
-/// Creates the first platform administrator with a setup token. The token is consumed in the
-/// same transaction, together with every other outstanding token, so a link works once and
-/// two links cannot both create an administrator.
+/// Creates the first platform administrator with a setup token. Guesses are limited per
+/// client address, and the token (and that no administrator exists) is checked before the
+/// password is hashed, so nobody without a link can make the server hash anything. The
+/// token is consumed in the same transaction as the account is created, together with
+/// every other outstanding token, so a link works once and two links cannot both create an
+/// administrator.
 pub async fn create_first_admin(
-    db: &Db,
+    state: &super::AppState,
     token: &str,
     form: &AdminForm,
-    client: Option<std::net::IpAddr>,
+    client: std::net::IpAddr,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let new = prepare_admin(form).await?;
+    let db = &state.db;
+    let key = super::throttle::setup_key(&client);
+    let limit = state.throttle.setup_per_address;
+    if let Some(secs) = super::throttle::reserve(db, &key, limit, now).await? {
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
+    if !setup_token_is_valid(db, token, now).await? {
+        tracing::warn!(%client, "a setup link that does not work was used");
+        return Err(AppError::NotFound);
+    }
+    // A right link is no guess; a wrong form (its fields) is not either.
+    super::throttle::give_back(db, &key).await?;
+    let new = prepare_admin(&state.hasher, form).await?;
     let mut tx = db.pool().begin().await.map_err(internal("begin setup"))?;
     let consumed =
         sqlx::query("delete from setup_tokens where token_hash = $1 and expires_at > $2")
@@ -145,7 +165,7 @@ pub async fn create_first_admin(
     }
     let id = accounts::insert_platform_admin(&mut tx, &new, now).await?;
     let mut event = admin_created(AuditAction::AdminCreatedBySetup, id, &new);
-    event.client = client;
+    event.client = Some(client);
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit setup"))?;
     tracing::info!(account_id = %id, "first platform administrator created through the setup link");
@@ -160,7 +180,7 @@ pub async fn create_admin_from_cli(
     form: &AdminForm,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let new = prepare_admin(form).await?;
+    let new = prepare_admin(&crypto::PasswordHasher::default(), form).await?;
     let mut tx = db
         .pool()
         .begin()

@@ -182,7 +182,7 @@ pub async fn create(
 ) -> Result<AccountId, AppError> {
     let new = prepare(&state.db, me, form, now).await?;
     let password_hash = match &new.password {
-        Some(p) => Some(crypto::hash_password(p.expose().to_owned()).await?),
+        Some(p) => Some(state.hasher.hash(p.expose().to_owned()).await?),
         None => None,
     };
     insert(&state.db, me, new, password_hash, client, now).await
@@ -505,6 +505,7 @@ pub async fn update(
         .begin()
         .await
         .map_err(internal("begin update account"))?;
+    lock_administrators(&mut tx, db.backend(), &before).await?;
     sqlx::query(
         "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, phone = $5, \
          expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10 \
@@ -524,6 +525,15 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .map_err(uniqueness)?;
+    if d.expires_at
+        .is_some_and(|at| before.expires_at.is_none_or(|was| at < was))
+    {
+        // A shorter life: sessions end now, and are not revived if it is lengthened again.
+        super::accounts::end_all_sessions(&mut tx, id).await?;
+        if d.expires_at.is_some_and(|at| at <= now) {
+            ensure_an_administrator_remains(&mut tx, &before, now, "expired").await?;
+        }
+    }
     super::directory::write_search_terms(
         &mut tx,
         &super::directory::Searchable {
@@ -551,52 +561,91 @@ pub async fn update(
     Ok(())
 }
 
-/// Refuses removing the actor itself, or the last enabled administrator of its kind
-/// (SPEC §2.2). `what` completes "You cannot … your own account."
-async fn refuse_unsafe_removal<'c>(
-    tx: &mut sqlx::Transaction<'c, sqlx::Any>,
-    me: &SignedIn,
-    target: &AccountRecord,
-    what: &str,
-) -> Result<(), AppError> {
+/// Refuses removing (deleting, disabling, expiring) the actor itself (SPEC §2.2). `what`
+/// completes "You cannot … your own account."
+fn refuse_self_removal(me: &SignedIn, target: &AccountRecord, what: &str) -> Result<(), AppError> {
     if target.account_id == me.actor.account_id {
         return Err(AppError::Conflict(format!(
             "You cannot {what} your own account."
         )));
     }
-    if target.status == AccountStatus::Disabled {
+    Ok(())
+}
+
+/// Which administrators stand for `target` when it is removed: the `where` condition (with
+/// `$2` for its tenant, if any) and how they are named; `None` for users and service
+/// accounts.
+fn administrators_like(target: &AccountRecord) -> Option<(&'static str, &'static str)> {
+    match target.tier {
+        Tier::PlatformAdmin => Some(("tier = 'platform_admin'", "platform administrator")),
+        Tier::TenantAdmin => Some((
+            "tier = 'tenant_admin' and tenant_id = $2",
+            "tenant administrator of its tenant",
+        )),
+        Tier::User | Tier::ServiceAccount => None,
+    }
+}
+
+/// Before `target` is deleted, disabled or expired inside `tx`, on PostgreSQL: locks the
+/// rows of every administrator of its kind (in one order), so that concurrent removals run
+/// one after the other and each sees the other's result. SQLite needs no lock: the write that
+/// follows holds the database's write lock until commit.
+async fn lock_administrators(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::db::Backend,
+    target: &AccountRecord,
+) -> Result<(), AppError> {
+    let Some((scope, _)) = administrators_like(target) else {
+        return Ok(());
+    };
+    if backend != super::db::Backend::Postgres {
         return Ok(());
     }
-    let (query, who) = match target.tier {
-        Tier::PlatformAdmin => (
-            sqlx::query_scalar::<_, i64>(
-                "select count(*) from accounts where tier = 'platform_admin' and status <> 'disabled'",
-            ),
-            "platform administrator",
-        ),
-        Tier::TenantAdmin => (
-            sqlx::query_scalar::<_, i64>(
-                "select count(*) from accounts where tier = 'tenant_admin' and status <> 'disabled' \
-                 and tenant_id = $1",
-            )
-            .bind(target.tenant_id.map(|t| t.0)),
-            "tenant administrator of its tenant",
-        ),
-        Tier::User | Tier::ServiceAccount => return Ok(()),
+    let sql = format!(
+        "select account_id from accounts where {scope} and $1 = $1 order by account_id for update"
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(0_i64);
+    if target.tier == Tier::TenantAdmin {
+        query = query.bind(target.tenant_id.map(|t| t.0));
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(internal("lock administrators"))?;
+    Ok(())
+}
+
+/// After `target` was deleted, disabled or expired inside `tx` (with
+/// [`lock_administrators`] before): refuses (the caller's transaction rolls back) when no
+/// enabled administrator of its kind would remain (SPEC §2.2). Enabled means able to sign
+/// in: active or must-change-password, and not expired; invited, disabled and expired
+/// administrators do not count. `done` completes "… so it cannot be …".
+async fn ensure_an_administrator_remains(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    target: &AccountRecord,
+    now: i64,
+    done: &str,
+) -> Result<(), AppError> {
+    let Some((scope, who)) = administrators_like(target) else {
+        return Ok(());
     };
-    let enabled = query
-        .fetch_one(&mut **tx)
+    let sql = format!(
+        "select account_id from accounts where {scope} \
+         and status in ('active', 'must_change_password') \
+         and (expires_at is null or expires_at > $1)"
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(now);
+    if target.tier == Tier::TenantAdmin {
+        query = query.bind(target.tenant_id.map(|t| t.0));
+    }
+    let remaining: Vec<i64> = query
+        .fetch_all(&mut **tx)
         .await
         .map_err(internal("count enabled administrators"))?;
-    if enabled <= 1 {
+    if remaining.iter().all(|id| *id == target.account_id.0) {
         return Err(AppError::Conflict(format!(
-            "{} is the last enabled {who}, so it cannot be {}. Make another account one first.",
-            target.username,
-            if what == "delete" {
-                "deleted"
-            } else {
-                "disabled"
-            }
+            "{} is the last enabled {who}, so it cannot be {done}. Make another account one first.",
+            target.username
         )));
     }
     Ok(())
@@ -620,11 +669,14 @@ pub async fn set_enabled(
         .await
         .map_err(internal("begin set enabled"))?;
     if !enabled {
-        refuse_unsafe_removal(&mut tx, me, &before, "disable").await?;
+        refuse_self_removal(me, &before, "disable")?;
     }
     let already = (before.status == AccountStatus::Disabled) != enabled;
     if already {
         return Ok(());
+    }
+    if !enabled {
+        lock_administrators(&mut tx, db.backend(), &before).await?;
     }
     let sql = if enabled {
         "update accounts set status = coalesce(status_before_disable, 'active'), status_before_disable = null, \
@@ -639,6 +691,11 @@ pub async fn set_enabled(
         .execute(&mut *tx)
         .await
         .map_err(internal("set account enabled"))?;
+    if !enabled {
+        // For good: enabling it again later revives none of these sessions (SPEC §4).
+        super::accounts::end_all_sessions(&mut tx, id).await?;
+        ensure_an_administrator_remains(&mut tx, &before, now, "disabled").await?;
+    }
     let action = if enabled {
         AuditAction::AccountEnabled
     } else {
@@ -667,12 +724,14 @@ pub async fn delete(
         .begin()
         .await
         .map_err(internal("begin delete account"))?;
-    refuse_unsafe_removal(&mut tx, me, &before, "delete").await?;
+    refuse_self_removal(me, &before, "delete")?;
+    lock_administrators(&mut tx, db.backend(), &before).await?;
     sqlx::query("delete from accounts where account_id = $1")
         .bind(id.0)
         .execute(&mut *tx)
         .await
         .map_err(internal("delete account"))?;
+    ensure_an_administrator_remains(&mut tx, &before, now, "deleted").await?;
     let mut record = event(AuditAction::AccountDeleted, me, &before, client);
     record.before = Some(snapshot_json(&before));
     audit::record(&mut *tx, &record, now).await?;

@@ -25,6 +25,8 @@ fn postgres_admin_url() -> String {
 pub struct TestServer {
     running: Option<Running>,
     pub base: String,
+    /// The `Origin` Warden's own pages send: its public URL's.
+    pub origin: String,
     pub client: Client,
     pub database_url: String,
     _dir: tempfile::TempDir,
@@ -41,6 +43,16 @@ impl TestServer {
     /// Like [`start`](Self::start); a PostgreSQL database is created with `create_options`
     /// appended to `create database <name>` (a locale, say).
     pub async fn start_with(backend: Backend, create_options: &str) -> Option<TestServer> {
+        Self::start_configured(backend, create_options, |_| {}).await
+    }
+
+    /// Like [`start_with`](Self::start_with), with `configure` adjusting the serve settings
+    /// (a public URL, hashing limits, …).
+    pub async fn start_configured(
+        backend: Backend,
+        create_options: &str,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Option<TestServer> {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (database_url, postgres_database) = match backend {
             Backend::Sqlite => (
@@ -76,12 +88,14 @@ impl TestServer {
             data_dir: dir.path().to_path_buf(),
             database_url: Some(Secret::new(database_url.clone())),
         };
-        let serve = ServeConfig {
+        let mut serve = ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             ..ServeConfig::default()
         };
+        configure(&mut serve);
         let running = server::start(&common, &serve).await.expect("server starts");
         let base = format!("http://{}", running.addr);
+        let origin = server::middleware::origin_of(&running.public_url);
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // A hung request fails its test instead of stalling the whole run.
@@ -91,6 +105,7 @@ impl TestServer {
         Some(TestServer {
             running: Some(running),
             base,
+            origin,
             client,
             database_url,
             _dir: dir,
@@ -116,7 +131,7 @@ impl TestServer {
         let mut req = self
             .client
             .post(format!("{}/api/{name}", self.base))
-            .header(ORIGIN, &self.base)
+            .header(ORIGIN, &self.origin)
             .form(form);
         if let Some(cookie) = cookie {
             req = req.header(COOKIE, cookie);
@@ -134,7 +149,7 @@ impl TestServer {
         let mut req = self
             .client
             .post(format!("{}/api/{name}", self.base))
-            .header(ORIGIN, &self.base)
+            .header(ORIGIN, &self.origin)
             .json(body);
         if let Some(cookie) = cookie {
             req = req.header(COOKIE, cookie);
@@ -267,7 +282,8 @@ impl TestServer {
     /// Adds an active account of `tier` in tenant "Acme" (created when missing). Tenants and
     /// tenant accounts have no UI yet, so tests arrange them in the database.
     pub async fn create_tenant_account(&self, tier: &str, username: &str, password: &str) {
-        let hash = app::ssr::crypto::hash_password(password.to_owned())
+        let hash = app::ssr::crypto::PasswordHasher::default()
+            .hash(password.to_owned())
             .await
             .expect("hash");
         self.sql(

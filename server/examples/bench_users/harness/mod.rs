@@ -880,7 +880,9 @@ pub async fn seed_database(
     }
     // One real Argon2 hash for every person: signing in works, and hashing stays out of
     // the seeding time.
-    let password_hash = app::ssr::crypto::hash_password(PASSWORD.to_owned()).await?;
+    let password_hash = app::ssr::crypto::PasswordHasher::default()
+        .hash(PASSWORD.to_owned())
+        .await?;
 
     let mut generator = Generator::new(spec, now)?;
     let mut tenant_ids = Vec::with_capacity(spec.tenants);
@@ -1191,6 +1193,7 @@ async fn signed_in(db: &Db, username: &str) -> Result<SignedIn> {
         .await?
         .ok_or("the seeded administrator is missing")?;
     Ok(SignedIn {
+        session_id: String::new(),
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,

@@ -21,6 +21,8 @@ on_both_databases!(
     administrators_turn_mfa_off_for_a_lost_device,
     turning_off_ones_own_mfa_needs_a_current_code,
     an_administrator_ends_someones_sessions,
+    enrolment_asks_for_the_current_password,
+    a_pending_step_works_once_and_recovery_codes_are_stored_keyed,
 );
 
 fn now() -> i64 {
@@ -654,4 +656,49 @@ async fn another_encryption_key_stops_the_server_with_a_reason() {
     };
     let err = server::start(&common, &bad).await.err().expect("refused");
     assert!(err.to_string().contains("WARDEN_ENCRYPTION_KEY"), "{err}");
+}
+
+async fn enrolment_asks_for_the_current_password(s: &TestServer) {
+    let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
+    let shown = begin(s, &jane).await;
+    let mut app = App {
+        key: decode_base32(shown["key"].as_str().unwrap()).unwrap(),
+        used: 0,
+    };
+    let code = app.code().await;
+    let res = s
+        .call(
+            "confirm_mfa_enrolment",
+            &[
+                ("code", code.as_str()),
+                ("current_password", "Not-my-pass1"),
+            ],
+            Some(&jane),
+        )
+        .await;
+    assert!(field_error(res, "current_password")
+        .await
+        .contains("not your current password"));
+    assert!(s.session(&jane).await["mfa_enabled_at"].is_null());
+    confirm(s, &jane, "Pass-word1", &shown).await;
+}
+
+async fn a_pending_step_works_once_and_recovery_codes_are_stored_keyed(s: &TestServer) {
+    let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
+    let (mut app, recovery) = enrol(s, &jane, "Pass-word1").await;
+    let stored = s.strings("select code_hash from mfa_recovery_codes").await;
+    assert_eq!(stored.len(), 10);
+    assert!(stored.iter().all(|h| h.starts_with("h1:")), "{stored:?}");
+    let pending = password_step(s, "jane_doe", "Pass-word1").await;
+    let code = app.code().await;
+    let res = code_step(s, &pending, &code).await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    // The same pending cookie again, with a good recovery code: the step is used up.
+    let again = code_step(s, &pending, &recovery[0]).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    assert!(again.text().await.unwrap().contains("MfaStepExpired"));
+    // The recovery code was not spent by that.
+    let pending = password_step(s, "jane_doe", "Pass-word1").await;
+    let res = code_step(s, &pending, &recovery[0]).await;
+    assert!(res.status().is_redirection() || res.status().is_success());
 }

@@ -2,7 +2,9 @@
 //! its edit form, enable / disable and delete. Every field rule is the shared `domain` parse
 //! function the server runs; every action shown is one `access::may_manage` allows.
 
-use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants, Decision};
+use crate::access::{
+    manageable_tiers, may_create_accounts, may_list_accounts, may_manage_tenants, Decision,
+};
 use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
     UpdateAccount,
@@ -95,11 +97,12 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
     }
 }
 
-/// `/users/new`: create an account of a tier the signed-in account may manage.
+/// `/users/new`: create an account of a tier the signed-in account may manage. Someone who
+/// may create none is told why instead ([`may_create_accounts`]).
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
     view! {
-        <GuardedPage title="New account" decide=may_list_accounts back=("/users", "← Users")
+        <GuardedPage title="New account" decide=may_create_accounts back=("/users", "← Users")
             page=|session: SessionView| {
                 let tiers = manageable_tiers(&session.actor);
                 view! { <NewAccount session=session tiers=tiers/> }
@@ -112,10 +115,11 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
     let create = ServerAction::<CreateAccount>::new();
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(create, errors);
+    // Never empty behind `may_create_accounts`; should it be, the server refuses the form.
     let first = if tiers.contains(&Tier::User) {
         Tier::User
     } else {
-        tiers[0]
+        tiers.first().copied().unwrap_or(Tier::User)
     };
     let tier = RwSignal::new(first);
     let picks_tenant = may_manage_tenants(&session.actor).is_allowed();

@@ -73,9 +73,10 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
                 <TextField name="job_title" label="Job title (optional)" value=job_title.unwrap_or_default()
                     rule=job_title_rule errors=errors/>
                 <div class="phone-pair">
-                    <TextField name="country_code" label="Country code" hint="e.g. +44" value=country.unwrap_or_default()
+                    <TextField name="country_code" label="Country code (optional)" hint="e.g. +44" value=country.unwrap_or_default()
                         rule=country_rule errors=errors/>
-                    <TextField name="phone" label="Phone (optional)" input_type="tel" value=phone.unwrap_or_default()
+                    <TextField name="phone" label="Phone (optional)" input_type="tel" hint="e.g. 20 7946 0018 or +1 555 0100"
+                        value=phone.unwrap_or_default()
                         rule=phone_rule errors=errors/>
                 </div>
             </div>

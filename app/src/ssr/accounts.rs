@@ -20,6 +20,11 @@ pub struct AccountRecord {
     pub email: String,
     pub full_name: String,
     pub job_title: Option<String>,
+    pub country_code: Option<String>,
+    pub phone: Option<String>,
+    pub ref_id_1: Option<String>,
+    pub ref_id_2: Option<String>,
+    pub external_id: Option<String>,
     pub status: AccountStatus,
     pub password_hash: Option<String>,
     pub jwt_version: String,
@@ -52,7 +57,8 @@ impl AccountRecord {
 
 const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant_name, \
      coalesce(t.status, 'active') as tenant_status, a.tier, a.username, a.email, a.full_name, \
-     a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
+     a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, a.external_id, a.status, \
+     a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
      coalesce(t.mfa_policy, 'optional') as tenant_mfa_policy, \
      (select m.enabled_at from mfa_secrets m where m.account_id = a.account_id) as mfa_enabled_at \
      from accounts a left join tenants t on t.tenant_id = a.tenant_id";
@@ -72,6 +78,11 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
         email: row.try_get("email")?,
         full_name: row.try_get("full_name")?,
         job_title: row.try_get("job_title")?,
+        country_code: row.try_get("country_code")?,
+        phone: row.try_get("phone")?,
+        ref_id_1: row.try_get("ref_id_1")?,
+        ref_id_2: row.try_get("ref_id_2")?,
+        external_id: row.try_get("external_id")?,
         status: AccountStatus::from_db(&status).ok_or_else(|| bad("status", &status))?,
         password_hash: row.try_get("password_hash")?,
         jwt_version: row.try_get("jwt_version")?,
@@ -109,10 +120,19 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<AccountR
 /// The account with this key, whatever its tenant: used to authenticate a session, before
 /// any actor exists.
 pub async fn find_for_session(db: &Db, id: AccountId) -> Result<Option<AccountRecord>, AppError> {
+    find_with(db.pool(), id).await
+}
+
+/// The account with this key, whatever its tenant, read through `executor` (inside a
+/// transaction: what a change just wrote, for its audit record).
+pub async fn find_with<'e, E>(executor: E, id: AccountId) -> Result<Option<AccountRecord>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("{SELECT_ACCOUNT} where a.account_id = $1");
     let row = sqlx::query(&sql)
         .bind(id.0)
-        .fetch_optional(db.pool())
+        .fetch_optional(executor)
         .await
         .map_err(internal("find account by id"))?;
     row.as_ref()

@@ -100,7 +100,13 @@ fn parse_details(
     let full_name = errors.check("full_name", FullName::parse(&form.full_name));
     let job_title = errors.check("job_title", parse_optional_text(&form.job_title, 100));
     let country_code = errors.check("country_code", parse_country_code(&form.country_code));
-    let phone = errors.check("phone", parse_phone(&form.phone));
+    let phone =
+        errors
+            .check("phone", parse_phone(&form.phone))
+            .and_then(|phone| match &country_code {
+                Some(code) => errors.check("phone", phone_with_country(code.as_deref(), phone)),
+                None => Some(phone),
+            });
     let unchanged = current_expiry
         .filter(|&at| form.expires_on.trim() == crate::pages::last_valid_day(at))
         .map(|at| Ok(Some(at)));
@@ -124,37 +130,48 @@ fn parse_details(
     })
 }
 
+/// The field error of a uniqueness violation, or `Internal`. Each index is recognised by its
+/// name (PostgreSQL, and SQLite for an index on an expression) or by its columns (SQLite,
+/// for an index on plain columns: "UNIQUE constraint failed: accounts.tenant_id,
+/// accounts.external_id").
 fn uniqueness(e: sqlx::Error) -> AppError {
-    for (index, field, message) in [
+    for (names, field, message) in [
         (
-            "accounts_username_key",
+            &["accounts_username_key"][..],
             "username",
             "This username is already taken.",
         ),
         (
-            "accounts_email_key",
+            &["accounts_email_key"][..],
             "email",
             "An account with this email address already exists.",
         ),
         (
-            "accounts_external_id_key",
+            &["accounts_external_id_key", "accounts.external_id"][..],
             "external_id",
             "Another account of this tenant has this external ID.",
         ),
     ] {
-        if is_unique_violation(&e, index) {
+        if names.iter().any(|name| is_unique_violation(&e, name)) {
             return AppError::field(field, message);
         }
     }
     internal("write account")(e)
 }
 
+/// Every field of an account as the audit trail records it, before and after a change (no
+/// secrets: neither the password hash nor the session version).
 fn snapshot_json(a: &AccountRecord) -> serde_json::Value {
     serde_json::json!({
         "username": a.username,
         "email": a.email,
         "full_name": a.full_name,
         "job_title": a.job_title,
+        "country_code": a.country_code,
+        "phone": a.phone,
+        "ref_id_1": a.ref_id_1,
+        "ref_id_2": a.ref_id_2,
+        "external_id": a.external_id,
         "tier": a.tier.as_str(),
         "tenant_id": a.tenant_id.map(|t| t.0),
         "status": a.status.as_str(),
@@ -347,16 +364,6 @@ pub async fn insert(
     } else {
         AccountStatus::Active
     };
-    let after = serde_json::json!({
-        "username": username.as_ref(),
-        "email": d.email.as_ref(),
-        "full_name": d.full_name.as_ref(),
-        "job_title": d.job_title,
-        "tier": tier.as_str(),
-        "tenant_id": tenant_id.map(|t| t.0),
-        "status": status.as_str(),
-        "expires_at": d.expires_at,
-    });
     let mut tx = db
         .pool()
         .begin()
@@ -409,7 +416,11 @@ pub async fn insert(
         tier,
     }));
     record.client = Some(client);
-    record.after = Some(after);
+    // The record as stored, so that every field is in the audit.
+    let created = super::accounts::find_with(&mut *tx, AccountId(id))
+        .await?
+        .ok_or(AppError::Internal)?;
+    record.after = Some(snapshot_json(&created));
     audit::record(&mut *tx, &record, now).await?;
     tx.commit()
         .await
@@ -536,11 +547,10 @@ pub async fn update(
         },
     )
     .await?;
-    let mut after = before.clone();
-    after.email = d.email.as_ref().to_owned();
-    after.full_name = d.full_name.as_ref().to_owned();
-    after.job_title = d.job_title;
-    after.expires_at = d.expires_at;
+    // Read back as stored, so that every field is compared, before and after.
+    let after = super::accounts::find_with(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut record = event(AuditAction::AccountUpdated, me, &after, client);
     record.before = Some(snapshot_json(&before));
     record.after = Some(snapshot_json(&after));

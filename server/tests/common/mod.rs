@@ -102,6 +102,11 @@ impl TestServer {
         self.running.as_ref().expect("server running")
     }
 
+    /// The server's data folder (its encryption key lives there).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn setup_token(&self) -> Option<String> {
         self.running().setup_token.clone()
     }

@@ -357,10 +357,18 @@ impl Email {
         Ok(Email(value.to_owned()))
     }
 
-    /// The case-insensitive form used for uniqueness.
+    /// The case-insensitive form used for uniqueness: [`email_key`].
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        email_key(&self.0)
     }
+}
+
+/// The form of an email address that uniqueness compares (SPEC §2.1: unique across all
+/// accounts): Unicode lower case, so `ÉMILE@x.example` and `émile@x.example` are one address.
+/// Warden computes it and stores it beside the address (`accounts.email_key`, unique), so
+/// that both databases apply exactly this rule.
+pub fn email_key(address: &str) -> String {
+    address.trim().to_lowercase()
 }
 
 impl AsRef<str> for Email {
@@ -729,6 +737,15 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn email_keys_fold_case_beyond_ascii() {
+        let upper = Email::parse("ÉMILE.ØSTBY@Exämple.org").unwrap();
+        let lower = Email::parse("émile.østby@exämple.org").unwrap();
+        assert_eq!(upper.key(), lower.key());
+        assert_eq!(upper.key(), "émile.østby@exämple.org");
+        assert_eq!(email_key(" A@B.co "), "a@b.co");
     }
 
     #[test]

@@ -21,6 +21,8 @@ on_both_databases!(
     every_edited_field_is_in_the_audit_record_before_and_after,
     a_phone_typed_as_people_write_it_is_accepted_and_stored_normalised,
     the_account_form_says_the_country_code_is_optional,
+    emails_differing_only_in_non_ascii_case_are_one_address_on_create_and_edit,
+    accounts_from_before_the_email_key_get_theirs_and_lookalikes_are_kept_but_must_change,
 );
 
 async fn create(s: &TestServer, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
@@ -718,4 +720,153 @@ async fn the_account_form_says_the_country_code_is_optional(s: &TestServer) {
     let page = s.get("/users/new", Some(&pa)).await.text().await.unwrap();
     assert!(page.contains("Country code (optional)"), "{page}");
     assert!(page.contains("Phone (optional)"));
+}
+
+async fn emails_differing_only_in_non_ascii_case_are_one_address_on_create_and_edit(
+    s: &TestServer,
+) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    expect_ok(
+        create(
+            s,
+            &pa,
+            &person("user", &acme, "emile_one", "émile@acme.example"),
+        )
+        .await,
+    )
+    .await;
+    let taken = "An account with this email address already exists.";
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "emile_two", "ÉMILE@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"]["email"][0], taken);
+
+    expect_ok(
+        create(
+            s,
+            &pa,
+            &person("user", &acme, "emile_two", "emile@acme.example"),
+        )
+        .await,
+    )
+    .await;
+    let id = account_id(s, "emile_two").await;
+    let res = s
+        .call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", "ÉMILE@ACME.EXAMPLE"),
+                ("full_name", "Some Person"),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"]["email"][0], taken);
+    // The database holds the same rule, whoever writes to it.
+    let mut keys = s
+        .strings("select email_key from accounts where username like 'emile%'")
+        .await;
+    keys.sort();
+    assert_eq!(keys, ["emile@acme.example", "émile@acme.example"]);
+}
+
+async fn accounts_from_before_the_email_key_get_theirs_and_lookalikes_are_kept_but_must_change(
+    s: &TestServer,
+) {
+    use sqlx::Connection;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    // As a database migrated from before the key holds them: no key, and two addresses that
+    // SQLite's lower() told apart (PostgreSQL's may already refuse the second, by locale).
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+    let mut lookalike_exists = false;
+    for (username, email) in [
+        ("old_upper", "Ørjan@Acme.example"),
+        ("old_plain", "Plain@Acme.example"),
+        ("old_lower", "ørjan@acme.example"),
+    ] {
+        let inserted = sqlx::query(&format!(
+            "insert into accounts (tenant_id, tier, username, email, full_name, status, \
+             jwt_version, created_at, updated_at) select tenant_id, 'user', '{username}', \
+             '{email}', 'Old Person', 'active', 'v1', 0, 0 from tenants where name = 'Acme'"
+        ))
+        .execute(&mut conn)
+        .await;
+        match username {
+            "old_lower" => lookalike_exists = inserted.is_ok(),
+            _ => assert!(inserted.is_ok(), "{inserted:?}"),
+        }
+    }
+    conn.close().await.ok();
+    let expected_left = usize::from(lookalike_exists);
+    let db = app::ssr::db::Db::connect(&s.database_url).await.unwrap();
+    assert_eq!(
+        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        expected_left
+    );
+    // Run again (every start does): nothing new, a lookalike still reported.
+    assert_eq!(
+        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        expected_left
+    );
+    db.close().await;
+    let key = |username: &'static str| async move {
+        s.strings(&format!(
+            "select coalesce(email_key, '(none)') from accounts where username = '{username}'"
+        ))
+        .await
+    };
+    assert_eq!(key("old_upper").await, ["ørjan@acme.example"]);
+    assert_eq!(key("old_plain").await, ["plain@acme.example"]);
+    // Either way, the address is taken now.
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "new_orjan", "ØRJAN@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["email"][0], "An account with this email address already exists.",
+        "{body}"
+    );
+    if !lookalike_exists {
+        return;
+    }
+    assert_eq!(key("old_lower").await, ["(none)"]);
+    // The first keeps the address; the lookalike must take its own at its next edit.
+    let pa = pa.as_str();
+    let edit = |email: &'static str| async move {
+        let id = account_id(s, "old_lower").await;
+        s.call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", email),
+                ("full_name", "Old Person"),
+            ],
+            Some(pa),
+        )
+        .await
+    };
+    let res = edit("ørjan@acme.example").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["email"][0],
+        "An account with this email address already exists."
+    );
+    expect_ok(edit("orjan.two@acme.example").await).await;
+    assert_eq!(key("old_lower").await, ["orjan.two@acme.example"]);
 }

@@ -167,9 +167,9 @@ pub async fn insert_platform_admin(
     now: i64,
 ) -> Result<AccountId, AppError> {
     let result = sqlx::query_scalar::<_, i64>(
-        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
-         jwt_version, expires_at, created_at, updated_at) \
-         values (null, 'platform_admin', $1, $2, $3, 'active', $4, $5, null, $6, $6) \
+        "insert into accounts (tenant_id, tier, username, email, email_key, full_name, status, \
+         password_hash, jwt_version, expires_at, created_at, updated_at) \
+         values (null, 'platform_admin', $1, $2, $7, $3, 'active', $4, $5, null, $6, $6) \
          returning account_id",
     )
     .bind(new.username.as_ref())
@@ -178,6 +178,7 @@ pub async fn insert_platform_admin(
     .bind(&new.password_hash)
     .bind(super::crypto::random_token(16))
     .bind(now)
+    .bind(new.email.key())
     .fetch_one(&mut **tx)
     .await;
     let id = AccountId(result.map_err(uniqueness_to_field_error)?);
@@ -200,7 +201,10 @@ fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
     let mut errors = FieldErrors::new();
     if is_unique_violation(&e, "accounts_username_key") {
         errors.add("username", "This username is already taken.");
-    } else if is_unique_violation(&e, "accounts_email_key") {
+    } else if is_unique_violation(&e, "accounts_email_folded_key")
+        || is_unique_violation(&e, "accounts.email_key")
+        || is_unique_violation(&e, "accounts_email_key")
+    {
         errors.add(
             "email",
             "An account with this email address already exists.",
@@ -230,4 +234,79 @@ pub async fn rotate_jwt_version(
     super::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
     Ok(())
+}
+
+/// Gives every account without one its email key ([`crate::domain::email_key`]), in pages of
+/// accounts by id, each page in one transaction; run at start, after the migration that
+/// added the key (and harmless when every account has one). An account whose key another
+/// account already holds (addresses that differed only in non-ASCII case, which SQLite's
+/// `lower()` let through) is left without one: it keeps working, is reported here, and its
+/// next edit must give it an address of its own. Returns how many were left so.
+pub async fn backfill_email_keys(db: &Db) -> Result<usize, AppError> {
+    const PAGE: i64 = 1_000;
+    let mut after = 0i64;
+    let mut written = 0usize;
+    let mut shared = Vec::new();
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select account_id, email from accounts where email_key is null and account_id > $1 \
+             order by account_id limit $2",
+        )
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal("read accounts without an email key"))?;
+        let Some((last, _)) = rows.last() else {
+            break;
+        };
+        after = *last;
+        match write_email_keys(db, &rows).await {
+            Ok(()) => written += rows.len(),
+            // A key taken: the page again, one account at a time, to find which.
+            Err(e)
+                if is_unique_violation(&e, "accounts_email_folded_key")
+                    || is_unique_violation(&e, "accounts.email_key") =>
+            {
+                for row in &rows {
+                    match write_email_keys(db, std::slice::from_ref(row)).await {
+                        Ok(()) => written += 1,
+                        Err(e)
+                            if is_unique_violation(&e, "accounts_email_folded_key")
+                                || is_unique_violation(&e, "accounts.email_key") =>
+                        {
+                            shared.push(row.0)
+                        }
+                        Err(e) => return Err(internal("write email key")(e)),
+                    }
+                }
+            }
+            Err(e) => return Err(internal("write email keys")(e)),
+        }
+    }
+    if written > 0 {
+        tracing::info!(accounts = written, "email keys written");
+    }
+    if !shared.is_empty() {
+        tracing::warn!(
+            accounts = ?shared,
+            "these accounts' email addresses equal another account's but for letter case; \
+             they keep working, and each must be given its own address when next edited"
+        );
+    }
+    Ok(shared.len())
+}
+
+async fn write_email_keys(db: &Db, rows: &[(i64, String)]) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    for (id, email) in rows {
+        sqlx::query(
+            "update accounts set email_key = $1 where account_id = $2 and email_key is null",
+        )
+        .bind(crate::domain::email_key(email))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }

@@ -142,7 +142,11 @@ fn uniqueness(e: sqlx::Error) -> AppError {
             "This username is already taken.",
         ),
         (
-            &["accounts_email_key"][..],
+            &[
+                "accounts_email_folded_key",
+                "accounts.email_key",
+                "accounts_email_key",
+            ][..],
             "email",
             "An account with this email address already exists.",
         ),
@@ -311,7 +315,7 @@ pub async fn conflicts(db: &Db, new: &NewAccount) -> Result<FieldErrors, AppErro
         errors.add("username", "This username is already taken.");
     }
     if taken(
-        "select count(*) from accounts where lower(email) = $1",
+        "select count(*) from accounts where email_key = $1",
         new.details.email.key(),
     )
     .await?
@@ -370,10 +374,10 @@ pub async fn insert(
         .await
         .map_err(internal("begin create account"))?;
     let id: i64 = sqlx::query_scalar(
-        "insert into accounts (tenant_id, tier, username, email, full_name, job_title, country_code, \
-         phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, expires_at, \
-         created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+        "insert into accounts (tenant_id, tier, username, email, email_key, full_name, job_title, \
+         country_code, phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, \
+         expires_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $17, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
          returning account_id",
     )
     .bind(tenant_id.map(|t| t.0))
@@ -392,6 +396,7 @@ pub async fn insert(
     .bind(crypto::random_token(16))
     .bind(d.expires_at)
     .bind(now)
+    .bind(d.email.key())
     .fetch_one(&mut *tx)
     .await
     .map_err(uniqueness)?;
@@ -518,8 +523,8 @@ pub async fn update(
         .map_err(internal("begin update account"))?;
     sqlx::query(
         "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, phone = $5, \
-         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10 \
-         where account_id = $11",
+         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10, \
+         email_key = $12 where account_id = $11",
     )
     .bind(d.email.as_ref())
     .bind(d.full_name.as_ref())
@@ -532,6 +537,7 @@ pub async fn update(
     .bind(d.external_id.clone())
     .bind(now)
     .bind(id.0)
+    .bind(d.email.key())
     .execute(&mut *tx)
     .await
     .map_err(uniqueness)?;

@@ -6,10 +6,11 @@
 mod common;
 
 use common::*;
-use reqwest::header::{ACCEPT, COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, ORIGIN};
 
 on_both_databases!(
     every_page_answers_holders_of_any_single_privilege_without_a_server_error,
+    every_server_function_answers_malformed_input_without_a_server_error,
     an_account_that_may_list_but_create_nobody_is_told_why_on_the_new_account_page,
 );
 
@@ -214,4 +215,92 @@ async fn an_account_that_may_list_but_create_nobody_is_told_why_on_the_new_accou
     let list = s.get("/users", Some(&manager)).await.text().await.unwrap();
     assert!(!list.contains("href=\"/users/new\""));
     assert!(!list.contains("href=\"/users/import\""));
+}
+
+/// Every server function's endpoint, read from its declaration, so that a new one is covered
+/// without being listed here.
+fn endpoints() -> Vec<String> {
+    let api = include_str!("../../app/src/api.rs");
+    api.split("endpoint = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn every_server_function_answers_malformed_input_without_a_server_error(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    s.create_tenant(&pa, "Acme").await;
+    s.create_tenant_account("user", "plain_user", "Pass-word1")
+        .await;
+    let user = s.sign_in("plain_user", "Pass-word1").await.unwrap();
+    let names = endpoints();
+    assert!(names.len() > 30, "{names:?}");
+    let junk_form: Vec<(&str, &str)> = vec![
+        ("account_id", "not-a-number"),
+        ("tenant_id", "-1"),
+        ("role_id", "99999999999999999999"),
+        ("scope_id", ""),
+        ("enabled", "maybe"),
+        ("active", "2"),
+        ("username", "\u{0}"),
+        ("email", "@@"),
+        ("code", "🙂"),
+        ("token", ""),
+        ("query", "{"),
+    ];
+    let mut failed = Vec::new();
+    // Signing out last: it ends the session the other calls use.
+    let (last, first): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|n| n.starts_with("sign_out"));
+    for (who, cookie) in [
+        ("user", Some(user.as_str())),
+        ("anonymous", None),
+        ("platform administrator", Some(pa.as_str())),
+    ] {
+        for name in first.iter().chain(last.iter()) {
+            let url = format!("{}/api/{name}", s.base);
+            let request = || {
+                let req = s.client.post(&url).header(ORIGIN, &s.base);
+                match cookie {
+                    Some(c) => req.header(COOKIE, c),
+                    None => req,
+                }
+            };
+            let attempts = [
+                ("empty form", request().form(&[("", ""); 0])),
+                ("junk form", request().form(&junk_form)),
+                ("JSON {}", request().json(&serde_json::json!({}))),
+                ("JSON string", request().json(&serde_json::json!("junk"))),
+                (
+                    "JSON nulls",
+                    request()
+                        .json(&serde_json::json!({ "query": null, "form": null, "rows": null })),
+                ),
+            ];
+            for (what, req) in attempts {
+                match req.send().await {
+                    Err(e) => failed.push(format!("{who}: {name} ({what}): no answer ({e})")),
+                    Ok(res) => {
+                        let status = res.status();
+                        match res.bytes().await {
+                            Err(e) => {
+                                failed.push(format!("{who}: {name} ({what}): cut short ({e})"))
+                            }
+                            Ok(_) if status.is_server_error() => {
+                                failed.push(format!("{who}: {name} ({what}): {status}"))
+                            }
+                            Ok(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} answers failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }

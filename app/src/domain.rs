@@ -357,10 +357,18 @@ impl Email {
         Ok(Email(value.to_owned()))
     }
 
-    /// The case-insensitive form used for uniqueness.
+    /// The case-insensitive form used for uniqueness: [`email_key`].
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        email_key(&self.0)
     }
+}
+
+/// The form of an email address that uniqueness compares (SPEC §2.1: unique across all
+/// accounts): Unicode lower case, so `ÉMILE@x.example` and `émile@x.example` are one address.
+/// Warden computes it and stores it beside the address (`accounts.email_key`, unique), so
+/// that both databases apply exactly this rule.
+pub fn email_key(address: &str) -> String {
+    address.trim().to_lowercase()
 }
 
 impl AsRef<str> for Email {
@@ -445,25 +453,55 @@ pub fn parse_country_code(input: &str) -> Result<Option<String>, String> {
     Ok(Some(format!("+{digits}")))
 }
 
-/// An optional phone number: digits with spaces, dashes, dots or brackets; 4–15 digits.
+/// An optional phone number, as people type it: digits, grouped by spaces, dashes, dots or
+/// brackets, optionally in international form with a leading `+` (`+1 555 0100`); 4–15
+/// digits (E.164's most). Stored normalised: the digits alone, after a `+` if one led
+/// (`+15550100`, `02079460018`). The form and the server run this same function.
 pub fn parse_phone(input: &str) -> Result<Option<String>, String> {
     let value = input.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    if !value
+    let (plus, rest) = match value.strip_prefix('+') {
+        Some(rest) => ("+", rest.trim_start()),
+        None => ("", value),
+    };
+    if !rest
         .chars()
         .all(|c| c.is_ascii_digit() || " -.()".contains(c))
     {
-        return Err("Use digits, spaces and - . ( ) only.".into());
+        return Err("Use digits, spaces and - . ( ) only, and + only at the start.".into());
     }
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    if !(4..=15).contains(&digits) {
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let count = digits.len();
+    if !(4..=15).contains(&count) {
         return Err(format!(
-            "A phone number has 4 to 15 digits (this has {digits})."
+            "A phone number has 4 to 15 digits (this has {count})."
         ));
     }
-    Ok(Some(value.to_owned()))
+    Ok(Some(format!("{plus}{digits}")))
+}
+
+/// A parsed phone number together with the parsed country code: a number in international
+/// form (`+…`) must start with that code, which is then taken off it, so that it is stored
+/// once (country `+1`, phone `+1 555 0100` → phone `5550100`). Without a country code, the
+/// international number is kept whole.
+pub fn phone_with_country(
+    country_code: Option<&str>,
+    phone: Option<String>,
+) -> Result<Option<String>, String> {
+    match (country_code, phone) {
+        (Some(code), Some(phone)) if phone.starts_with('+') => phone
+            .strip_prefix(code)
+            .filter(|national| national.len() >= 4)
+            .map(|national| Some(national.to_owned()))
+            .ok_or_else(|| {
+                format!(
+                    "This number does not start with the country code {code}: correct one of them, or leave the country code empty."
+                )
+            }),
+        (_, phone) => Ok(phone),
+    }
 }
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
@@ -702,6 +740,15 @@ mod tests {
     }
 
     #[test]
+    fn email_keys_fold_case_beyond_ascii() {
+        let upper = Email::parse("ÉMILE.ØSTBY@Exämple.org").unwrap();
+        let lower = Email::parse("émile.østby@exämple.org").unwrap();
+        assert_eq!(upper.key(), lower.key());
+        assert_eq!(upper.key(), "émile.østby@exämple.org");
+        assert_eq!(email_key(" A@B.co "), "a@b.co");
+    }
+
+    #[test]
     fn full_name_length_boundaries_are_one_and_one_hundred() {
         assert!(FullName::parse("").is_err());
         assert!(FullName::parse("A").is_ok());
@@ -805,12 +852,54 @@ mod tests {
         for bad in ["+", "+0", "+1234", "uk"] {
             assert!(parse_country_code(bad).is_err(), "{bad}");
         }
-        assert!(parse_phone("(020) 7946-0018").is_ok());
+        assert_eq!(
+            parse_phone("(020) 7946-0018"),
+            Ok(Some("02079460018".into()))
+        );
         assert!(parse_phone("123").is_err());
         assert!(parse_phone("1234").is_ok());
         assert!(parse_phone(&"1".repeat(15)).is_ok());
         assert!(parse_phone(&"1".repeat(16)).is_err());
         assert!(parse_phone("12a4").is_err());
+    }
+
+    #[test]
+    fn a_phone_typed_with_a_plus_spaces_and_dashes_is_accepted_and_stored_normalised() {
+        assert_eq!(parse_phone("+1 555 0100"), Ok(Some("+15550100".into())));
+        assert_eq!(
+            parse_phone(" +44 20-7946-0018 "),
+            Ok(Some("+442079460018".into()))
+        );
+        assert_eq!(parse_phone("555-0100"), Ok(Some("5550100".into())));
+        assert_eq!(parse_phone("555.01.00"), Ok(Some("5550100".into())));
+        for bad in [
+            "1+555 0100",
+            "++1 555 0100",
+            "+",
+            "+1 555 0100 ext 2",
+            "+1234567890123456",
+        ] {
+            assert!(parse_phone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_international_phone_must_agree_with_the_country_code_which_is_stored_once() {
+        let phone = |p: &str| parse_phone(p).unwrap();
+        assert_eq!(
+            phone_with_country(Some("+1"), phone("+1 555 0100")),
+            Ok(Some("5550100".into()))
+        );
+        assert!(phone_with_country(Some("+44"), phone("+1 555 0100")).is_err());
+        assert_eq!(
+            phone_with_country(None, phone("+1 555 0100")),
+            Ok(Some("+15550100".into()))
+        );
+        assert_eq!(
+            phone_with_country(Some("+44"), phone("020 7946 0018")),
+            Ok(Some("02079460018".into()))
+        );
+        assert_eq!(phone_with_country(Some("+44"), None), Ok(None));
     }
 
     #[test]

@@ -5,14 +5,81 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Warden: multi-tenant user, role and permission administration.
+/// What `warden --help` says first: the product, not the crate.
+const ABOUT: &str = "Warden: a self-hosted, multi-tenant administration console for users, roles \
+     and permissions, with a REST API for other systems.";
+
+const LONG_ABOUT: &str = "Warden: a self-hosted, multi-tenant administration console for users, \
+     roles and permissions, with a REST API for other systems.\n\n\
+     Without a command, Warden serves the console and the API (the same as `warden serve`), \
+     configured by the options below or their environment variables. On an empty database it \
+     prints a one-time link that creates the first platform administrator.";
+
+/// The command line. `warden [OPTIONS]` serves (the default command takes `serve`'s options
+/// directly); `warden serve [OPTIONS]` does the same; `warden create-admin …` creates a platform
+/// administrator. The data folder, database and catalog options apply to every command.
 #[derive(Debug, Parser)]
-#[command(name = "warden", version, about)]
+#[command(
+    name = "warden",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonConfig,
+    /// The options of the default command (serving), given without the word `serve`.
+    #[command(flatten)]
+    pub serve: ServeConfig,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the command line like [`Parser::try_parse_from`], and also refuses serving
+    /// options given before another command (`warden --listen … create-admin`), which would
+    /// otherwise be ignored without a word.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{parser::ValueSource, Args, CommandFactory, FromArgMatches};
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some(name) = matches.subcommand_name() {
+            let serving = ServeConfig::augment_args(clap::Command::new("serve"));
+            let given = serving
+                .get_arguments()
+                .find(|arg| {
+                    matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine)
+                })
+                .map(|arg| {
+                    arg.get_long()
+                        .unwrap_or_else(|| arg.get_id().as_str())
+                        .to_owned()
+                });
+            if let Some(flag) = given {
+                return Err(command.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--{flag} is an option of serving: it goes after `serve`, or without \
+                         any command, not before `{name}`"
+                    ),
+                ));
+            }
+        }
+        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    }
+
+    /// The serving options, when the command is to serve (named or by default).
+    pub fn serve_config(&self) -> Option<&ServeConfig> {
+        match &self.command {
+            None => Some(&self.serve),
+            Some(Command::Serve(config)) => Some(config),
+            Some(Command::CreateAdmin(_)) => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,13 +136,6 @@ impl CommonConfig {
             None => format!("sqlite://{}", self.data_dir.join("warden.db").display()),
         }
     }
-}
-
-/// `warden` with no subcommand serves, configured from the environment and defaults.
-#[derive(Debug, Parser)]
-pub struct ServeFromEnv {
-    #[command(flatten)]
-    pub serve: ServeConfig,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -310,5 +370,58 @@ mod tests {
         assert!(
             Cli::try_parse_from(["warden", "serve", "--trusted-proxies", "not-an-ip"]).is_err()
         );
+    }
+
+    #[test]
+    fn the_default_command_takes_the_serving_options_without_the_word_serve() {
+        let cli = Cli::try_parse_args([
+            "warden",
+            "--listen",
+            "127.0.0.1:3900",
+            "--session-hours",
+            "2",
+            "--data-dir",
+            "/srv/warden",
+        ])
+        .unwrap();
+        assert!(cli.command.is_none());
+        let serve = cli.serve_config().unwrap();
+        assert_eq!(serve.listen.port(), 3900);
+        assert_eq!(serve.session_hours, 2);
+        assert_eq!(cli.common.data_dir, PathBuf::from("/srv/warden"));
+        // Named, the command reads its own options.
+        let cli = Cli::try_parse_args(["warden", "serve", "--listen", "127.0.0.1:3901"]).unwrap();
+        assert_eq!(cli.serve_config().unwrap().listen.port(), 3901);
+        // The shared options still go before or after any command.
+        let cli = Cli::try_parse_args([
+            "warden",
+            "--data-dir",
+            "/srv/warden",
+            "create-admin",
+            "--username",
+            "root_admin",
+            "--email",
+            "a@b.co",
+            "--full-name",
+            "Ada",
+        ])
+        .unwrap();
+        assert!(cli.serve_config().is_none());
+        assert_eq!(cli.common.data_dir, PathBuf::from("/srv/warden"));
+        // Serving options do not silently vanish in front of another command.
+        assert!(Cli::try_parse_args([
+            "warden",
+            "--listen",
+            "127.0.0.1:3900",
+            "create-admin",
+            "--username",
+            "root_admin",
+            "--email",
+            "a@b.co",
+            "--full-name",
+            "Ada",
+        ])
+        .is_err());
+        assert!(Cli::try_parse_args(["warden", "--session-hours", "0"]).is_err());
     }
 }

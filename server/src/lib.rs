@@ -47,6 +47,8 @@ pub enum StartError {
     WrongEncryptionKey(String),
     #[error("could not write the accounts' search terms (see the error above)")]
     SearchTerms,
+    #[error("could not write the accounts' email keys (see the error above)")]
+    EmailKeys,
     #[error("{0}")]
     Catalog(String),
     #[error("could not give every tenant its starter roles (see the error above)")]
@@ -72,6 +74,9 @@ pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
         })?;
     }
     let db = Db::connect(&url).await?;
+    app::ssr::accounts::backfill_email_keys(&db)
+        .await
+        .map_err(|_| StartError::EmailKeys)?;
     app::ssr::directory::backfill_search_terms(&db, now())
         .await
         .map_err(|_| StartError::SearchTerms)?;

@@ -2,15 +2,14 @@
 
 use app::error::AppError;
 use app::ssr::setup::{create_admin_from_cli, AdminForm};
-use clap::Parser;
-use server::config::{Cli, Command, CreateAdminArgs, ServeConfig, ServeFromEnv};
+use server::config::{Cli, Command, CreateAdminArgs, ServeConfig};
 use std::io::BufRead;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("WARDEN_LOG")
@@ -19,7 +18,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        None => serve(&cli.common, &ServeFromEnv::parse_from(["warden"]).serve).await,
+        None => serve(&cli.common, &cli.serve).await,
         Some(Command::Serve(config)) => serve(&cli.common, &config).await,
         Some(Command::CreateAdmin(args)) => create_admin(&cli.common, args).await,
     };

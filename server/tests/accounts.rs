@@ -17,6 +17,12 @@ on_both_databases!(
     disabling_ends_sessions_at_once_and_enabling_restores_the_previous_status,
     editing_changes_the_editable_fields_and_refuses_expiring_oneself,
     deleting_an_account_keeps_its_audit_records,
+    a_duplicate_external_id_in_a_tenant_is_a_field_error_on_create_and_on_edit,
+    every_edited_field_is_in_the_audit_record_before_and_after,
+    a_phone_typed_as_people_write_it_is_accepted_and_stored_normalised,
+    the_account_form_says_the_country_code_is_optional,
+    emails_differing_only_in_non_ascii_case_are_one_address_on_create_and_edit,
+    accounts_from_before_the_email_key_get_theirs_and_lookalikes_are_kept_but_must_change,
 );
 
 async fn create(s: &TestServer, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
@@ -519,4 +525,348 @@ async fn deleting_an_account_keeps_its_audit_records(s: &TestServer) {
         named,
         ["account.create", "sign_in", "account.delete", "sign_in"]
     );
+}
+
+async fn a_duplicate_external_id_in_a_tenant_is_a_field_error_on_create_and_on_edit(
+    s: &TestServer,
+) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let beta = s.create_tenant(&pa, "Beta").await;
+    let mut first = person("user", &acme, "first_user", "first@acme.example");
+    first.push(("external_id", "EMP42"));
+    expect_ok(create(s, &pa, &first).await).await;
+    // Another tenant may use the same external ID.
+    let mut elsewhere = person("user", &beta, "beta_user", "user@beta.example");
+    elsewhere.push(("external_id", "EMP42"));
+    expect_ok(create(s, &pa, &elsewhere).await).await;
+
+    let mut second = person("user", &acme, "second_user", "second@acme.example");
+    second.push(("external_id", "EMP42"));
+    let res = create(s, &pa, &second).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["external_id"][0],
+        "Another account of this tenant has this external ID."
+    );
+    assert!(s
+        .strings("select username from accounts where username = 'second_user'")
+        .await
+        .is_empty());
+
+    second.pop();
+    second.push(("external_id", "EMP43"));
+    expect_ok(create(s, &pa, &second).await).await;
+    let id = account_id(s, "second_user").await;
+    let res = s
+        .call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", "second@acme.example"),
+                ("full_name", "Some Person"),
+                ("external_id", "EMP42"),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["external_id"][0],
+        "Another account of this tenant has this external ID."
+    );
+}
+
+async fn every_edited_field_is_in_the_audit_record_before_and_after(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let mut form = person("user", &acme, "acme_user", "u@acme.example");
+    form.extend([
+        ("country_code", "+44"),
+        ("phone", "7946 0018"),
+        ("external_id", "EMP1"),
+        ("ref_id_1", "R1"),
+    ]);
+    expect_ok(create(s, &pa, &form).await).await;
+    let id = account_id(s, "acme_user").await;
+    expect_ok(
+        s.call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", "u@acme.example"),
+                ("full_name", "Some Person"),
+                ("country_code", "+1"),
+                ("phone", "555 0100"),
+                ("external_id", "EMP2"),
+                ("ref_id_1", ""),
+                ("ref_id_2", "R2"),
+            ],
+            Some(&pa),
+        )
+        .await,
+    )
+    .await;
+    let query = serde_json::json!({ "query": {
+        "actor": "", "action": "account.update", "target": "", "from": "", "to": "", "cursor": null
+    }});
+    let page: Value =
+        serde_json::from_str(&expect_ok(s.call_json("list_audit", &query, Some(&pa)).await).await)
+            .unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{page}");
+    let changes: Vec<(String, Value, Value)> =
+        serde_json::from_value(entries[0]["changes"].clone()).unwrap();
+    let changed: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
+    assert_eq!(
+        changed,
+        [
+            "country_code",
+            "external_id",
+            "phone",
+            "ref_id_1",
+            "ref_id_2"
+        ],
+        "{changes:?}"
+    );
+    let phone = changes.iter().find(|(f, _, _)| f == "phone").unwrap();
+    assert_eq!(
+        (phone.1.as_str(), phone.2.as_str()),
+        (Some("\"79460018\""), Some("\"5550100\""))
+    );
+    let reference = changes.iter().find(|(f, _, _)| f == "ref_id_1").unwrap();
+    assert_eq!(
+        (reference.1.as_str(), reference.2.as_str()),
+        (Some("\"R1\""), Some("null"))
+    );
+    // The creation's record names every field too.
+    let created = s
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.action == "account.create")
+        .unwrap();
+    let after: Value = serde_json::from_str(created.after.as_deref().unwrap()).unwrap();
+    for field in [
+        "country_code",
+        "phone",
+        "external_id",
+        "ref_id_1",
+        "ref_id_2",
+    ] {
+        assert!(after.get(field).is_some(), "{field} in {after}");
+    }
+}
+
+async fn a_phone_typed_as_people_write_it_is_accepted_and_stored_normalised(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    let mut form = person("user", &acme, "phone_user", "phone@acme.example");
+    form.push(("phone", "+1 555 0100"));
+    expect_ok(create(s, &pa, &form).await).await;
+    assert_eq!(
+        s.strings("select phone from accounts where username = 'phone_user'")
+            .await,
+        ["+15550100"]
+    );
+    let id = account_id(s, "phone_user").await;
+    let edit = |country: &'static str, phone: &'static str| {
+        let id = id.clone();
+        let pa = pa.clone();
+        async move {
+            s.call(
+                "update_account",
+                &[
+                    ("account_id", id.as_str()),
+                    ("email", "phone@acme.example"),
+                    ("full_name", "Some Person"),
+                    ("country_code", country),
+                    ("phone", phone),
+                ],
+                Some(&pa),
+            )
+            .await
+        }
+    };
+    // With the country code given, it is stored once.
+    expect_ok(edit("+1", "+1 555-0101").await).await;
+    assert_eq!(
+        s.strings(
+            "select coalesce(country_code, '') || ' ' || phone from accounts \
+             where username = 'phone_user'"
+        )
+        .await,
+        ["+1 5550101"]
+    );
+    expect_ok(edit("44", "(020) 7946-0018").await).await;
+    assert_eq!(
+        s.strings("select phone from accounts where username = 'phone_user'")
+            .await,
+        ["02079460018"]
+    );
+    // A number that contradicts the country code, or is not a number, is a field error.
+    for (country, phone) in [("+44", "+1 555 0100"), ("", "555 0100 ext. 3")] {
+        let res = edit(country, phone).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{phone}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["Invalid"]["phone"][0].is_string(), "{body}");
+    }
+}
+
+async fn the_account_form_says_the_country_code_is_optional(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let page = s.get("/users/new", Some(&pa)).await.text().await.unwrap();
+    assert!(page.contains("Country code (optional)"), "{page}");
+    assert!(page.contains("Phone (optional)"));
+}
+
+async fn emails_differing_only_in_non_ascii_case_are_one_address_on_create_and_edit(
+    s: &TestServer,
+) {
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    expect_ok(
+        create(
+            s,
+            &pa,
+            &person("user", &acme, "emile_one", "émile@acme.example"),
+        )
+        .await,
+    )
+    .await;
+    let taken = "An account with this email address already exists.";
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "emile_two", "ÉMILE@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"]["email"][0], taken);
+
+    expect_ok(
+        create(
+            s,
+            &pa,
+            &person("user", &acme, "emile_two", "emile@acme.example"),
+        )
+        .await,
+    )
+    .await;
+    let id = account_id(s, "emile_two").await;
+    let res = s
+        .call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", "ÉMILE@ACME.EXAMPLE"),
+                ("full_name", "Some Person"),
+            ],
+            Some(&pa),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"]["email"][0], taken);
+    // The database holds the same rule, whoever writes to it.
+    let mut keys = s
+        .strings("select email_key from accounts where username like 'emile%'")
+        .await;
+    keys.sort();
+    assert_eq!(keys, ["emile@acme.example", "émile@acme.example"]);
+}
+
+async fn accounts_from_before_the_email_key_get_theirs_and_lookalikes_are_kept_but_must_change(
+    s: &TestServer,
+) {
+    use sqlx::Connection;
+    let pa = s.platform_admin_session().await;
+    let acme = s.create_tenant(&pa, "Acme").await;
+    // As a database migrated from before the key holds them: no key, and two addresses that
+    // SQLite's lower() told apart (PostgreSQL's may already refuse the second, by locale).
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&s.database_url).await.unwrap();
+    let mut lookalike_exists = false;
+    for (username, email) in [
+        ("old_upper", "Ørjan@Acme.example"),
+        ("old_plain", "Plain@Acme.example"),
+        ("old_lower", "ørjan@acme.example"),
+    ] {
+        let inserted = sqlx::query(&format!(
+            "insert into accounts (tenant_id, tier, username, email, full_name, status, \
+             jwt_version, created_at, updated_at) select tenant_id, 'user', '{username}', \
+             '{email}', 'Old Person', 'active', 'v1', 0, 0 from tenants where name = 'Acme'"
+        ))
+        .execute(&mut conn)
+        .await;
+        match username {
+            "old_lower" => lookalike_exists = inserted.is_ok(),
+            _ => assert!(inserted.is_ok(), "{inserted:?}"),
+        }
+    }
+    conn.close().await.ok();
+    let expected_left = usize::from(lookalike_exists);
+    let db = app::ssr::db::Db::connect(&s.database_url).await.unwrap();
+    assert_eq!(
+        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        expected_left
+    );
+    // Run again (every start does): nothing new, a lookalike still reported.
+    assert_eq!(
+        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        expected_left
+    );
+    db.close().await;
+    let key = |username: &'static str| async move {
+        s.strings(&format!(
+            "select coalesce(email_key, '(none)') from accounts where username = '{username}'"
+        ))
+        .await
+    };
+    assert_eq!(key("old_upper").await, ["ørjan@acme.example"]);
+    assert_eq!(key("old_plain").await, ["plain@acme.example"]);
+    // Either way, the address is taken now.
+    let res = create(
+        s,
+        &pa,
+        &person("user", &acme, "new_orjan", "ØRJAN@acme.example"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["email"][0], "An account with this email address already exists.",
+        "{body}"
+    );
+    if !lookalike_exists {
+        return;
+    }
+    assert_eq!(key("old_lower").await, ["(none)"]);
+    // The first keeps the address; the lookalike must take its own at its next edit.
+    let pa = pa.as_str();
+    let edit = |email: &'static str| async move {
+        let id = account_id(s, "old_lower").await;
+        s.call(
+            "update_account",
+            &[
+                ("account_id", id.as_str()),
+                ("email", email),
+                ("full_name", "Old Person"),
+            ],
+            Some(pa),
+        )
+        .await
+    };
+    let res = edit("ørjan@acme.example").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Invalid"]["email"][0],
+        "An account with this email address already exists."
+    );
+    expect_ok(edit("orjan.two@acme.example").await).await;
+    assert_eq!(key("old_lower").await, ["orjan.two@acme.example"]);
 }

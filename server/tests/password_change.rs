@@ -14,6 +14,7 @@ on_both_databases!(
     choosing_a_new_password_activates_the_account_and_ends_other_sessions,
     the_change_checks_the_current_password_and_the_policy_per_field,
     wrong_current_passwords_count_towards_the_account_limit,
+    the_forced_password_change_page_offers_a_way_to_sign_out,
 );
 
 /// A platform admin's session and a user of tenant Acme on the temporary password.
@@ -197,4 +198,31 @@ async fn wrong_current_passwords_count_towards_the_account_limit(s: &TestServer)
         )
         .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn the_forced_password_change_page_offers_a_way_to_sign_out(s: &TestServer) {
+    user_on_temporary_password(s).await;
+    let temp = s.sign_in("acme_admin", "Temp-pass1").await.unwrap();
+    let page = s
+        .get("/change-password", Some(&temp))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Choose your own password"), "{page}");
+    // A form posting to sign_out, with its button.
+    assert!(page.contains("action=\"/api/sign_out\""), "{page}");
+    assert!(page.contains("Not now: sign out"), "{page}");
+    // And it works for an account that may do nothing else yet: the cookie goes.
+    let res = s.call("sign_out", &[("", ""); 0], Some(&temp)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with("warden_session=") && v.contains("Max-Age=0")),
+        "{:?}",
+        res.headers()
+    );
 }

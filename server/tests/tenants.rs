@@ -14,6 +14,7 @@ on_both_databases!(
     disabling_a_tenant_refuses_its_accounts_at_their_next_request,
     nobody_but_a_platform_admin_may_touch_tenants,
     unknown_tenants_are_not_found,
+    the_tenants_page_offers_delete_only_for_empty_tenants_and_says_why_not,
 );
 
 /// Every tenant, as `cookie`'s account lists them.
@@ -292,4 +293,23 @@ async fn unknown_tenants_are_not_found(s: &TestServer) {
         .call("delete_tenant", &[("tenant_id", "abc")], Some(&cookie))
         .await;
     assert_eq!(malformed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn the_tenants_page_offers_delete_only_for_empty_tenants_and_says_why_not(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    s.create_tenant(&pa, "Acme").await;
+    s.create_tenant(&pa, "Empty").await;
+    s.create_tenant_account("user", "acme_user", "Pass-word1")
+        .await;
+    s.create_tenant_account("user", "acme_other", "Pass-word1")
+        .await;
+    let res = s.get("/tenants", Some(&pa)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("aria-label=\"Delete Empty\""), "{page}");
+    assert!(!page.contains("aria-label=\"Delete Acme\""), "{page}");
+    assert!(
+        page.contains("Not deletable: it holds 2 accounts. Disable it, or delete them first."),
+        "{page}"
+    );
 }

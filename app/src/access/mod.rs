@@ -346,6 +346,33 @@ pub fn manageable_tiers(actor: &Actor) -> Vec<Tier> {
         .collect()
 }
 
+/// May `actor` open the new-account form and the CSV import? It must see the users list
+/// ([`may_list_accounts`]; refused, its reason is the list's, as for anyone who may not open
+/// it) and manage at least one tier ([`manageable_tiers`]; refused, the reason is the missing
+/// `Users: Edit` in its tenant). Allowed, the reason is the first tier it may create.
+pub fn may_create_accounts(actor: &Actor) -> Decision {
+    let list = may_list_accounts(actor);
+    if !list.is_allowed() {
+        return list;
+    }
+    let mut first_refusal = None;
+    for &tier in tier_ceiling(actor.tier) {
+        let tenant_id = if tier.lives_in_tenant() {
+            actor.tenant_id.or(Some(TenantId(0)))
+        } else {
+            None
+        };
+        let decision = may_manage(actor, Target { tier, tenant_id });
+        if decision.is_allowed() {
+            return decision;
+        }
+        if tier == Tier::User || first_refusal.is_none() {
+            first_refusal = Some(decision);
+        }
+    }
+    first_refusal.unwrap_or(Decision::Denied(Refusal::Lacks(Privilege::USERS_EDIT)))
+}
+
 /// May `actor` see an account like `target` (in the list, on its page)? Its own tenant and
 /// `View` on the target's resource: `Users: View` for people, `Service accounts: View` for
 /// service accounts. Seeing is not managing, so the tier ceiling does not apply: a manager
@@ -867,6 +894,42 @@ mod tests {
                 d(a, t, OTHER),
                 other,
                 "{a:?} managing {t:?} in other tenant"
+            );
+        }
+    }
+
+    #[test]
+    fn creating_accounts_needs_the_list_and_a_manageable_tier_and_says_why_not() {
+        let c = Catalog::builtin();
+        // A plain user and a manager (Users: View) may create nobody; each is told why.
+        let plain = user_with(&c, &[Privilege::AUDIT_VIEW], true);
+        assert_eq!(may_create_accounts(&plain), may_list_accounts(&plain));
+        assert!(!may_create_accounts(&plain).is_allowed());
+        let manager = user_with(&c, &[Privilege::USERS_VIEW], true);
+        assert!(may_list_accounts(&manager).is_allowed());
+        assert!(manageable_tiers(&manager).is_empty());
+        assert_eq!(
+            may_create_accounts(&manager),
+            Decision::Denied(Refusal::Lacks(Privilege::USERS_EDIT))
+        );
+        // Service accounts: Edit alone creates service accounts.
+        let automation = user_with(
+            &c,
+            &[Privilege::On(ResourceId::SERVICE_ACCOUNTS, Action::Edit)],
+            true,
+        );
+        assert!(may_create_accounts(&automation).is_allowed());
+        for tier in [PlatformAdmin, TenantAdmin] {
+            assert!(may_create_accounts(&actor(tier)).is_allowed());
+        }
+        // Whatever the privileges: allowed exactly when some tier is manageable.
+        for p in c.privileges() {
+            let user = user_with(&c, &[p], true);
+            assert_eq!(
+                may_create_accounts(&user).is_allowed(),
+                !manageable_tiers(&user).is_empty(),
+                "{}",
+                c.label(p)
             );
         }
     }

@@ -111,3 +111,15 @@ where
         </Suspense>
     }
 }
+
+/// "Not now: sign out", for the pages an account is held on before it may do anything else
+/// (choosing its own password, enrolling in MFA): the way out, without the console's menu.
+#[component]
+pub fn SignOutInstead() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <ActionForm action=auth.sign_out attr:class="sign-out-instead">
+            <button type="submit" class="link">"Not now: sign out"</button>
+        </ActionForm>
+    }
+}

@@ -2,7 +2,9 @@
 //! its edit form, enable / disable and delete. Every field rule is the shared `domain` parse
 //! function the server runs; every action shown is one `access::may_manage` allows.
 
-use crate::access::{manageable_tiers, may_list_accounts, may_manage_tenants, Decision};
+use crate::access::{
+    manageable_tiers, may_create_accounts, may_list_accounts, may_manage_tenants, Decision,
+};
 use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
     UpdateAccount,
@@ -71,9 +73,10 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
                 <TextField name="job_title" label="Job title (optional)" value=job_title.unwrap_or_default()
                     rule=job_title_rule errors=errors/>
                 <div class="phone-pair">
-                    <TextField name="country_code" label="Country code" hint="e.g. +44" value=country.unwrap_or_default()
+                    <TextField name="country_code" label="Country code (optional)" hint="e.g. +44" value=country.unwrap_or_default()
                         rule=country_rule errors=errors/>
-                    <TextField name="phone" label="Phone (optional)" input_type="tel" value=phone.unwrap_or_default()
+                    <TextField name="phone" label="Phone (optional)" input_type="tel" hint="e.g. 20 7946 0018 or +1 555 0100"
+                        value=phone.unwrap_or_default()
                         rule=phone_rule errors=errors/>
                 </div>
             </div>
@@ -95,11 +98,12 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
     }
 }
 
-/// `/users/new`: create an account of a tier the signed-in account may manage.
+/// `/users/new`: create an account of a tier the signed-in account may manage. Someone who
+/// may create none is told why instead ([`may_create_accounts`]).
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
     view! {
-        <GuardedPage title="New account" decide=may_list_accounts back=("/users", "← Users")
+        <GuardedPage title="New account" decide=may_create_accounts back=("/users", "← Users")
             page=|session: SessionView| {
                 let tiers = manageable_tiers(&session.actor);
                 view! { <NewAccount session=session tiers=tiers/> }
@@ -112,10 +116,11 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
     let create = ServerAction::<CreateAccount>::new();
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(create, errors);
+    // Never empty behind `may_create_accounts`; should it be, the server refuses the form.
     let first = if tiers.contains(&Tier::User) {
         Tier::User
     } else {
-        tiers[0]
+        tiers.first().copied().unwrap_or(Tier::User)
     };
     let tier = RwSignal::new(first);
     let picks_tenant = may_manage_tenants(&session.actor).is_allowed();

@@ -1,5 +1,5 @@
 use crate::api::SessionView;
-use crate::components::auth::{use_auth, RequireSession};
+use crate::components::auth::{use_auth, RequireSession, SignOutInstead};
 use crate::components::form::{track_action_errors, TextField};
 use crate::components::layout::ConsoleLayout;
 use crate::domain::{AccountStatus, Password, PasswordPolicy};
@@ -27,6 +27,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                                 {format!("Welcome, {}. You signed in with a temporary password; choose your own to continue.", session.full_name)}
                             </p>
                             <PasswordForm/>
+                            <SignOutInstead/>
                         </div>
                     </main>
                 }.into_any()

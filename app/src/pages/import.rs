@@ -3,7 +3,7 @@
 //! rules, the administrator chooses all-or-nothing or the valid rows only, and the import runs
 //! in small batches with its progress shown.
 
-use crate::access::may_list_accounts;
+use crate::access::may_create_accounts;
 use crate::api::{import_accounts, SessionView};
 use crate::components::layout::GuardedPage;
 use crate::csv::{duplicates_in_file, read_import, ImportRow, RowResult, BATCH_ROWS, COLUMNS};
@@ -16,7 +16,7 @@ const SHOWN_ERRORS: usize = 200;
 #[component]
 pub fn ImportPage() -> impl IntoView {
     view! {
-        <GuardedPage title="Import accounts" decide=may_list_accounts back=("/users", "← Users")
+        <GuardedPage title="Import accounts" decide=may_create_accounts back=("/users", "← Users")
             page=|_: SessionView| view! { <Import/> }/>
     }
 }

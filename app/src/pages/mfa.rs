@@ -4,7 +4,7 @@
 //! else until it is done.
 
 use crate::api::{BeginMfaEnrolment, ConfirmMfaEnrolment, SessionView};
-use crate::components::auth::{use_auth, RequireSession};
+use crate::components::auth::{use_auth, RequireSession, SignOutInstead};
 use crate::components::form::{non_field_error, track_action_errors, TextField};
 use crate::components::layout::ConsoleLayout;
 use crate::error::FieldErrors;
@@ -52,16 +52,6 @@ pub fn MfaPage() -> impl IntoView {
                 }.into_any()
             }
         }/>
-    }
-}
-
-#[component]
-fn SignOutInstead() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <ActionForm action=auth.sign_out attr:class="sign-out-instead">
-            <button type="submit" class="link">"Not now: sign out"</button>
-        </ActionForm>
     }
 }
 

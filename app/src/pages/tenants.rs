@@ -182,8 +182,20 @@ fn TenantRow(
                                     {verb}
                                 </button>
                             </ActionForm>
-                            <button class="danger" type="button" aria-label=delete_label
-                                on:click=move |_| confirming.set(true)>"Delete"</button>
+                            {if accounts == 0 {
+                                view! {
+                                    <button class="danger" type="button" aria-label=delete_label
+                                        on:click=move |_| confirming.set(true)>"Delete"</button>
+                                }.into_any()
+                            } else {
+                                // The server refuses it too: a tenant is deleted only when empty.
+                                view! {
+                                    <span class="muted cannot-delete">
+                                        {format!("Not deletable: it holds {accounts} account{}. Disable it, or delete them first.",
+                                            if accounts == 1 { "" } else { "s" })}
+                                    </span>
+                                }.into_any()
+                            }}
                         }
                         }
                     }

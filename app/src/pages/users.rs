@@ -2,7 +2,7 @@
 //! (a filtered list can be bookmarked and shared, and Back works).
 
 use crate::access::{
-    manageable_tiers, may_list_accounts, may_manage_tenants, may_open_roles, visible_tiers,
+    may_create_accounts, may_list_accounts, may_manage_tenants, may_open_roles, visible_tiers,
 };
 use crate::api::{list_accounts, list_roles, list_tenants, SessionView};
 use crate::components::form::navigate_with_form;
@@ -63,7 +63,7 @@ fn Users(session: SessionView) -> impl IntoView {
             }
         },
     );
-    let may_create = !manageable_tiers(&session.actor).is_empty();
+    let may_create = may_create_accounts(&session.actor).is_allowed();
     // Only the types of account the viewer may see are listed, so only those are offered.
     let shown_tiers = visible_tiers(&session.actor);
     let filtered = move || {

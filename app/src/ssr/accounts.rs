@@ -20,6 +20,11 @@ pub struct AccountRecord {
     pub email: String,
     pub full_name: String,
     pub job_title: Option<String>,
+    pub country_code: Option<String>,
+    pub phone: Option<String>,
+    pub ref_id_1: Option<String>,
+    pub ref_id_2: Option<String>,
+    pub external_id: Option<String>,
     pub status: AccountStatus,
     pub password_hash: Option<String>,
     pub jwt_version: String,
@@ -52,7 +57,8 @@ impl AccountRecord {
 
 const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant_name, \
      coalesce(t.status, 'active') as tenant_status, a.tier, a.username, a.email, a.full_name, \
-     a.job_title, a.status, a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
+     a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, a.external_id, a.status, \
+     a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
      coalesce(t.mfa_policy, 'optional') as tenant_mfa_policy, \
      (select m.enabled_at from mfa_secrets m where m.account_id = a.account_id) as mfa_enabled_at \
      from accounts a left join tenants t on t.tenant_id = a.tenant_id";
@@ -72,6 +78,11 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
         email: row.try_get("email")?,
         full_name: row.try_get("full_name")?,
         job_title: row.try_get("job_title")?,
+        country_code: row.try_get("country_code")?,
+        phone: row.try_get("phone")?,
+        ref_id_1: row.try_get("ref_id_1")?,
+        ref_id_2: row.try_get("ref_id_2")?,
+        external_id: row.try_get("external_id")?,
         status: AccountStatus::from_db(&status).ok_or_else(|| bad("status", &status))?,
         password_hash: row.try_get("password_hash")?,
         jwt_version: row.try_get("jwt_version")?,
@@ -109,10 +120,19 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<AccountR
 /// The account with this key, whatever its tenant: used to authenticate a session, before
 /// any actor exists.
 pub async fn find_for_session(db: &Db, id: AccountId) -> Result<Option<AccountRecord>, AppError> {
+    find_with(db.pool(), id).await
+}
+
+/// The account with this key, whatever its tenant, read through `executor` (inside a
+/// transaction: what a change just wrote, for its audit record).
+pub async fn find_with<'e, E>(executor: E, id: AccountId) -> Result<Option<AccountRecord>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("{SELECT_ACCOUNT} where a.account_id = $1");
     let row = sqlx::query(&sql)
         .bind(id.0)
-        .fetch_optional(db.pool())
+        .fetch_optional(executor)
         .await
         .map_err(internal("find account by id"))?;
     row.as_ref()
@@ -147,9 +167,9 @@ pub async fn insert_platform_admin(
     now: i64,
 ) -> Result<AccountId, AppError> {
     let result = sqlx::query_scalar::<_, i64>(
-        "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
-         jwt_version, expires_at, created_at, updated_at) \
-         values (null, 'platform_admin', $1, $2, $3, 'active', $4, $5, null, $6, $6) \
+        "insert into accounts (tenant_id, tier, username, email, email_key, full_name, status, \
+         password_hash, jwt_version, expires_at, created_at, updated_at) \
+         values (null, 'platform_admin', $1, $2, $7, $3, 'active', $4, $5, null, $6, $6) \
          returning account_id",
     )
     .bind(new.username.as_ref())
@@ -158,6 +178,7 @@ pub async fn insert_platform_admin(
     .bind(&new.password_hash)
     .bind(super::crypto::random_token(16))
     .bind(now)
+    .bind(new.email.key())
     .fetch_one(&mut **tx)
     .await;
     let id = AccountId(result.map_err(uniqueness_to_field_error)?);
@@ -180,7 +201,10 @@ fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
     let mut errors = FieldErrors::new();
     if is_unique_violation(&e, "accounts_username_key") {
         errors.add("username", "This username is already taken.");
-    } else if is_unique_violation(&e, "accounts_email_key") {
+    } else if is_unique_violation(&e, "accounts_email_folded_key")
+        || is_unique_violation(&e, "accounts.email_key")
+        || is_unique_violation(&e, "accounts_email_key")
+    {
         errors.add(
             "email",
             "An account with this email address already exists.",
@@ -224,4 +248,79 @@ pub async fn rotate_jwt_version(
     super::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
     Ok(())
+}
+
+/// Gives every account without one its email key ([`crate::domain::email_key`]), in pages of
+/// accounts by id, each page in one transaction; run at start, after the migration that
+/// added the key (and harmless when every account has one). An account whose key another
+/// account already holds (addresses that differed only in non-ASCII case, which SQLite's
+/// `lower()` let through) is left without one: it keeps working, is reported here, and its
+/// next edit must give it an address of its own. Returns how many were left so.
+pub async fn backfill_email_keys(db: &Db) -> Result<usize, AppError> {
+    const PAGE: i64 = 1_000;
+    let mut after = 0i64;
+    let mut written = 0usize;
+    let mut shared = Vec::new();
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "select account_id, email from accounts where email_key is null and account_id > $1 \
+             order by account_id limit $2",
+        )
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal("read accounts without an email key"))?;
+        let Some((last, _)) = rows.last() else {
+            break;
+        };
+        after = *last;
+        match write_email_keys(db, &rows).await {
+            Ok(()) => written += rows.len(),
+            // A key taken: the page again, one account at a time, to find which.
+            Err(e)
+                if is_unique_violation(&e, "accounts_email_folded_key")
+                    || is_unique_violation(&e, "accounts.email_key") =>
+            {
+                for row in &rows {
+                    match write_email_keys(db, std::slice::from_ref(row)).await {
+                        Ok(()) => written += 1,
+                        Err(e)
+                            if is_unique_violation(&e, "accounts_email_folded_key")
+                                || is_unique_violation(&e, "accounts.email_key") =>
+                        {
+                            shared.push(row.0)
+                        }
+                        Err(e) => return Err(internal("write email key")(e)),
+                    }
+                }
+            }
+            Err(e) => return Err(internal("write email keys")(e)),
+        }
+    }
+    if written > 0 {
+        tracing::info!(accounts = written, "email keys written");
+    }
+    if !shared.is_empty() {
+        tracing::warn!(
+            accounts = ?shared,
+            "these accounts' email addresses equal another account's but for letter case; \
+             they keep working, and each must be given its own address when next edited"
+        );
+    }
+    Ok(shared.len())
+}
+
+async fn write_email_keys(db: &Db, rows: &[(i64, String)]) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    for (id, email) in rows {
+        sqlx::query(
+            "update accounts set email_key = $1 where account_id = $2 and email_key is null",
+        )
+        .bind(crate::domain::email_key(email))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }

@@ -100,7 +100,13 @@ fn parse_details(
     let full_name = errors.check("full_name", FullName::parse(&form.full_name));
     let job_title = errors.check("job_title", parse_optional_text(&form.job_title, 100));
     let country_code = errors.check("country_code", parse_country_code(&form.country_code));
-    let phone = errors.check("phone", parse_phone(&form.phone));
+    let phone =
+        errors
+            .check("phone", parse_phone(&form.phone))
+            .and_then(|phone| match &country_code {
+                Some(code) => errors.check("phone", phone_with_country(code.as_deref(), phone)),
+                None => Some(phone),
+            });
     let unchanged = current_expiry
         .filter(|&at| form.expires_on.trim() == crate::pages::last_valid_day(at))
         .map(|at| Ok(Some(at)));
@@ -124,37 +130,52 @@ fn parse_details(
     })
 }
 
+/// The field error of a uniqueness violation, or `Internal`. Each index is recognised by its
+/// name (PostgreSQL, and SQLite for an index on an expression) or by its columns (SQLite,
+/// for an index on plain columns: "UNIQUE constraint failed: accounts.tenant_id,
+/// accounts.external_id").
 fn uniqueness(e: sqlx::Error) -> AppError {
-    for (index, field, message) in [
+    for (names, field, message) in [
         (
-            "accounts_username_key",
+            &["accounts_username_key"][..],
             "username",
             "This username is already taken.",
         ),
         (
-            "accounts_email_key",
+            &[
+                "accounts_email_folded_key",
+                "accounts.email_key",
+                "accounts_email_key",
+            ][..],
             "email",
             "An account with this email address already exists.",
         ),
         (
-            "accounts_external_id_key",
+            &["accounts_external_id_key", "accounts.external_id"][..],
             "external_id",
             "Another account of this tenant has this external ID.",
         ),
     ] {
-        if is_unique_violation(&e, index) {
+        if names.iter().any(|name| is_unique_violation(&e, name)) {
             return AppError::field(field, message);
         }
     }
     internal("write account")(e)
 }
 
+/// Every field of an account as the audit trail records it, before and after a change (no
+/// secrets: neither the password hash nor the session version).
 fn snapshot_json(a: &AccountRecord) -> serde_json::Value {
     serde_json::json!({
         "username": a.username,
         "email": a.email,
         "full_name": a.full_name,
         "job_title": a.job_title,
+        "country_code": a.country_code,
+        "phone": a.phone,
+        "ref_id_1": a.ref_id_1,
+        "ref_id_2": a.ref_id_2,
+        "external_id": a.external_id,
         "tier": a.tier.as_str(),
         "tenant_id": a.tenant_id.map(|t| t.0),
         "status": a.status.as_str(),
@@ -294,7 +315,7 @@ pub async fn conflicts(db: &Db, new: &NewAccount) -> Result<FieldErrors, AppErro
         errors.add("username", "This username is already taken.");
     }
     if taken(
-        "select count(*) from accounts where lower(email) = $1",
+        "select count(*) from accounts where email_key = $1",
         new.details.email.key(),
     )
     .await?
@@ -347,26 +368,16 @@ pub async fn insert(
     } else {
         AccountStatus::Active
     };
-    let after = serde_json::json!({
-        "username": username.as_ref(),
-        "email": d.email.as_ref(),
-        "full_name": d.full_name.as_ref(),
-        "job_title": d.job_title,
-        "tier": tier.as_str(),
-        "tenant_id": tenant_id.map(|t| t.0),
-        "status": status.as_str(),
-        "expires_at": d.expires_at,
-    });
     let mut tx = db
         .pool()
         .begin()
         .await
         .map_err(internal("begin create account"))?;
     let id: i64 = sqlx::query_scalar(
-        "insert into accounts (tenant_id, tier, username, email, full_name, job_title, country_code, \
-         phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, expires_at, \
-         created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+        "insert into accounts (tenant_id, tier, username, email, email_key, full_name, job_title, \
+         country_code, phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, \
+         expires_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, $17, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
          returning account_id",
     )
     .bind(tenant_id.map(|t| t.0))
@@ -385,6 +396,7 @@ pub async fn insert(
     .bind(crypto::random_token(16))
     .bind(d.expires_at)
     .bind(now)
+    .bind(d.email.key())
     .fetch_one(&mut *tx)
     .await
     .map_err(uniqueness)?;
@@ -409,7 +421,11 @@ pub async fn insert(
         tier,
     }));
     record.client = Some(client);
-    record.after = Some(after);
+    // The record as stored, so that every field is in the audit.
+    let created = super::accounts::find_with(&mut *tx, AccountId(id))
+        .await?
+        .ok_or(AppError::Internal)?;
+    record.after = Some(snapshot_json(&created));
     audit::record(&mut *tx, &record, now).await?;
     tx.commit()
         .await
@@ -508,8 +524,8 @@ pub async fn update(
     lock_administrators(&mut tx, db.backend(), &before).await?;
     sqlx::query(
         "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, phone = $5, \
-         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10 \
-         where account_id = $11",
+         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10, \
+         email_key = $12 where account_id = $11",
     )
     .bind(d.email.as_ref())
     .bind(d.full_name.as_ref())
@@ -522,6 +538,7 @@ pub async fn update(
     .bind(d.external_id.clone())
     .bind(now)
     .bind(id.0)
+    .bind(d.email.key())
     .execute(&mut *tx)
     .await
     .map_err(uniqueness)?;
@@ -546,11 +563,10 @@ pub async fn update(
         },
     )
     .await?;
-    let mut after = before.clone();
-    after.email = d.email.as_ref().to_owned();
-    after.full_name = d.full_name.as_ref().to_owned();
-    after.job_title = d.job_title;
-    after.expires_at = d.expires_at;
+    // Read back as stored, so that every field is compared, before and after.
+    let after = super::accounts::find_with(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut record = event(AuditAction::AccountUpdated, me, &after, client);
     record.before = Some(snapshot_json(&before));
     record.after = Some(snapshot_json(&after));

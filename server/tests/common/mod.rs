@@ -117,6 +117,11 @@ impl TestServer {
         self.running.as_ref().expect("server running")
     }
 
+    /// The server's data folder (its encryption key lives there).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn setup_token(&self) -> Option<String> {
         self.running().setup_token.clone()
     }
@@ -292,10 +297,10 @@ impl TestServer {
         )
         .await;
         self.sql(&format!(
-            "insert into accounts (tenant_id, tier, username, email, full_name, status, password_hash, \
-             jwt_version, created_at, updated_at) select tenant_id, '{tier}', '{username}', \
-             '{username}@acme.example', 'Acme Person', 'active', '{hash}', 'v1', 0, 0 \
-             from tenants where name = 'Acme'"
+            "insert into accounts (tenant_id, tier, username, email, email_key, full_name, status, \
+             password_hash, jwt_version, created_at, updated_at) select tenant_id, '{tier}', \
+             '{username}', '{username}@acme.example', lower('{username}@acme.example'), \
+             'Acme Person', 'active', '{hash}', 'v1', 0, 0 from tenants where name = 'Acme'"
         ))
         .await;
     }

@@ -811,9 +811,9 @@ async fn insert_accounts(
     let sql = format!(
         "insert into accounts (tenant_id, tier, username, email, full_name, job_title, \
          country_code, phone, ref_id_1, ref_id_2, external_id, status, status_before_disable, \
-         password_hash, jwt_version, expires_at, created_at, updated_at) values {} \
+         password_hash, jwt_version, expires_at, created_at, updated_at, email_key) values {} \
          returning account_id, username",
-        placeholders(batch.len(), 18, params)
+        placeholders(batch.len(), 19, params)
     );
     let mut q = sqlx::query(&sql);
     for a in batch {
@@ -835,7 +835,8 @@ async fn insert_accounts(
             .bind(a.jwt_version.as_str())
             .bind(a.expires_at)
             .bind(a.created_at)
-            .bind(a.created_at);
+            .bind(a.created_at)
+            .bind(app::domain::email_key(&a.email));
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut ids = HashMap::with_capacity(rows.len());

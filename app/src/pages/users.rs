@@ -298,13 +298,17 @@ fn UserRow(account: AccountSummary, all_tenants: bool) -> impl IntoView {
     let expires = account
         .expires_at
         .map(|at| format!("Valid until {}", last_valid_day(at)));
+    // Long values are cut to keep every column on screen (style: .cell-text); the whole value
+    // is in the title, and shown in full while the row holds the focus.
+    let tenant = account.tenant_name.clone().unwrap_or_else(|| "—".into());
+    let (username, username_title) = (account.username.clone(), account.username.clone());
     view! {
         <tr>
-            <th scope="row"><A href=href>{account.username.clone()}</A></th>
-            <td>{account.full_name.clone()}</td>
-            <td class="email">{account.email.clone()}</td>
-            <td>{account.tier.label()}</td>
-            {all_tenants.then(|| view! { <td>{account.tenant_name.clone().unwrap_or_else(|| "—".into())}</td> })}
+            <th scope="row"><A href=href attr:class="cell-text" attr:title=username_title>{username}</A></th>
+            <td><span class="cell-text" title=account.full_name.clone()>{account.full_name.clone()}</span></td>
+            <td class="email"><span class="cell-text" title=account.email.clone()>{account.email.clone()}</span></td>
+            <td class="tier">{account.tier.label()}</td>
+            {all_tenants.then(|| view! { <td class="tenant"><span class="cell-text" title=tenant.clone()>{tenant.clone()}</span></td> })}
             <td>
                 <span class=status_class(account.status)>{account.status.label()}</span>
                 {expires.map(|e| view! { <span class="sub">{e}</span> })}

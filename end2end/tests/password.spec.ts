@@ -1,4 +1,4 @@
-import { test, expect, hydrated, createFirstAdmin, signIn } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
 
 test("the first sign-in with a temporary password asks for a new one", async ({ page, warden, shot, consoleProblems }) => {
   await createFirstAdmin(page, warden);
@@ -43,4 +43,23 @@ test("the first sign-in with a temporary password asks for a new one", async ({ 
   await page.getByRole("link", { name: "Change password" }).click();
   await expect(page.getByRole("heading", { name: "Change your password" })).toBeVisible();
   await shot("change-password");
+});
+
+test("someone held on the temporary-password page can sign out instead", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await acmeAccount(page, warden, "user");
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await signIn(page, "grace_hopper", "Temp-pass1");
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await shot("held-on-choose-password");
+  await page.getByRole("button", { name: "Not now: sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await shot("signed-out");
 });

@@ -54,6 +54,10 @@ pub struct RoleDetail {
     pub catalog: Catalog,
     /// What the viewer holds tenant-wide, and so may grant or take away.
     pub grantable: PrivilegeSet,
+    /// What the viewer holds but, being sensitive, may grant or take away only in a session
+    /// signed in with MFA (`Refusal::NeedsMfa`): the editor says so, as the server would.
+    #[serde(default)]
+    pub needs_mfa: PrivilegeSet,
     pub may_edit: Decision,
     /// Deleting it: a custom role whose every privilege the viewer holds tenant-wide.
     pub may_delete: Decision,

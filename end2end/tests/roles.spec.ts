@@ -53,6 +53,12 @@ test("roles: the editor's matrix updates live, grants on scopes, assignment and 
   await cell("Security Admin").click();
   await expect(cell("Roles: Edit")).toHaveAccessibleName("Roles: Edit: inherited from Security Admin");
   await shot("role-editor-live");
+  // A sensitive privilege (and the module privilege that brings it) cannot be changed
+  // outside an MFA session, and the cell gives the server's reason, not "you do not hold it".
+  for (const label of ["Active response: Run", "Operations Admin"]) {
+    await expect(cell(label)).toHaveAttribute("aria-disabled", "true");
+    await expect(cell(label)).toHaveAccessibleName(new RegExp(`is sensitive, so it can be used only after signing in with MFA`));
+  }
   // Keyboard: focus a cell and press Space to revoke.
   await cell("Security Admin").focus();
   await page.keyboard.press("Space");

@@ -4,8 +4,8 @@
 //! server runs. Object-level grants on scopes sit below the matrix.
 
 use crate::access::{
-    may_open_roles, Action, Catalog, How, ObjectGrant, Privilege, PrivilegeSet, ResourceId,
-    RoleKind,
+    may_open_roles, Action, Catalog, Decision, Explainer, How, ObjectGrant, Privilege,
+    PrivilegeSet, Refusal, ResourceId, RoleKind,
 };
 use crate::api::{get_role, DeleteRole, SessionView, UpdateRole};
 use crate::components::layout::GuardedPage;
@@ -91,6 +91,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
     let name = RwSignal::new(detail.name.clone());
     let description = RwSignal::new(detail.description.clone());
     let grantable = StoredValue::new(detail.grantable.clone());
+    let needs_mfa = StoredValue::new(detail.needs_mfa.clone());
     let editable = detail.may_edit.is_allowed();
     let may_delete = detail.may_delete;
     let role_id = detail.role_id;
@@ -189,7 +190,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 <h2 id="matrix-heading">"Privileges"</h2>
                 <Legend editable=editable/>
                 <p role="alert" class="alert" class:hidden=move || field_error("privileges")().is_none()>{field_error("privileges")}</p>
-                <Matrix catalog=catalog granted=granted grantable=grantable editable=editable/>
+                <Matrix catalog=catalog granted=granted grantable=grantable needs_mfa=needs_mfa editable=editable/>
             </section>
             <section class="panel" aria-labelledby="objects-heading">
                 <h2 id="objects-heading">"On particular scopes"</h2>
@@ -273,6 +274,8 @@ fn Matrix(
     catalog: StoredValue<Catalog>,
     granted: RwSignal<PrivilegeSet>,
     grantable: StoredValue<PrivilegeSet>,
+    /// Held, but changeable only in an MFA session.
+    needs_mfa: StoredValue<PrivilegeSet>,
     editable: bool,
 ) -> impl IntoView {
     let columns = catalog.with_value(columns);
@@ -351,7 +354,7 @@ fn Matrix(
                         <tbody>
                             <tr class="module-row">
                                 <th scope="rowgroup" colspan=width - 1>{module_name}</th>
-                                <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::Module(module)
+                                <td><Cell catalog=catalog granted=granted grantable=grantable needs_mfa=needs_mfa editable=editable privilege=Privilege::Module(module)
                                     at=(start, last_column) current=current/></td>
                             </tr>
                             {resources.into_iter().enumerate().map(|(i, r)| {
@@ -362,7 +365,7 @@ fn Matrix(
                                     <tr>
                                         <th scope="row">{name}</th>
                                         {columns.iter().enumerate().map(|(column, &a)| if has(a) {
-                                            view! { <td><Cell catalog=catalog granted=granted grantable=grantable editable=editable privilege=Privilege::On(r, a)
+                                            view! { <td><Cell catalog=catalog granted=granted grantable=grantable needs_mfa=needs_mfa editable=editable privilege=Privilege::On(r, a)
                                                 at=(row, column) current=current/></td> }.into_any()
                                         } else {
                                             view! { <td class="cell-na"></td> }.into_any()
@@ -384,6 +387,8 @@ fn Cell(
     catalog: StoredValue<Catalog>,
     granted: RwSignal<PrivilegeSet>,
     grantable: StoredValue<PrivilegeSet>,
+    /// Held, but changeable only in an MFA session.
+    needs_mfa: StoredValue<PrivilegeSet>,
     editable: bool,
     privilege: Privilege,
     /// (row, column) in the matrix, for moving with the arrow keys.
@@ -409,6 +414,13 @@ fn Cell(
             let how = match (state.get(), editable, may_change) {
                 (CellState::Implied(_) | CellState::Inherited(_), ..) => String::new(),
                 (_, false, _) => String::new(),
+                // The same refusal, and words, as the server's for a sensitive privilege.
+                (_, true, false) if needs_mfa.with_value(|n| n.contains(privilege)) => {
+                    let why = catalog.with_value(|c| {
+                        Explainer::new(c).explain(Decision::Denied(Refusal::NeedsMfa(privilege)))
+                    });
+                    format!(". {why}")
+                }
                 (_, true, false) => ". You do not hold it, so you cannot change it".to_owned(),
                 (CellState::Granted, ..) => ". Press to revoke".to_owned(),
                 _ => ". Press to grant".to_owned(),

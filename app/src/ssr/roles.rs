@@ -396,6 +396,13 @@ pub async fn detail(
         .privileges()
         .filter(|&p| holds(catalog, &me.actor, p, At::Tenant(tenant)).is_allowed())
         .collect();
+    let needs_mfa = catalog
+        .privileges()
+        .filter(|&p| {
+            holds(catalog, &me.actor, p, At::Tenant(tenant))
+                == Decision::Denied(crate::access::Refusal::NeedsMfa(p))
+        })
+        .collect();
     let may_edit = match stored.role.kind {
         RoleKind::Administrators => Decision::Denied(crate::access::Refusal::BuiltInRole),
         _ => may_edit_roles(catalog, &me.actor, tenant),
@@ -411,6 +418,7 @@ pub async fn detail(
         scopes: scopes_of(db, tenant).await?,
         catalog: catalog.clone(),
         grantable,
+        needs_mfa,
         may_edit,
         may_delete: crate::access::may_delete_role(catalog, &me.actor, &stored.role),
     })

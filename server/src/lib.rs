@@ -214,6 +214,12 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The paths of the console's pages, as the router serves them (for tests that check every
+/// route).
+pub fn page_routes() -> Vec<String> {
+    route_list().iter().map(|r| r.path().to_owned()).collect()
+}
+
 /// The complete router: pages, server functions, assets, health check and guards.
 pub fn router(
     state: AppState,

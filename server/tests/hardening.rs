@@ -541,3 +541,48 @@ async fn over_https_answers_carry_hsts_and_host_prefixed_cookies() {
     assert!(s.session(&bare).await.is_null());
     s.stop().await;
 }
+
+/// One source refused for its (name, address) pair cannot wear down the name's own limit:
+/// after it has hammered away, the owner (from another address, in a new browser) still signs
+/// in. Addresses come from `X-Forwarded-For`, this machine being a trusted proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_hammering_a_name_does_not_lock_it_for_others() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(s) = TestServer::start_configured(backend, "", |serve| {
+            serve.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        })
+        .await
+        else {
+            continue;
+        };
+        s.create_first_admin().await;
+        let sign_in_from = |address: &'static str, password: &'static str| {
+            let s = &s;
+            async move {
+                s.client
+                    .post(format!("{}/api/sign_in", s.base))
+                    .header(ORIGIN, &s.origin)
+                    .header("x-forwarded-for", address)
+                    .form(&[("username", ADMIN_USERNAME), ("password", password)])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        for _ in 0..60 {
+            sign_in_from("203.0.113.9", "Wrong-pass1").await;
+        }
+        assert_eq!(
+            sign_in_from("203.0.113.9", ADMIN_PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "the hammering source stays refused"
+        );
+        assert_eq!(
+            sign_in_from("198.51.100.7", ADMIN_PASSWORD).await,
+            StatusCode::OK,
+            "{backend:?}: the owner elsewhere is not locked out"
+        );
+        s.stop().await;
+    }
+}

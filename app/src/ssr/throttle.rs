@@ -118,20 +118,25 @@ pub async fn reserve(db: &Db, key: &str, limit: Limit, now: i64) -> Result<Optio
     Ok((attempts > limit.max_attempts).then(|| (started + limit.window_secs - now).max(1)))
 }
 
-/// Reserves one attempt on each key in order; on the first that is full, answers the
-/// seconds to wait. Every key is counted either way (an attempt is an attempt).
+/// Reserves one attempt on each key in order, all or nothing: at the first key that is full
+/// it answers the seconds to wait, and gives back what it reserved on the keys before (no
+/// secret will be checked), so that an attempt refused by one limit never uses up another
+/// (a single source refused for its (name, address) pair cannot wear down the name's own
+/// limit, which would lock the name for everyone).
 pub async fn reserve_all(
     db: &Db,
     keys: &[(String, Limit)],
     now: i64,
 ) -> Result<Option<i64>, AppError> {
-    let mut wait: Option<i64> = None;
-    for (key, limit) in keys {
+    for (i, (key, limit)) in keys.iter().enumerate() {
         if let Some(secs) = reserve(db, key, *limit, now).await? {
-            wait = Some(wait.map_or(secs, |w| w.max(secs)));
+            for (earlier, _) in &keys[..i] {
+                give_back(db, earlier).await?;
+            }
+            return Ok(Some(secs));
         }
     }
-    Ok(wait)
+    Ok(None)
 }
 
 /// Gives back one attempt reserved on `key` (it turned out right, or was never checked).

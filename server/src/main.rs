@@ -7,6 +7,11 @@ use std::io::BufRead;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc returns freed memory to the system within moments; glibc's allocator kept what a
+/// flood of sign-ins had used (measured: BENCHMARKS.md, "Memory under a flood").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());

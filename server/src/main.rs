@@ -7,10 +7,11 @@ use std::io::BufRead;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc returns freed memory to the system within moments; glibc's allocator kept what a
-/// flood of sign-ins had used (measured: BENCHMARKS.md, "Memory under a flood").
+/// jemalloc, with background threads that return freed memory to the system after a short
+/// decay: glibc's allocator (and mimalloc) kept what a flood of sign-ins had used (measured:
+/// BENCHMARKS.md, "Password hashing under load").
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {

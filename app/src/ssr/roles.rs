@@ -187,11 +187,12 @@ pub async fn holdings(
 
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::is_unique_violation;
+use super::refusals::{self, Attempt, Failed, Refused};
 use super::sessions::SignedIn;
 use super::users::{find_in_scope, Scope};
 use crate::access::{
     holds, may_assign, may_edit_roles, may_view_roles, Action, At, Decision, Explainer, Privilege,
-    PrivilegeSet, ResourceId,
+    PrivilegeSet, Refusal, ResourceId,
 };
 use crate::domain::{parse_description, ShortName, Tier};
 use crate::error::FieldErrors;
@@ -199,34 +200,49 @@ use crate::roles::*;
 use std::net::IpAddr;
 
 /// The tenant whose roles `me` works on: a platform administrator names one; anyone else
-/// works on its own, and naming another is "not found", as for a tenant that does not exist.
+/// works on its own, and naming another is "not found", as for a tenant that does not exist
+/// (refused as `OtherTenant`).
 async fn tenant_of(
     db: &Db,
     me: &SignedIn,
     requested: Option<TenantId>,
-) -> Result<(TenantId, String), AppError> {
+) -> Result<(TenantId, String), Failed> {
     let tenant = match (Scope::of(&me.actor), requested) {
         (Scope::AllTenants, Some(t)) => t,
         (Scope::AllTenants, None) => {
-            return Err(AppError::field("tenant", "Choose a tenant."));
+            return Err(AppError::field("tenant", "Choose a tenant.").into());
         }
         (Scope::Tenant(own), None) => own,
         (Scope::Tenant(own), Some(t)) if t == own => own,
-        _ => return Err(AppError::NotFound),
+        (_, requested) => {
+            return Err(unseen(
+                Refusal::OtherTenant,
+                serde_json::json!({ "tenant_id": requested.map(|t| t.0) }),
+            )
+            .into())
+        }
     };
     let name: Option<String> = sqlx::query_scalar("select name from tenants where tenant_id = $1")
         .bind(tenant.0)
         .fetch_optional(db.pool())
         .await
         .map_err(internal("find tenant"))?;
-    name.map(|n| (tenant, n)).ok_or(AppError::NotFound)
+    Ok(name.map(|n| (tenant, n)).ok_or(AppError::NotFound)?)
 }
 
-fn allowed(decision: Decision) -> Result<(), AppError> {
-    if decision.is_allowed() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+/// Something of another tenant: answered "not found", recorded with the id the actor sent.
+fn unseen(refusal: Refusal, requested: serde_json::Value) -> Refused {
+    Refused::new(refusal, AppError::NotFound).attempting(requested)
+}
+
+fn allowed(decision: Decision) -> Result<(), Failed> {
+    refusals::allowed(decision)
+}
+
+fn role_target(role: &Role) -> AuditTarget {
+    AuditTarget::Role {
+        role_id: role.role_id,
+        name: role.name.clone(),
     }
 }
 
@@ -236,13 +252,14 @@ struct StoredRole {
     description: String,
 }
 
-/// Role `id` if `me` may see its tenant at all; otherwise "not found".
+/// Role `id` if `me` may see its tenant at all; otherwise "not found" (refused as
+/// `OtherTenant` when the role exists).
 async fn load_role(
     db: &Db,
     catalog: &Catalog,
     me: &SignedIn,
     id: RoleId,
-) -> Result<StoredRole, AppError> {
+) -> Result<StoredRole, Failed> {
     let row = sqlx::query(
         "select role_id, tenant_id, name, description, kind from roles where role_id = $1",
     )
@@ -255,7 +272,9 @@ async fn load_role(
     match Scope::of(&me.actor) {
         Scope::AllTenants => {}
         Scope::Tenant(own) if own == tenant => {}
-        _ => return Err(AppError::NotFound),
+        _ => {
+            return Err(unseen(Refusal::OtherTenant, serde_json::json!({ "role_id": id.0 })).into())
+        }
     }
     let kind: String = row.try_get("kind").map_err(internal("decode role"))?;
     let kind = RoleKind::from_db(&kind).ok_or(AppError::Internal)?;
@@ -476,44 +495,48 @@ pub async fn create(
     client: IpAddr,
     now: i64,
 ) -> Result<RoleId, AppError> {
-    let (tenant, _) = tenant_of(db, me, tenant).await?;
-    allowed(may_edit_roles(catalog, &me.actor, tenant))?;
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", ShortName::parse(name, "role"));
-    let description = errors.check("description", parse_description(description));
-    let (Some(name), Some(description)) = (name, description) else {
-        return Err(AppError::Invalid(errors));
-    };
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin create role"))?;
-    let id: i64 = sqlx::query_scalar(
-        "insert into roles (tenant_id, name, description, kind, created_at, updated_at) \
+    let attempt = Attempt::new(me, AuditAction::RoleCreated, client, now);
+    refusals::recorded(db, attempt, async {
+        let (tenant, _) = tenant_of(db, me, tenant).await?;
+        allowed(may_edit_roles(catalog, &me.actor, tenant))?;
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", ShortName::parse(name, "role"));
+        let description = errors.check("description", parse_description(description));
+        let (Some(name), Some(description)) = (name, description) else {
+            return Err(AppError::Invalid(errors).into());
+        };
+        let mut tx = db
+            .pool()
+            .begin()
+            .await
+            .map_err(internal("begin create role"))?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into roles (tenant_id, name, description, kind, created_at, updated_at) \
          values ($1, $2, $3, 'custom', $4, $4) returning role_id",
-    )
-    .bind(tenant.0)
-    .bind(name.as_ref())
-    .bind(&description)
-    .bind(now)
-    .fetch_one(&mut *tx)
+        )
+        .bind(tenant.0)
+        .bind(name.as_ref())
+        .bind(&description)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(role_name_taken)?;
+        let role = Role::new(
+            catalog,
+            RoleId(id),
+            tenant,
+            name.as_ref(),
+            RoleKind::Custom,
+            PrivilegeSet::new(),
+            Vec::new(),
+        );
+        let mut event = role_event(AuditAction::RoleCreated, me, &role, client);
+        event.after = Some(role_fields(catalog, &role, &description, &[]));
+        audit::record(&mut *tx, &event, now).await?;
+        tx.commit().await.map_err(internal("commit create role"))?;
+        Ok(RoleId(id))
+    })
     .await
-    .map_err(role_name_taken)?;
-    let role = Role::new(
-        catalog,
-        RoleId(id),
-        tenant,
-        name.as_ref(),
-        RoleKind::Custom,
-        PrivilegeSet::new(),
-        Vec::new(),
-    );
-    let mut event = role_event(AuditAction::RoleCreated, me, &role, client);
-    event.after = Some(role_fields(catalog, &role, &description, &[]));
-    audit::record(&mut *tx, &event, now).await?;
-    tx.commit().await.map_err(internal("commit create role"))?;
-    Ok(RoleId(id))
 }
 
 /// Replaces a role's name, description, privileges and object grants. Needs Security Admin;
@@ -529,105 +552,131 @@ pub async fn update(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let stored = load_role(db, catalog, me, id).await?;
-    let old = &stored.role;
-    let tenant = old.tenant_id;
-    allowed(may_edit_roles(catalog, &me.actor, tenant))?;
-    if old.kind == RoleKind::Administrators {
-        return Err(AppError::Forbidden);
-    }
-    let scopes = scopes_of(db, tenant).await?;
-    let mut errors = FieldErrors::new();
-    let name = errors.check("name", ShortName::parse(&form.name, "role"));
-    let description = errors.check("description", parse_description(&form.description));
-    if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
-        errors.add("name", "The Everyone role keeps its name.");
-    }
-    let mut granted = PrivilegeSet::new();
-    for &p in &form.granted {
-        if !catalog.contains(p) {
-            errors.add("privileges", "A privilege is not in the catalog.");
+    let attempt = Attempt::new(me, AuditAction::RoleUpdated, client, now);
+    refusals::recorded(db, attempt, async {
+        let stored = load_role(db, catalog, me, id).await?;
+        let old = &stored.role;
+        let tenant = old.tenant_id;
+        let on_role = |failed: Failed| failed.at(role_target(old), Some(tenant));
+        allowed(may_edit_roles(catalog, &me.actor, tenant)).map_err(on_role)?;
+        if old.kind == RoleKind::Administrators {
+            return Err(on_role(Refused::forbidden(Refusal::BuiltInRole).into()));
         }
-        granted.insert(p);
-    }
-    let mut objects = Vec::new();
-    for g in &form.object_grants {
-        let action_ok =
-            matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
-        if !action_ok || !catalog.contains(g.privilege) {
-            errors.add(
-                "object_grants",
-                "A scope can only be granted View or Approve.",
-            );
-        } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
-            errors.add("object_grants", "A scope of the grant does not exist.");
-        } else if !objects.contains(g) {
-            objects.push(*g);
+        let scopes = scopes_of(db, tenant).await?;
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", ShortName::parse(&form.name, "role"));
+        let description = errors.check("description", parse_description(&form.description));
+        if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
+            errors.add("name", "The Everyone role keeps its name.");
         }
-    }
-    objects.sort();
-    // Anti-escalation: every change must be the actor's to make.
-    let added_or_removed = catalog
-        .privileges()
-        .filter(|&p| granted.contains(p) != old.granted.contains(p));
-    for p in added_or_removed {
-        match crate::access::may_change_grant(catalog, &me.actor, old, p, None) {
-            Decision::Allowed(_) => {}
-            Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
-                "privileges",
-                format!(
-                    "You cannot grant or take away {} in this session: it is sensitive, so \
+        let mut granted = PrivilegeSet::new();
+        for &p in &form.granted {
+            if !catalog.contains(p) {
+                errors.add("privileges", "A privilege is not in the catalog.");
+            }
+            granted.insert(p);
+        }
+        let mut objects = Vec::new();
+        for g in &form.object_grants {
+            let action_ok =
+                matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
+            if !action_ok || !catalog.contains(g.privilege) {
+                errors.add(
+                    "object_grants",
+                    "A scope can only be granted View or Approve.",
+                );
+            } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
+                errors.add("object_grants", "A scope of the grant does not exist.");
+            } else if !objects.contains(g) {
+                objects.push(*g);
+            }
+        }
+        objects.sort();
+        // Anti-escalation: every change must be the actor's to make. Refused, the first reason
+        // and every privilege concerned are audited.
+        let mut refusal = None;
+        let mut refused_privileges = Vec::new();
+        let added_or_removed = catalog
+            .privileges()
+            .filter(|&p| granted.contains(p) != old.granted.contains(p));
+        for p in added_or_removed {
+            let decision = crate::access::may_change_grant(catalog, &me.actor, old, p, None);
+            if let Decision::Denied(why) = decision {
+                refusal.get_or_insert(why);
+                refused_privileges.push(catalog.label(p));
+            }
+            match decision {
+                Decision::Allowed(_) => {}
+                Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
+                    "privileges",
+                    format!(
+                        "You cannot grant or take away {} in this session: it is sensitive, so \
                      changing it needs a session signed in with MFA.",
-                    catalog.label(p)
+                        catalog.label(p)
+                    ),
                 ),
-            ),
-            Decision::Denied(_) => errors.add(
-                "privileges",
-                format!(
-                    "You cannot grant or take away {}: you do not hold it yourself.",
-                    catalog.label(p)
+                Decision::Denied(_) => errors.add(
+                    "privileges",
+                    format!(
+                        "You cannot grant or take away {}: you do not hold it yourself.",
+                        catalog.label(p)
+                    ),
                 ),
-            ),
+            }
         }
-    }
-    let changed_objects = objects
-        .iter()
-        .filter(|g| !old.object_grants.contains(g))
-        .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
-    for g in changed_objects {
-        if !crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
-            .is_allowed()
-        {
-            errors.add(
-                "object_grants",
-                format!(
-                    "You cannot grant or take away {} on that scope: you do not hold it there.",
-                    catalog.label(g.privilege)
-                ),
-            );
+        let changed_objects = objects
+            .iter()
+            .filter(|g| !old.object_grants.contains(g))
+            .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
+        for g in changed_objects {
+            if let Decision::Denied(why) =
+                crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
+            {
+                refusal.get_or_insert(why);
+                refused_privileges.push(format!(
+                    "{} on scope {}",
+                    catalog.label(g.privilege),
+                    g.scope
+                ));
+                errors.add(
+                    "object_grants",
+                    format!(
+                        "You cannot grant or take away {} on that scope: you do not hold it there.",
+                        catalog.label(g.privilege)
+                    ),
+                );
+            }
         }
-    }
-    let (Some(name), Some(description)) = (name, description) else {
-        return Err(AppError::Invalid(errors));
-    };
-    if !errors.0.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let new = Role::new(
-        catalog,
-        id,
-        tenant,
-        name.as_ref(),
-        old.kind,
-        granted,
-        objects,
-    );
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin update role"))?;
-    sqlx::query("update roles set name = $1, description = $2, updated_at = $3 where role_id = $4")
+        if let Some(refusal) = refusal {
+            let answer = AppError::Invalid(errors);
+            let attempted = serde_json::json!({ "privileges": refused_privileges });
+            return Err(on_role(
+                Refused::new(refusal, answer).attempting(attempted).into(),
+            ));
+        }
+        let (Some(name), Some(description)) = (name, description) else {
+            return Err(AppError::Invalid(errors).into());
+        };
+        if !errors.0.is_empty() {
+            return Err(AppError::Invalid(errors).into());
+        }
+        let new = Role::new(
+            catalog,
+            id,
+            tenant,
+            name.as_ref(),
+            old.kind,
+            granted,
+            objects,
+        );
+        let mut tx = db
+            .pool()
+            .begin()
+            .await
+            .map_err(internal("begin update role"))?;
+        sqlx::query(
+            "update roles set name = $1, description = $2, updated_at = $3 where role_id = $4",
+        )
         .bind(name.as_ref())
         .bind(&description)
         .bind(now)
@@ -635,52 +684,56 @@ pub async fn update(
         .execute(&mut *tx)
         .await
         .map_err(role_name_taken)?;
-    // Keys of privileges the catalog no longer declares are kept (a deployment may bring its
-    // module back); only declared ones are replaced.
-    for p in catalog.privileges() {
-        let Some(key) = catalog.key(p) else { continue };
-        match (old.granted.contains(p), new.granted.contains(p)) {
-            (false, true) => {
-                sqlx::query("insert into role_privileges (role_id, privilege) values ($1, $2)")
-                    .bind(id.0)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal("grant privilege"))?;
-            }
-            (true, false) => {
-                sqlx::query("delete from role_privileges where role_id = $1 and privilege = $2")
+        // Keys of privileges the catalog no longer declares are kept (a deployment may bring its
+        // module back); only declared ones are replaced.
+        for p in catalog.privileges() {
+            let Some(key) = catalog.key(p) else { continue };
+            match (old.granted.contains(p), new.granted.contains(p)) {
+                (false, true) => {
+                    sqlx::query("insert into role_privileges (role_id, privilege) values ($1, $2)")
+                        .bind(id.0)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(internal("grant privilege"))?;
+                }
+                (true, false) => {
+                    sqlx::query(
+                        "delete from role_privileges where role_id = $1 and privilege = $2",
+                    )
                     .bind(id.0)
                     .bind(key)
                     .execute(&mut *tx)
                     .await
                     .map_err(internal("revoke privilege"))?;
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    sqlx::query("delete from role_object_grants where role_id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("clear object grants"))?;
-    for g in &new.object_grants {
-        sqlx::query(
-            "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
-        )
-        .bind(id.0)
-        .bind(g.scope.0)
-        .bind(catalog.key(g.privilege).unwrap_or_default())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("write object grant"))?;
-    }
-    let mut event = role_event(AuditAction::RoleUpdated, me, &new, client);
-    event.before = Some(role_fields(catalog, old, &stored.description, &scopes));
-    event.after = Some(role_fields(catalog, &new, &description, &scopes));
-    audit::record(&mut *tx, &event, now).await?;
-    tx.commit().await.map_err(internal("commit update role"))?;
-    Ok(())
+        sqlx::query("delete from role_object_grants where role_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal("clear object grants"))?;
+        for g in &new.object_grants {
+            sqlx::query(
+                "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
+            )
+            .bind(id.0)
+            .bind(g.scope.0)
+            .bind(catalog.key(g.privilege).unwrap_or_default())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal("write object grant"))?;
+        }
+        let mut event = role_event(AuditAction::RoleUpdated, me, &new, client);
+        event.before = Some(role_fields(catalog, old, &stored.description, &scopes));
+        event.after = Some(role_fields(catalog, &new, &description, &scopes));
+        audit::record(&mut *tx, &event, now).await?;
+        tx.commit().await.map_err(internal("commit update role"))?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes a custom role and its assignments. Needs Security Admin and every privilege the
@@ -693,39 +746,45 @@ pub async fn delete(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let stored = load_role(db, catalog, me, id).await?;
-    let role = &stored.role;
-    allowed(may_edit_roles(catalog, &me.actor, role.tenant_id))?;
-    if role.kind != RoleKind::Custom {
-        return Err(AppError::Conflict(format!(
-            "The built-in role “{}” cannot be deleted.",
-            role.name
-        )));
-    }
-    allowed(crate::access::may_delete_role(catalog, &me.actor, role))?;
-    let scopes = scopes_of(db, role.tenant_id).await?;
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin delete role"))?;
-    for table in [
-        "role_assignments",
-        "role_object_grants",
-        "role_privileges",
-        "roles",
-    ] {
-        sqlx::query(&format!("delete from {table} where role_id = $1"))
-            .bind(id.0)
-            .execute(&mut *tx)
+    let attempt = Attempt::new(me, AuditAction::RoleDeleted, client, now);
+    refusals::recorded(db, attempt, async {
+        let stored = load_role(db, catalog, me, id).await?;
+        let role = &stored.role;
+        let on_role = |failed: Failed| failed.at(role_target(role), Some(role.tenant_id));
+        allowed(may_edit_roles(catalog, &me.actor, role.tenant_id)).map_err(on_role)?;
+        if role.kind != RoleKind::Custom {
+            let answer = AppError::Conflict(format!(
+                "The built-in role “{}” cannot be deleted.",
+                role.name
+            ));
+            return Err(on_role(Refused::new(Refusal::BuiltInRole, answer).into()));
+        }
+        allowed(crate::access::may_delete_role(catalog, &me.actor, role)).map_err(on_role)?;
+        let scopes = scopes_of(db, role.tenant_id).await?;
+        let mut tx = db
+            .pool()
+            .begin()
             .await
-            .map_err(internal("delete role"))?;
-    }
-    let mut event = role_event(AuditAction::RoleDeleted, me, role, client);
-    event.before = Some(role_fields(catalog, role, &stored.description, &scopes));
-    audit::record(&mut *tx, &event, now).await?;
-    tx.commit().await.map_err(internal("commit delete role"))?;
-    Ok(())
+            .map_err(internal("begin delete role"))?;
+        for table in [
+            "role_assignments",
+            "role_object_grants",
+            "role_privileges",
+            "roles",
+        ] {
+            sqlx::query(&format!("delete from {table} where role_id = $1"))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal("delete role"))?;
+        }
+        let mut event = role_event(AuditAction::RoleDeleted, me, role, client);
+        event.before = Some(role_fields(catalog, role, &stored.description, &scopes));
+        audit::record(&mut *tx, &event, now).await?;
+        tx.commit().await.map_err(internal("commit delete role"))?;
+        Ok(())
+    })
+    .await
 }
 
 fn scope_event(
@@ -744,6 +803,13 @@ fn scope_event(
     });
     event.client = Some(client);
     event
+}
+
+fn scope_target(scope: &ScopeView) -> AuditTarget {
+    AuditTarget::Scope {
+        scope_id: scope.scope_id,
+        name: scope.name.clone(),
+    }
 }
 
 fn scope_fields(scope: &ScopeView) -> serde_json::Value {
@@ -771,12 +837,9 @@ fn parse_scope_form(name: &str, description: &str) -> Result<(ShortName, String)
     }
 }
 
-/// Scope `id` and its tenant, if `me` may see that tenant; otherwise "not found".
-async fn load_scope(
-    db: &Db,
-    me: &SignedIn,
-    id: ScopeId,
-) -> Result<(TenantId, ScopeView), AppError> {
+/// Scope `id` and its tenant, if `me` may see that tenant; otherwise "not found" (refused as
+/// `OtherTenant` when the scope exists).
+async fn load_scope(db: &Db, me: &SignedIn, id: ScopeId) -> Result<(TenantId, ScopeView), Failed> {
     let row = sqlx::query("select tenant_id, name, description from scopes where scope_id = $1")
         .bind(id.0)
         .fetch_optional(db.pool())
@@ -787,7 +850,13 @@ async fn load_scope(
     match Scope::of(&me.actor) {
         Scope::AllTenants => {}
         Scope::Tenant(own) if own == tenant => {}
-        _ => return Err(AppError::NotFound),
+        _ => {
+            return Err(unseen(
+                Refusal::OtherTenant,
+                serde_json::json!({ "scope_id": id.0 }),
+            )
+            .into())
+        }
     }
     Ok((
         tenant,
@@ -813,35 +882,39 @@ pub async fn create_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<ScopeId, AppError> {
-    let (tenant, _) = tenant_of(db, me, tenant).await?;
-    allowed(may_edit_scopes(catalog, me, tenant))?;
-    let (name, description) = parse_scope_form(name, description)?;
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin create scope"))?;
-    let id: i64 = sqlx::query_scalar(
-        "insert into scopes (tenant_id, name, description, created_at, updated_at) \
+    let attempt = Attempt::new(me, AuditAction::ScopeCreated, client, now);
+    refusals::recorded(db, attempt, async {
+        let (tenant, _) = tenant_of(db, me, tenant).await?;
+        allowed(may_edit_scopes(catalog, me, tenant))?;
+        let (name, description) = parse_scope_form(name, description)?;
+        let mut tx = db
+            .pool()
+            .begin()
+            .await
+            .map_err(internal("begin create scope"))?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into scopes (tenant_id, name, description, created_at, updated_at) \
          values ($1, $2, $3, $4, $4) returning scope_id",
-    )
-    .bind(tenant.0)
-    .bind(name.as_ref())
-    .bind(&description)
-    .bind(now)
-    .fetch_one(&mut *tx)
+        )
+        .bind(tenant.0)
+        .bind(name.as_ref())
+        .bind(&description)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(scope_name_taken)?;
+        let scope = ScopeView {
+            scope_id: ScopeId(id),
+            name: name.as_ref().to_owned(),
+            description,
+        };
+        let mut event = scope_event(AuditAction::ScopeCreated, me, tenant, &scope, client);
+        event.after = Some(scope_fields(&scope));
+        audit::record(&mut *tx, &event, now).await?;
+        tx.commit().await.map_err(internal("commit create scope"))?;
+        Ok(scope.scope_id)
+    })
     .await
-    .map_err(scope_name_taken)?;
-    let scope = ScopeView {
-        scope_id: ScopeId(id),
-        name: name.as_ref().to_owned(),
-        description,
-    };
-    let mut event = scope_event(AuditAction::ScopeCreated, me, tenant, &scope, client);
-    event.after = Some(scope_fields(&scope));
-    audit::record(&mut *tx, &event, now).await?;
-    tx.commit().await.map_err(internal("commit create scope"))?;
-    Ok(scope.scope_id)
 }
 
 /// Renames a scope or changes its description. Needs `Tenant settings: Edit`; audited.
@@ -856,35 +929,40 @@ pub async fn update_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let (tenant, before) = load_scope(db, me, id).await?;
-    allowed(may_edit_scopes(catalog, me, tenant))?;
-    let (name, description) = parse_scope_form(name, description)?;
-    let after = ScopeView {
-        scope_id: id,
-        name: name.as_ref().to_owned(),
-        description,
-    };
-    let mut tx = db
-        .pool()
-        .begin()
+    let attempt = Attempt::new(me, AuditAction::ScopeUpdated, client, now);
+    refusals::recorded(db, attempt, async {
+        let (tenant, before) = load_scope(db, me, id).await?;
+        allowed(may_edit_scopes(catalog, me, tenant))
+            .map_err(|refused| refused.at(scope_target(&before), Some(tenant)))?;
+        let (name, description) = parse_scope_form(name, description)?;
+        let after = ScopeView {
+            scope_id: id,
+            name: name.as_ref().to_owned(),
+            description,
+        };
+        let mut tx = db
+            .pool()
+            .begin()
+            .await
+            .map_err(internal("begin update scope"))?;
+        sqlx::query(
+            "update scopes set name = $1, description = $2, updated_at = $3 where scope_id = $4",
+        )
+        .bind(&after.name)
+        .bind(&after.description)
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
         .await
-        .map_err(internal("begin update scope"))?;
-    sqlx::query(
-        "update scopes set name = $1, description = $2, updated_at = $3 where scope_id = $4",
-    )
-    .bind(&after.name)
-    .bind(&after.description)
-    .bind(now)
-    .bind(id.0)
-    .execute(&mut *tx)
+        .map_err(scope_name_taken)?;
+        let mut event = scope_event(AuditAction::ScopeUpdated, me, tenant, &after, client);
+        event.before = Some(scope_fields(&before));
+        event.after = Some(scope_fields(&after));
+        audit::record(&mut *tx, &event, now).await?;
+        tx.commit().await.map_err(internal("commit update scope"))?;
+        Ok(())
+    })
     .await
-    .map_err(scope_name_taken)?;
-    let mut event = scope_event(AuditAction::ScopeUpdated, me, tenant, &after, client);
-    event.before = Some(scope_fields(&before));
-    event.after = Some(scope_fields(&after));
-    audit::record(&mut *tx, &event, now).await?;
-    tx.commit().await.map_err(internal("commit update scope"))?;
-    Ok(())
 }
 
 /// Deletes a scope, with the assignments and object grants made for it. Needs `Tenant
@@ -898,8 +976,11 @@ pub async fn delete_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(me, AuditAction::ScopeDeleted, client, now);
+    refusals::recorded(db, attempt, async {
     let (tenant, scope) = load_scope(db, me, id).await?;
-    allowed(may_edit_scopes(catalog, me, tenant))?;
+    let on_scope = |failed: Failed| failed.at(scope_target(&scope), Some(tenant));
+    allowed(may_edit_scopes(catalog, me, tenant)).map_err(on_scope)?;
     // What the scope's assignments and object grants give, the actor must hold there.
     let keys: Vec<String> = sqlx::query_scalar(
         "select p.privilege from role_privileges p join role_assignments a on a.role_id = p.role_id \
@@ -910,7 +991,10 @@ pub async fn delete_scope(
     .await
     .map_err(internal("read scope grants"))?;
     for p in keys.iter().filter_map(|k| catalog.parse_key(k)) {
-        allowed(holds(catalog, &me.actor, p, At::Scope(tenant, id)))?;
+        if !holds(catalog, &me.actor, p, At::Scope(tenant, id)).is_allowed() {
+            // Deleting takes it away from whoever holds it there (SPEC §3.4).
+            return Err(on_scope(Refused::forbidden(Refusal::NotHeldByYou(p)).into()));
+        }
     }
     let mut tx = db
         .pool()
@@ -929,6 +1013,8 @@ pub async fn delete_scope(
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit delete scope"))?;
     Ok(())
+    })
+    .await
 }
 
 /// The account `id` as a target of role changes, in `me`'s scope; otherwise "not found".
@@ -936,10 +1022,8 @@ async fn target_account(
     db: &Db,
     me: &SignedIn,
     id: AccountId,
-) -> Result<(super::accounts::AccountRecord, TenantId), AppError> {
-    let account = find_in_scope(db, Scope::of(&me.actor), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<(super::accounts::AccountRecord, TenantId), Failed> {
+    let account = super::users::in_scope_or_refuse(db, me, id).await?;
     let tenant = account.tenant_id.ok_or_else(|| {
         AppError::Conflict(
             "Platform administrators hold every privilege; they take no roles.".into(),
@@ -1006,16 +1090,27 @@ async fn change_assignment(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(
+        me,
+        if give {
+            AuditAction::RoleAssigned
+        } else {
+            AuditAction::RoleUnassigned
+        },
+        client,
+        now,
+    );
+    refusals::recorded(db, attempt, async {
     let (account, tenant) = target_account(db, me, account_id).await?;
     let stored = load_role(db, catalog, me, role_id).await?;
     if stored.role.tenant_id != tenant {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let scope_view = match scope {
         Some(s) => {
             let (scope_tenant, view) = load_scope(db, me, s).await?;
             if scope_tenant != tenant {
-                return Err(AppError::NotFound);
+                return Err(AppError::NotFound.into());
             }
             Some(view)
         }
@@ -1025,7 +1120,7 @@ async fn change_assignment(
         return Err(AppError::field(
             "role",
             "Everyone is held by every account of the tenant; it is not assigned.",
-        ));
+        ).into());
     }
     if give && !matches!(account.tier, Tier::User | Tier::ServiceAccount) {
         // Their tier gives them every privilege of the tenant (SPEC §1): a role would add
@@ -1033,13 +1128,17 @@ async fn change_assignment(
         return Err(AppError::field(
             "role",
             "Tenant administrators hold every privilege of their tenant by their account type; they take no roles.",
-        ));
+        ).into());
     }
     let target = crate::access::Target {
         tier: account.tier,
         tenant_id: account.tenant_id,
     };
-    allowed(may_assign(catalog, &me.actor, target, &stored.role, scope))?;
+    allowed(may_assign(catalog, &me.actor, target, &stored.role, scope)).map_err(|refused| {
+        refused
+            .at_account(&account)
+            .attempting(assignment_fields(&stored.role, scope_view.as_ref()))
+    })?;
     let mut tx = db
         .pool()
         .begin()
@@ -1060,7 +1159,7 @@ async fn change_assignment(
             return Err(AppError::Conflict(format!(
                 "{} already holds “{}” there.",
                 account.username, stored.role.name
-            )));
+            )).into());
         }
         sqlx::query(
             "insert into role_assignments (account_id, role_id, scope_id, created_at) \
@@ -1088,7 +1187,7 @@ async fn change_assignment(
         .rows_affected()
     };
     if changed == 0 {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let mut event = AuditEvent::new(
         if give {
@@ -1111,6 +1210,8 @@ async fn change_assignment(
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit assignment"))?;
     Ok(())
+    })
+    .await
 }
 
 /// An account's roles and, for every privilege of the catalog, tenant-wide and in each scope,

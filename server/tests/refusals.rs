@@ -16,6 +16,7 @@ on_both_databases!(
     a_refused_grant_of_an_unheld_privilege_is_audited_with_the_privilege,
     removing_the_last_administrator_or_oneself_is_audited_as_refused,
     a_loop_of_refused_calls_is_recorded_a_few_times_a_minute_and_then_says_how_many_were_left_out,
+    refused_tenant_changes_mfa_resets_and_imported_rows_are_audited_too,
 );
 
 async fn id_of(s: &TestServer, username: &str) -> String {
@@ -336,5 +337,66 @@ async fn a_loop_of_refused_calls_is_recorded_a_few_times_a_minute_and_then_says_
         text.starts_with("refused · none of their roles grants the privilege")
             && text.contains(&format!("{} more like it", 50 - recorded)),
         "{text}"
+    );
+}
+
+async fn refused_tenant_changes_mfa_resets_and_imported_rows_are_audited_too(s: &TestServer) {
+    let (_pa, _acme, viewer) = user_with(s, "team_viewer", &["security.users:view"]).await;
+    let colleague = id_of(s, "colleague_name").await;
+    let res = s
+        .call(
+            "create_tenant",
+            &[("name", "Rogue"), ("mfa_policy", "optional")],
+            Some(&viewer),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = s
+        .call(
+            "reset_mfa",
+            &[("account_id", colleague.as_str())],
+            Some(&viewer),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // An import: checking the file only reads; importing it is an attempt.
+    let rows = json!([{ "line": 2, "values": {
+        "username": "new_person", "email": "new@acme.example", "full_name": "New Person",
+        "type": "user", "temporary_password": "Temp-pass1"
+    }}]);
+    for commit in [false, true] {
+        let res = s
+            .call_json(
+                "import_accounts",
+                &json!({ "rows": rows, "commit": commit }),
+                Some(&viewer),
+            )
+            .await;
+        let results: Value = serde_json::from_str(&expect_ok(res).await).unwrap();
+        assert_eq!(
+            results[0]["errors"]["type"][0],
+            "You may not create accounts of this type here."
+        );
+    }
+    let rows = s.audit().await;
+    let refused: Vec<(&str, Option<&str>, Option<&str>)> = refused(&rows)
+        .iter()
+        .map(|r| (r.action.as_str(), r.reason.as_deref(), r.target.as_deref()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("tenant.create", Some("platform_only"), None),
+            (
+                "mfa.disable",
+                Some("administrators_only"),
+                Some("colleague_name")
+            ),
+            (
+                "account.create",
+                Some("lacks_privilege"),
+                Some("new_person")
+            ),
+        ]
     );
 }

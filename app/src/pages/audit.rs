@@ -150,6 +150,16 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
         _ => "—".to_owned(),
     };
     let changes = entry.changes.clone();
+    // A refused record's "after" is what was attempted: nothing changed.
+    let summary = if entry.outcome == "refused" {
+        "What was attempted".to_owned()
+    } else {
+        format!(
+            "{} changed field{}",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        )
+    };
     let columns = if all_tenants { "7" } else { "6" };
     view! {
         <tr>
@@ -168,7 +178,7 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
             <tr class="changes-row">
                 <td colspan=columns>
                     <details class="changes">
-                        <summary>{format!("{} changed field{}", changes.len(), if changes.len() == 1 { "" } else { "s" })}</summary>
+                        <summary>{summary}</summary>
                         <dl>
                             {changes.into_iter().map(|(field, before, after)| view! {
                                 <dt>{field}</dt>

@@ -496,47 +496,64 @@ pub async fn create(
     now: i64,
 ) -> Result<RoleId, AppError> {
     let attempt = Attempt::new(me, AuditAction::RoleCreated, client, now);
-    refusals::recorded(db, attempt, async {
-        let (tenant, _) = tenant_of(db, me, tenant).await?;
-        allowed(may_edit_roles(catalog, &me.actor, tenant))?;
-        let mut errors = FieldErrors::new();
-        let name = errors.check("name", ShortName::parse(name, "role"));
-        let description = errors.check("description", parse_description(description));
-        let (Some(name), Some(description)) = (name, description) else {
-            return Err(AppError::Invalid(errors).into());
-        };
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin create role"))?;
-        let id: i64 = sqlx::query_scalar(
-            "insert into roles (tenant_id, name, description, kind, created_at, updated_at) \
-         values ($1, $2, $3, 'custom', $4, $4) returning role_id",
-        )
-        .bind(tenant.0)
-        .bind(name.as_ref())
-        .bind(&description)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(role_name_taken)?;
-        let role = Role::new(
-            catalog,
-            RoleId(id),
-            tenant,
-            name.as_ref(),
-            RoleKind::Custom,
-            PrivilegeSet::new(),
-            Vec::new(),
-        );
-        let mut event = role_event(AuditAction::RoleCreated, me, &role, client);
-        event.after = Some(role_fields(catalog, &role, &description, &[]));
-        audit::record(&mut *tx, &event, now).await?;
-        tx.commit().await.map_err(internal("commit create role"))?;
-        Ok(RoleId(id))
-    })
+    refusals::recorded(
+        db,
+        attempt,
+        create_or_refuse(db, catalog, me, tenant, name, description, client, now),
+    )
     .await
+}
+
+/// [`create`]'s work, telling a refusal (which [`create`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn create_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    tenant: Option<TenantId>,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<RoleId, Failed> {
+    let (tenant, _) = tenant_of(db, me, tenant).await?;
+    allowed(may_edit_roles(catalog, &me.actor, tenant))?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ShortName::parse(name, "role"));
+    let description = errors.check("description", parse_description(description));
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin create role"))?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into roles (tenant_id, name, description, kind, created_at, updated_at) \
+         values ($1, $2, $3, 'custom', $4, $4) returning role_id",
+    )
+    .bind(tenant.0)
+    .bind(name.as_ref())
+    .bind(&description)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(role_name_taken)?;
+    let role = Role::new(
+        catalog,
+        RoleId(id),
+        tenant,
+        name.as_ref(),
+        RoleKind::Custom,
+        PrivilegeSet::new(),
+        Vec::new(),
+    );
+    let mut event = role_event(AuditAction::RoleCreated, me, &role, client);
+    event.after = Some(role_fields(catalog, &role, &description, &[]));
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit().await.map_err(internal("commit create role"))?;
+    Ok(RoleId(id))
 }
 
 /// Replaces a role's name, description, privileges and object grants. Needs Security Admin;
@@ -553,130 +570,145 @@ pub async fn update(
     now: i64,
 ) -> Result<(), AppError> {
     let attempt = Attempt::new(me, AuditAction::RoleUpdated, client, now);
-    refusals::recorded(db, attempt, async {
-        let stored = load_role(db, catalog, me, id).await?;
-        let old = &stored.role;
-        let tenant = old.tenant_id;
-        let on_role = |failed: Failed| failed.at(role_target(old), Some(tenant));
-        allowed(may_edit_roles(catalog, &me.actor, tenant)).map_err(on_role)?;
-        if old.kind == RoleKind::Administrators {
-            return Err(on_role(Refused::forbidden(Refusal::BuiltInRole).into()));
+    refusals::recorded(
+        db,
+        attempt,
+        update_or_refuse(db, catalog, me, id, form, client, now),
+    )
+    .await
+}
+
+/// [`update`]'s work, telling a refusal (which [`update`] audits) from other errors.
+async fn update_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: RoleId,
+    form: &RoleForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let stored = load_role(db, catalog, me, id).await?;
+    let old = &stored.role;
+    let tenant = old.tenant_id;
+    let on_role = |failed: Failed| failed.at(role_target(old), Some(tenant));
+    allowed(may_edit_roles(catalog, &me.actor, tenant)).map_err(on_role)?;
+    if old.kind == RoleKind::Administrators {
+        return Err(on_role(Refused::forbidden(Refusal::BuiltInRole).into()));
+    }
+    let scopes = scopes_of(db, tenant).await?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ShortName::parse(&form.name, "role"));
+    let description = errors.check("description", parse_description(&form.description));
+    if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
+        errors.add("name", "The Everyone role keeps its name.");
+    }
+    let mut granted = PrivilegeSet::new();
+    for &p in &form.granted {
+        if !catalog.contains(p) {
+            errors.add("privileges", "A privilege is not in the catalog.");
         }
-        let scopes = scopes_of(db, tenant).await?;
-        let mut errors = FieldErrors::new();
-        let name = errors.check("name", ShortName::parse(&form.name, "role"));
-        let description = errors.check("description", parse_description(&form.description));
-        if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
-            errors.add("name", "The Everyone role keeps its name.");
+        granted.insert(p);
+    }
+    let mut objects = Vec::new();
+    for g in &form.object_grants {
+        let action_ok =
+            matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
+        if !action_ok || !catalog.contains(g.privilege) {
+            errors.add(
+                "object_grants",
+                "A scope can only be granted View or Approve.",
+            );
+        } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
+            errors.add("object_grants", "A scope of the grant does not exist.");
+        } else if !objects.contains(g) {
+            objects.push(*g);
         }
-        let mut granted = PrivilegeSet::new();
-        for &p in &form.granted {
-            if !catalog.contains(p) {
-                errors.add("privileges", "A privilege is not in the catalog.");
-            }
-            granted.insert(p);
+    }
+    objects.sort();
+    // Anti-escalation: every change must be the actor's to make. Refused, the first reason
+    // and every privilege concerned are audited.
+    let mut refusal = None;
+    let mut refused_privileges = Vec::new();
+    let added_or_removed = catalog
+        .privileges()
+        .filter(|&p| granted.contains(p) != old.granted.contains(p));
+    for p in added_or_removed {
+        let decision = crate::access::may_change_grant(catalog, &me.actor, old, p, None);
+        if let Decision::Denied(why) = decision {
+            refusal.get_or_insert(why);
+            refused_privileges.push(catalog.label(p));
         }
-        let mut objects = Vec::new();
-        for g in &form.object_grants {
-            let action_ok =
-                matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
-            if !action_ok || !catalog.contains(g.privilege) {
-                errors.add(
-                    "object_grants",
-                    "A scope can only be granted View or Approve.",
-                );
-            } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
-                errors.add("object_grants", "A scope of the grant does not exist.");
-            } else if !objects.contains(g) {
-                objects.push(*g);
-            }
-        }
-        objects.sort();
-        // Anti-escalation: every change must be the actor's to make. Refused, the first reason
-        // and every privilege concerned are audited.
-        let mut refusal = None;
-        let mut refused_privileges = Vec::new();
-        let added_or_removed = catalog
-            .privileges()
-            .filter(|&p| granted.contains(p) != old.granted.contains(p));
-        for p in added_or_removed {
-            let decision = crate::access::may_change_grant(catalog, &me.actor, old, p, None);
-            if let Decision::Denied(why) = decision {
-                refusal.get_or_insert(why);
-                refused_privileges.push(catalog.label(p));
-            }
-            match decision {
-                Decision::Allowed(_) => {}
-                Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
-                    "privileges",
-                    format!(
-                        "You cannot grant or take away {} in this session: it is sensitive, so \
+        match decision {
+            Decision::Allowed(_) => {}
+            Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
+                "privileges",
+                format!(
+                    "You cannot grant or take away {} in this session: it is sensitive, so \
                      changing it needs a session signed in with MFA.",
-                        catalog.label(p)
-                    ),
+                    catalog.label(p)
                 ),
-                Decision::Denied(_) => errors.add(
-                    "privileges",
-                    format!(
-                        "You cannot grant or take away {}: you do not hold it yourself.",
-                        catalog.label(p)
-                    ),
+            ),
+            Decision::Denied(_) => errors.add(
+                "privileges",
+                format!(
+                    "You cannot grant or take away {}: you do not hold it yourself.",
+                    catalog.label(p)
                 ),
-            }
+            ),
         }
-        let changed_objects = objects
-            .iter()
-            .filter(|g| !old.object_grants.contains(g))
-            .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
-        for g in changed_objects {
-            if let Decision::Denied(why) =
-                crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
-            {
-                refusal.get_or_insert(why);
-                refused_privileges.push(format!(
-                    "{} on scope {}",
-                    catalog.label(g.privilege),
-                    g.scope
-                ));
-                errors.add(
-                    "object_grants",
-                    format!(
-                        "You cannot grant or take away {} on that scope: you do not hold it there.",
-                        catalog.label(g.privilege)
-                    ),
-                );
-            }
-        }
-        if let Some(refusal) = refusal {
-            let answer = AppError::Invalid(errors);
-            let attempted = serde_json::json!({ "privileges": refused_privileges });
-            return Err(on_role(
-                Refused::new(refusal, answer).attempting(attempted).into(),
+    }
+    let changed_objects = objects
+        .iter()
+        .filter(|g| !old.object_grants.contains(g))
+        .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
+    for g in changed_objects {
+        if let Decision::Denied(why) =
+            crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
+        {
+            refusal.get_or_insert(why);
+            refused_privileges.push(format!(
+                "{} on scope {}",
+                catalog.label(g.privilege),
+                g.scope
             ));
+            errors.add(
+                "object_grants",
+                format!(
+                    "You cannot grant or take away {} on that scope: you do not hold it there.",
+                    catalog.label(g.privilege)
+                ),
+            );
         }
-        let (Some(name), Some(description)) = (name, description) else {
-            return Err(AppError::Invalid(errors).into());
-        };
-        if !errors.0.is_empty() {
-            return Err(AppError::Invalid(errors).into());
-        }
-        let new = Role::new(
-            catalog,
-            id,
-            tenant,
-            name.as_ref(),
-            old.kind,
-            granted,
-            objects,
-        );
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin update role"))?;
-        sqlx::query(
-            "update roles set name = $1, description = $2, updated_at = $3 where role_id = $4",
-        )
+    }
+    if let Some(refusal) = refusal {
+        let answer = AppError::Invalid(errors);
+        let attempted = serde_json::json!({ "privileges": refused_privileges });
+        return Err(on_role(
+            Refused::new(refusal, answer).attempting(attempted).into(),
+        ));
+    }
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    if !errors.0.is_empty() {
+        return Err(AppError::Invalid(errors).into());
+    }
+    let new = Role::new(
+        catalog,
+        id,
+        tenant,
+        name.as_ref(),
+        old.kind,
+        granted,
+        objects,
+    );
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin update role"))?;
+    sqlx::query("update roles set name = $1, description = $2, updated_at = $3 where role_id = $4")
         .bind(name.as_ref())
         .bind(&description)
         .bind(now)
@@ -684,56 +716,52 @@ pub async fn update(
         .execute(&mut *tx)
         .await
         .map_err(role_name_taken)?;
-        // Keys of privileges the catalog no longer declares are kept (a deployment may bring its
-        // module back); only declared ones are replaced.
-        for p in catalog.privileges() {
-            let Some(key) = catalog.key(p) else { continue };
-            match (old.granted.contains(p), new.granted.contains(p)) {
-                (false, true) => {
-                    sqlx::query("insert into role_privileges (role_id, privilege) values ($1, $2)")
-                        .bind(id.0)
-                        .bind(key)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(internal("grant privilege"))?;
-                }
-                (true, false) => {
-                    sqlx::query(
-                        "delete from role_privileges where role_id = $1 and privilege = $2",
-                    )
+    // Keys of privileges the catalog no longer declares are kept (a deployment may bring its
+    // module back); only declared ones are replaced.
+    for p in catalog.privileges() {
+        let Some(key) = catalog.key(p) else { continue };
+        match (old.granted.contains(p), new.granted.contains(p)) {
+            (false, true) => {
+                sqlx::query("insert into role_privileges (role_id, privilege) values ($1, $2)")
+                    .bind(id.0)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal("grant privilege"))?;
+            }
+            (true, false) => {
+                sqlx::query("delete from role_privileges where role_id = $1 and privilege = $2")
                     .bind(id.0)
                     .bind(key)
                     .execute(&mut *tx)
                     .await
                     .map_err(internal("revoke privilege"))?;
-                }
-                _ => {}
             }
+            _ => {}
         }
-        sqlx::query("delete from role_object_grants where role_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal("clear object grants"))?;
-        for g in &new.object_grants {
-            sqlx::query(
-                "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
-            )
-            .bind(id.0)
-            .bind(g.scope.0)
-            .bind(catalog.key(g.privilege).unwrap_or_default())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal("write object grant"))?;
-        }
-        let mut event = role_event(AuditAction::RoleUpdated, me, &new, client);
-        event.before = Some(role_fields(catalog, old, &stored.description, &scopes));
-        event.after = Some(role_fields(catalog, &new, &description, &scopes));
-        audit::record(&mut *tx, &event, now).await?;
-        tx.commit().await.map_err(internal("commit update role"))?;
-        Ok(())
-    })
-    .await
+    }
+    sqlx::query("delete from role_object_grants where role_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("clear object grants"))?;
+    for g in &new.object_grants {
+        sqlx::query(
+            "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
+        )
+        .bind(id.0)
+        .bind(g.scope.0)
+        .bind(catalog.key(g.privilege).unwrap_or_default())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("write object grant"))?;
+    }
+    let mut event = role_event(AuditAction::RoleUpdated, me, &new, client);
+    event.before = Some(role_fields(catalog, old, &stored.description, &scopes));
+    event.after = Some(role_fields(catalog, &new, &description, &scopes));
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit().await.map_err(internal("commit update role"))?;
+    Ok(())
 }
 
 /// Deletes a custom role and its assignments. Needs Security Admin and every privilege the
@@ -747,44 +775,58 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let attempt = Attempt::new(me, AuditAction::RoleDeleted, client, now);
-    refusals::recorded(db, attempt, async {
-        let stored = load_role(db, catalog, me, id).await?;
-        let role = &stored.role;
-        let on_role = |failed: Failed| failed.at(role_target(role), Some(role.tenant_id));
-        allowed(may_edit_roles(catalog, &me.actor, role.tenant_id)).map_err(on_role)?;
-        if role.kind != RoleKind::Custom {
-            let answer = AppError::Conflict(format!(
-                "The built-in role “{}” cannot be deleted.",
-                role.name
-            ));
-            return Err(on_role(Refused::new(Refusal::BuiltInRole, answer).into()));
-        }
-        allowed(crate::access::may_delete_role(catalog, &me.actor, role)).map_err(on_role)?;
-        let scopes = scopes_of(db, role.tenant_id).await?;
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin delete role"))?;
-        for table in [
-            "role_assignments",
-            "role_object_grants",
-            "role_privileges",
-            "roles",
-        ] {
-            sqlx::query(&format!("delete from {table} where role_id = $1"))
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal("delete role"))?;
-        }
-        let mut event = role_event(AuditAction::RoleDeleted, me, role, client);
-        event.before = Some(role_fields(catalog, role, &stored.description, &scopes));
-        audit::record(&mut *tx, &event, now).await?;
-        tx.commit().await.map_err(internal("commit delete role"))?;
-        Ok(())
-    })
+    refusals::recorded(
+        db,
+        attempt,
+        delete_or_refuse(db, catalog, me, id, client, now),
+    )
     .await
+}
+
+/// [`delete`]'s work, telling a refusal (which [`delete`] audits) from other errors.
+async fn delete_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: RoleId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let stored = load_role(db, catalog, me, id).await?;
+    let role = &stored.role;
+    let on_role = |failed: Failed| failed.at(role_target(role), Some(role.tenant_id));
+    allowed(may_edit_roles(catalog, &me.actor, role.tenant_id)).map_err(on_role)?;
+    if role.kind != RoleKind::Custom {
+        let answer = AppError::Conflict(format!(
+            "The built-in role “{}” cannot be deleted.",
+            role.name
+        ));
+        return Err(on_role(Refused::new(Refusal::BuiltInRole, answer).into()));
+    }
+    allowed(crate::access::may_delete_role(catalog, &me.actor, role)).map_err(on_role)?;
+    let scopes = scopes_of(db, role.tenant_id).await?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin delete role"))?;
+    for table in [
+        "role_assignments",
+        "role_object_grants",
+        "role_privileges",
+        "roles",
+    ] {
+        sqlx::query(&format!("delete from {table} where role_id = $1"))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal("delete role"))?;
+    }
+    let mut event = role_event(AuditAction::RoleDeleted, me, role, client);
+    event.before = Some(role_fields(catalog, role, &stored.description, &scopes));
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit().await.map_err(internal("commit delete role"))?;
+    Ok(())
 }
 
 fn scope_event(
@@ -883,38 +925,55 @@ pub async fn create_scope(
     now: i64,
 ) -> Result<ScopeId, AppError> {
     let attempt = Attempt::new(me, AuditAction::ScopeCreated, client, now);
-    refusals::recorded(db, attempt, async {
-        let (tenant, _) = tenant_of(db, me, tenant).await?;
-        allowed(may_edit_scopes(catalog, me, tenant))?;
-        let (name, description) = parse_scope_form(name, description)?;
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin create scope"))?;
-        let id: i64 = sqlx::query_scalar(
-            "insert into scopes (tenant_id, name, description, created_at, updated_at) \
-         values ($1, $2, $3, $4, $4) returning scope_id",
-        )
-        .bind(tenant.0)
-        .bind(name.as_ref())
-        .bind(&description)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(scope_name_taken)?;
-        let scope = ScopeView {
-            scope_id: ScopeId(id),
-            name: name.as_ref().to_owned(),
-            description,
-        };
-        let mut event = scope_event(AuditAction::ScopeCreated, me, tenant, &scope, client);
-        event.after = Some(scope_fields(&scope));
-        audit::record(&mut *tx, &event, now).await?;
-        tx.commit().await.map_err(internal("commit create scope"))?;
-        Ok(scope.scope_id)
-    })
+    refusals::recorded(
+        db,
+        attempt,
+        create_scope_or_refuse(db, catalog, me, tenant, name, description, client, now),
+    )
     .await
+}
+
+/// [`create_scope`]'s work, telling a refusal (which [`create_scope`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn create_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    tenant: Option<TenantId>,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<ScopeId, Failed> {
+    let (tenant, _) = tenant_of(db, me, tenant).await?;
+    allowed(may_edit_scopes(catalog, me, tenant))?;
+    let (name, description) = parse_scope_form(name, description)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin create scope"))?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into scopes (tenant_id, name, description, created_at, updated_at) \
+         values ($1, $2, $3, $4, $4) returning scope_id",
+    )
+    .bind(tenant.0)
+    .bind(name.as_ref())
+    .bind(&description)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(scope_name_taken)?;
+    let scope = ScopeView {
+        scope_id: ScopeId(id),
+        name: name.as_ref().to_owned(),
+        description,
+    };
+    let mut event = scope_event(AuditAction::ScopeCreated, me, tenant, &scope, client);
+    event.after = Some(scope_fields(&scope));
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit().await.map_err(internal("commit create scope"))?;
+    Ok(scope.scope_id)
 }
 
 /// Renames a scope or changes its description. Needs `Tenant settings: Edit`; audited.
@@ -930,39 +989,56 @@ pub async fn update_scope(
     now: i64,
 ) -> Result<(), AppError> {
     let attempt = Attempt::new(me, AuditAction::ScopeUpdated, client, now);
-    refusals::recorded(db, attempt, async {
-        let (tenant, before) = load_scope(db, me, id).await?;
-        allowed(may_edit_scopes(catalog, me, tenant))
-            .map_err(|refused| refused.at(scope_target(&before), Some(tenant)))?;
-        let (name, description) = parse_scope_form(name, description)?;
-        let after = ScopeView {
-            scope_id: id,
-            name: name.as_ref().to_owned(),
-            description,
-        };
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin update scope"))?;
-        sqlx::query(
-            "update scopes set name = $1, description = $2, updated_at = $3 where scope_id = $4",
-        )
-        .bind(&after.name)
-        .bind(&after.description)
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(scope_name_taken)?;
-        let mut event = scope_event(AuditAction::ScopeUpdated, me, tenant, &after, client);
-        event.before = Some(scope_fields(&before));
-        event.after = Some(scope_fields(&after));
-        audit::record(&mut *tx, &event, now).await?;
-        tx.commit().await.map_err(internal("commit update scope"))?;
-        Ok(())
-    })
+    refusals::recorded(
+        db,
+        attempt,
+        update_scope_or_refuse(db, catalog, me, id, name, description, client, now),
+    )
     .await
+}
+
+/// [`update_scope`]'s work, telling a refusal (which [`update_scope`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn update_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: ScopeId,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let (tenant, before) = load_scope(db, me, id).await?;
+    allowed(may_edit_scopes(catalog, me, tenant))
+        .map_err(|refused| refused.at(scope_target(&before), Some(tenant)))?;
+    let (name, description) = parse_scope_form(name, description)?;
+    let after = ScopeView {
+        scope_id: id,
+        name: name.as_ref().to_owned(),
+        description,
+    };
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin update scope"))?;
+    sqlx::query(
+        "update scopes set name = $1, description = $2, updated_at = $3 where scope_id = $4",
+    )
+    .bind(&after.name)
+    .bind(&after.description)
+    .bind(now)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(scope_name_taken)?;
+    let mut event = scope_event(AuditAction::ScopeUpdated, me, tenant, &after, client);
+    event.before = Some(scope_fields(&before));
+    event.after = Some(scope_fields(&after));
+    audit::record(&mut *tx, &event, now).await?;
+    tx.commit().await.map_err(internal("commit update scope"))?;
+    Ok(())
 }
 
 /// Deletes a scope, with the assignments and object grants made for it. Needs `Tenant
@@ -977,7 +1053,23 @@ pub async fn delete_scope(
     now: i64,
 ) -> Result<(), AppError> {
     let attempt = Attempt::new(me, AuditAction::ScopeDeleted, client, now);
-    refusals::recorded(db, attempt, async {
+    refusals::recorded(
+        db,
+        attempt,
+        delete_scope_or_refuse(db, catalog, me, id, client, now),
+    )
+    .await
+}
+
+/// [`delete_scope`]'s work, telling a refusal (which [`delete_scope`] audits) from other errors.
+async fn delete_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: ScopeId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let (tenant, scope) = load_scope(db, me, id).await?;
     let on_scope = |failed: Failed| failed.at(scope_target(&scope), Some(tenant));
     allowed(may_edit_scopes(catalog, me, tenant)).map_err(on_scope)?;
@@ -993,7 +1085,9 @@ pub async fn delete_scope(
     for p in keys.iter().filter_map(|k| catalog.parse_key(k)) {
         if !holds(catalog, &me.actor, p, At::Scope(tenant, id)).is_allowed() {
             // Deleting takes it away from whoever holds it there (SPEC §3.4).
-            return Err(on_scope(Refused::forbidden(Refusal::NotHeldByYou(p)).into()));
+            return Err(on_scope(
+                Refused::forbidden(Refusal::NotHeldByYou(p)).into(),
+            ));
         }
     }
     let mut tx = db
@@ -1013,8 +1107,6 @@ pub async fn delete_scope(
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit delete scope"))?;
     Ok(())
-    })
-    .await
 }
 
 /// The account `id` as a target of role changes, in `me`'s scope; otherwise "not found".
@@ -1100,7 +1192,29 @@ async fn change_assignment(
         client,
         now,
     );
-    refusals::recorded(db, attempt, async {
+    refusals::recorded(
+        db,
+        attempt,
+        change_assignment_or_refuse(
+            db, catalog, me, account_id, role_id, scope, give, client, now,
+        ),
+    )
+    .await
+}
+
+/// [`change_assignment`]'s work, telling a refusal (which [`change_assignment`] audits) from other errors.
+#[allow(clippy::too_many_arguments)]
+async fn change_assignment_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    account_id: AccountId,
+    role_id: RoleId,
+    scope: Option<ScopeId>,
+    give: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let (account, tenant) = target_account(db, me, account_id).await?;
     let stored = load_role(db, catalog, me, role_id).await?;
     if stored.role.tenant_id != tenant {
@@ -1120,7 +1234,8 @@ async fn change_assignment(
         return Err(AppError::field(
             "role",
             "Everyone is held by every account of the tenant; it is not assigned.",
-        ).into());
+        )
+        .into());
     }
     if give && !matches!(account.tier, Tier::User | Tier::ServiceAccount) {
         // Their tier gives them every privilege of the tenant (SPEC §1): a role would add
@@ -1159,7 +1274,8 @@ async fn change_assignment(
             return Err(AppError::Conflict(format!(
                 "{} already holds “{}” there.",
                 account.username, stored.role.name
-            )).into());
+            ))
+            .into());
         }
         sqlx::query(
             "insert into role_assignments (account_id, role_id, scope_id, created_at) \
@@ -1210,8 +1326,6 @@ async fn change_assignment(
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit assignment"))?;
     Ok(())
-    })
-    .await
 }
 
 /// An account's roles and, for every privilege of the catalog, tenant-wide and in each scope,

@@ -550,7 +550,24 @@ pub async fn update(
 ) -> Result<(), AppError> {
     let db = &state.db;
     let attempt = Attempt::new(me, AuditAction::AccountUpdated, client, now);
-    refusals::recorded(db, attempt, async {
+    refusals::recorded(
+        db,
+        attempt,
+        update_or_refuse(state, me, id, form, client, now),
+    )
+    .await
+}
+
+/// [`update`]'s work, telling a refusal (which [`update`] audits) from other errors.
+async fn update_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    form: &AccountForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
     let before = managed_target(db, me, id).await?;
     let mut errors = FieldErrors::new();
     let d = parse_details(form, &mut errors, now, before.expires_at);
@@ -561,9 +578,11 @@ pub async fn update(
                 "expires_on",
                 "You cannot set an expiration date on your own account.",
             );
-            return Err(Refused::new(Refusal::SelfRemoval, AppError::Invalid(errors))
-                .at_account(&before)
-                .into());
+            return Err(
+                Refused::new(Refusal::SelfRemoval, AppError::Invalid(errors))
+                    .at_account(&before)
+                    .into(),
+            );
         }
     }
     errors.clone().into_result()?;
@@ -629,8 +648,6 @@ pub async fn update(
         .await
         .map_err(internal("commit update account"))?;
     Ok(())
-    })
-    .await
 }
 
 /// Refuses removing (deleting, disabling, expiring) the actor itself (SPEC §2.2). `what`
@@ -746,7 +763,29 @@ pub async fn set_enabled(
         AuditAction::AccountDisabled
     };
     let attempt = Attempt::new(me, action, client, now);
-    refusals::recorded(db, attempt, async {
+    refusals::recorded(
+        db,
+        attempt,
+        set_enabled_or_refuse(state, me, id, enabled, client, now),
+    )
+    .await
+}
+
+/// [`set_enabled`]'s work, telling a refusal (which [`set_enabled`] audits) from other errors.
+async fn set_enabled_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    enabled: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
+    let action = if enabled {
+        AuditAction::AccountEnabled
+    } else {
+        AuditAction::AccountDisabled
+    };
     let before = managed_target(db, me, id).await?;
     if !enabled {
         refuse_self_removal(me, &before, "disable")?;
@@ -787,8 +826,6 @@ pub async fn set_enabled(
     audit::record(&mut *tx, &record, now).await?;
     tx.commit().await.map_err(internal("commit set enabled"))?;
     Ok(())
-    })
-    .await
 }
 
 /// Deletes an account for good. Its audit records stay, naming it as it was.
@@ -801,28 +838,37 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let db = &state.db;
     let attempt = Attempt::new(me, AuditAction::AccountDeleted, client, now);
-    refusals::recorded(db, attempt, async {
-        let before = managed_target_for(db, me, id, Action::Delete).await?;
-        refuse_self_removal(me, &before, "delete")?;
-        let mut tx = db
-            .pool()
-            .begin()
-            .await
-            .map_err(internal("begin delete account"))?;
-        lock_administrators(&mut tx, db.backend(), &before).await?;
-        sqlx::query("delete from accounts where account_id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal("delete account"))?;
-        ensure_an_administrator_remains(&mut tx, &before, now, "deleted").await?;
-        let mut record = event(AuditAction::AccountDeleted, me, &before, client);
-        record.before = Some(snapshot_json(&before));
-        audit::record(&mut *tx, &record, now).await?;
-        tx.commit()
-            .await
-            .map_err(internal("commit delete account"))?;
-        Ok(())
-    })
-    .await
+    refusals::recorded(db, attempt, delete_or_refuse(state, me, id, client, now)).await
+}
+
+/// [`delete`]'s work, telling a refusal (which [`delete`] audits) from other errors.
+async fn delete_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
+    let before = managed_target_for(db, me, id, Action::Delete).await?;
+    refuse_self_removal(me, &before, "delete")?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(internal("begin delete account"))?;
+    lock_administrators(&mut tx, db.backend(), &before).await?;
+    sqlx::query("delete from accounts where account_id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal("delete account"))?;
+    ensure_an_administrator_remains(&mut tx, &before, now, "deleted").await?;
+    let mut record = event(AuditAction::AccountDeleted, me, &before, client);
+    record.before = Some(snapshot_json(&before));
+    audit::record(&mut *tx, &record, now).await?;
+    tx.commit()
+        .await
+        .map_err(internal("commit delete account"))?;
+    Ok(())
 }

@@ -17,6 +17,7 @@ on_both_databases!(
     removing_the_last_administrator_or_oneself_is_audited_as_refused,
     a_loop_of_refused_calls_is_recorded_a_few_times_a_minute_and_then_says_how_many_were_left_out,
     refused_tenant_changes_mfa_resets_and_imported_rows_are_audited_too,
+    refusals_sent_at_once_are_recorded_no_more_often_than_one_at_a_time,
 );
 
 async fn id_of(s: &TestServer, username: &str) -> String {
@@ -399,4 +400,26 @@ async fn refused_tenant_changes_mfa_resets_and_imported_rows_are_audited_too(s: 
             ),
         ]
     );
+}
+
+async fn refusals_sent_at_once_are_recorded_no_more_often_than_one_at_a_time(s: &TestServer) {
+    let (_pa, _acme, viewer) = user_with(s, "team_viewer", &["security.users:view"]).await;
+    let colleague = id_of(s, "colleague_name").await;
+    let calls = (0..30).map(|_| disable(s, &viewer, &colleague));
+    for res in futures_util::future::join_all(calls).await {
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let recorded = app::ssr::refusals::REFUSALS_RECORDED.max_attempts as usize;
+    assert_eq!(refused(&s.audit().await).len(), recorded);
+    // Every one of the rest is counted, once.
+    s.sql("update audit_refusal_windows set window_started_at = window_started_at - 61")
+        .await;
+    disable(s, &viewer, &colleague).await;
+    let suppressed = s
+        .strings(
+            "select cast(suppressed_before as text) from audit_events \
+             where suppressed_before is not null",
+        )
+        .await;
+    assert_eq!(suppressed, [(30 - recorded).to_string()]);
 }

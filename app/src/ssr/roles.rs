@@ -184,6 +184,9 @@ pub async fn holdings(
 }
 
 // ---- Roles, scopes and assignments, as the console changes them ----
+// Each change is audited in its transaction; a refused one (a privilege one lacks or does not
+// hold, the built-in role, another tenant's role, scope or account) with its reason, through
+// `refusals::recorded`.
 
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::is_unique_violation;

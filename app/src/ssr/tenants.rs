@@ -1,5 +1,6 @@
 //! Tenants (client organisations): platform administrators create, configure, disable,
-//! enable and delete them. Every change runs in one transaction with its audit record.
+//! enable and delete them. Every change runs in one transaction with its audit record; a
+//! refused one (anyone else trying) is audited with its reason ([`super::refusals`]).
 
 use super::accounts::internal;
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};

@@ -1,6 +1,8 @@
 //! Accounts of every tier (SPEC §1–§2): create, edit, disable, enable, delete. The actor's
 //! tenant comes from the session: repository reads take a [`Scope`] first, and an account
-//! outside it is "not found". Every change runs in one transaction with its audit record.
+//! outside it is "not found". Every change runs in one transaction with its audit record; a
+//! refused one is audited with its reason once that transaction rolled back
+//! ([`super::refusals`]), and answered as it always was.
 
 use super::accounts::{internal, AccountRecord};
 use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};

@@ -51,6 +51,32 @@ pub fn action_label(code: &str) -> &str {
         .map_or(code, |(_, label)| label)
 }
 
+/// How a person reads a reason code: the words of an access-model refusal
+/// ([`crate::access::Refusal::CODES`]), or the code itself with spaces (sign-in reasons such
+/// as `invalid_credentials` read well as they are).
+pub fn reason_label(code: &str) -> String {
+    crate::access::Refusal::CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.replace('_', " "), |(_, words)| (*words).to_owned())
+}
+
+/// How a person reads a record's outcome, e.g. "refused · only platform administrators may
+/// do this", with "(and 12 more like it just before, not recorded one by one)" when refusals
+/// like it were left out of the trail.
+pub fn outcome_text(outcome: &str, reason: Option<&str>, suppressed_before: Option<i64>) -> String {
+    let mut text = match reason {
+        Some(reason) => format!("{outcome} · {}", reason_label(reason)),
+        None => outcome.to_owned(),
+    };
+    if let Some(n) = suppressed_before.filter(|n| *n > 0) {
+        text.push_str(&format!(
+            " (and {n} more like it just before, not recorded one by one)"
+        ));
+    }
+    text
+}
+
 /// An audit query, as the page's URL carries it. Malformed values are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AuditQuery {
@@ -136,6 +162,11 @@ pub struct AuditEntry {
     pub client: Option<String>,
     pub outcome: String,
     pub reason: Option<String>,
+    /// A refused record: how many refusals like it (same actor, action and reason) were left
+    /// out of the trail just before it (a loop is recorded a few times a minute, not each
+    /// time).
+    #[serde(default)]
+    pub suppressed_before: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +237,24 @@ mod tests {
             _ => None,
         });
         assert_eq!(query, AuditQuery::default());
+    }
+
+    #[test]
+    fn outcomes_read_as_words_with_the_refusals_left_out() {
+        assert_eq!(outcome_text("success", None, None), "success");
+        assert_eq!(
+            outcome_text("failure", Some("invalid_credentials"), None),
+            "failure · invalid credentials"
+        );
+        assert_eq!(
+            outcome_text("refused", Some("last_administrator"), Some(0)),
+            "refused · it would leave no enabled administrator of its kind"
+        );
+        assert_eq!(
+            outcome_text("refused", Some("lacks_privilege"), Some(45)),
+            "refused · none of their roles grants the privilege this needs \
+             (and 45 more like it just before, not recorded one by one)"
+        );
     }
 
     #[test]

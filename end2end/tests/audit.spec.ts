@@ -9,6 +9,9 @@ test("the audit page lists what happened, newest first, and filters it", async (
   await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
   const post = (fn: string, form: Record<string, string>) =>
     page.request.post(`/api/${fn}`, { form, headers: { Origin: warden.baseURL } });
+  // A refused attempt: nobody deletes their own account (answered as always, and audited).
+  const session = await (await post("session", {})).json();
+  expect((await post("delete_account", { account_id: String(session.account_id) })).status()).toBe(409);
   const tenant = await (await post("create_tenant", { name: "Acme", mfa_policy: "optional" })).json();
   expect((await post("update_tenant", { tenant_id: String(tenant.tenant_id), name: "Acme Group", mfa_policy: "required" })).ok()).toBeTruthy();
 
@@ -18,6 +21,7 @@ test("the audit page lists what happened, newest first, and filters it", async (
   const rows = page.locator("table.audit tbody tr:not(.changes-row)");
   await expect(rows.first()).toContainText("Tenant edited");
   await expect(page.getByRole("row", { name: /Sign-in.*failure · invalid credentials/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Account deleted.*refused · nobody may remove their own account/ })).toBeVisible();
   await expect(rows.last()).toContainText("Administrator created at setup");
 
   // What an edit changed, field by field.

@@ -205,7 +205,11 @@ async fn a_security_admin_grants_only_what_it_holds_and_every_change_is_audited(
     let update = audit
         .iter()
         .rev()
-        .find(|a| a.action == "role.update" && a.actor.as_deref() == Some("sec_admin"))
+        .find(|a| {
+            a.action == "role.update"
+                && a.outcome == "success"
+                && a.actor.as_deref() == Some("sec_admin")
+        })
         .expect("the update is audited");
     assert_eq!(update.target.as_deref(), Some("Helpdesk"));
     assert_eq!(update.tenant_id.map(|t| t.to_string()), Some(acme.clone()));

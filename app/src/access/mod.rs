@@ -90,6 +90,75 @@ pub enum Refusal {
     NeedsMfa(Privilege),
     /// Only administrators (platform, or of the account's tenant) may do this.
     AdministratorsOnly,
+    /// Removing (deleting, disabling, expiring) this administrator would leave its tenant, or
+    /// the platform, without an enabled administrator (SPEC §2.2).
+    LastAdministrator,
+    /// Nobody removes (deletes, disables, expires) their own account (SPEC §2.2).
+    SelfRemoval,
+}
+
+impl Refusal {
+    /// A stable, machine-readable code for the audit trail and the API: lower case and `_`,
+    /// never renamed once written (records keep it). The privilege of `Lacks`, `NotHeldByYou`
+    /// and `NeedsMfa` is not part of it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::TierCeiling { .. } => "tier_ceiling",
+            Refusal::OtherTenant => "other_tenant",
+            Refusal::Lacks(_) => "lacks_privilege",
+            Refusal::NotHeldByYou(_) => "not_held_by_you",
+            Refusal::BuiltInRole => "built_in_role",
+            Refusal::PlatformOnly { .. } => "platform_only",
+            Refusal::TenantMismatch => "tenant_mismatch",
+            Refusal::NeedsMfa(_) => "needs_mfa",
+            Refusal::AdministratorsOnly => "administrators_only",
+            Refusal::LastAdministrator => "last_administrator",
+            Refusal::SelfRemoval => "self_removal",
+        }
+    }
+
+    /// Every code [`Refusal::code`] gives, with how a person reads it in the audit trail
+    /// ("Refused: …"), in the order of the variants.
+    pub const CODES: [(&'static str, &'static str); 11] = [
+        (
+            "tier_ceiling",
+            "their account type may never manage this type of account",
+        ),
+        (
+            "other_tenant",
+            "it belongs to another tenant (answered as not found)",
+        ),
+        (
+            "lacks_privilege",
+            "none of their roles grants the privilege this needs",
+        ),
+        (
+            "not_held_by_you",
+            "they would grant, assign or take away a privilege they do not hold themselves",
+        ),
+        (
+            "built_in_role",
+            "the built-in Administrators role cannot be changed or deleted",
+        ),
+        ("platform_only", "only platform administrators may do this"),
+        (
+            "tenant_mismatch",
+            "the account's tenant does not match its type",
+        ),
+        (
+            "needs_mfa",
+            "the privilege is sensitive and the session was not signed in with MFA",
+        ),
+        (
+            "administrators_only",
+            "only platform administrators and the account's tenant administrators may do this",
+        ),
+        (
+            "last_administrator",
+            "it would leave no enabled administrator of its kind",
+        ),
+        ("self_removal", "nobody may remove their own account"),
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +308,12 @@ impl<'a> Explainer<'a> {
             ),
             Decision::Denied(Refusal::AdministratorsOnly) => {
                 "Not allowed: only platform administrators, and the administrators of the account's tenant, may do this.".into()
+            }
+            Decision::Denied(Refusal::LastAdministrator) => {
+                "Not allowed: it would leave no enabled administrator of its kind; make another account one first.".into()
+            }
+            Decision::Denied(Refusal::SelfRemoval) => {
+                "Not allowed: nobody deletes, disables or expires their own account.".into()
             }
         }
     }
@@ -1042,6 +1117,42 @@ mod tests {
                     }));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_refusal_has_a_stable_code_and_words_for_the_audit_page() {
+        let p = Privilege::USERS_EDIT;
+        let all = [
+            Refusal::TierCeiling {
+                actor: User,
+                target: PlatformAdmin,
+            },
+            Refusal::OtherTenant,
+            Refusal::Lacks(p),
+            Refusal::NotHeldByYou(p),
+            Refusal::BuiltInRole,
+            Refusal::PlatformOnly { actor: User },
+            Refusal::TenantMismatch,
+            Refusal::NeedsMfa(p),
+            Refusal::AdministratorsOnly,
+            Refusal::LastAdministrator,
+            Refusal::SelfRemoval,
+        ];
+        let codes: Vec<&str> = all.iter().map(|r| r.code()).collect();
+        let listed: Vec<&str> = Refusal::CODES.iter().map(|(code, _)| *code).collect();
+        assert_eq!(codes, listed);
+        assert_eq!(
+            Refusal::Lacks(Privilege::USERS_VIEW).code(),
+            "lacks_privilege"
+        );
+        for refusal in all {
+            assert!(
+                Decision::Denied(refusal)
+                    .explain()
+                    .starts_with("Not allowed"),
+                "{refusal:?}"
+            );
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::access::{may_manage_tenants, may_view_audit};
 use crate::api::{list_audit, SessionView};
-use crate::audit_log::{action_label, format_time, AuditEntry, AuditQuery, ACTIONS};
+use crate::audit_log::{action_label, format_time, outcome_text, AuditEntry, AuditQuery, ACTIONS};
 use crate::components::form::navigate_with_form;
 use crate::components::layout::GuardedPage;
 use leptos::prelude::*;
@@ -139,16 +139,27 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
         "refused" => "badge badge-wait",
         _ => "badge badge-fail",
     };
-    let outcome = match (&entry.outcome[..], &entry.reason) {
-        (o, Some(reason)) => format!("{o} · {}", reason.replace('_', " ")),
-        (o, None) => o.to_owned(),
-    };
+    let outcome = outcome_text(
+        &entry.outcome,
+        entry.reason.as_deref(),
+        entry.suppressed_before,
+    );
     let target = match (&entry.target_kind, &entry.target_label) {
         (Some(kind), Some(label)) => format!("{label} ({kind})"),
         (_, Some(label)) => label.clone(),
         _ => "—".to_owned(),
     };
     let changes = entry.changes.clone();
+    // A refused record's "after" is what was attempted: nothing changed.
+    let summary = if entry.outcome == "refused" {
+        "What was attempted".to_owned()
+    } else {
+        format!(
+            "{} changed field{}",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        )
+    };
     let columns = if all_tenants { "7" } else { "6" };
     view! {
         <tr>
@@ -167,7 +178,7 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
             <tr class="changes-row">
                 <td colspan=columns>
                     <details class="changes">
-                        <summary>{format!("{} changed field{}", changes.len(), if changes.len() == 1 { "" } else { "s" })}</summary>
+                        <summary>{summary}</summary>
                         <dl>
                             {changes.into_iter().map(|(field, before, after)| view! {
                                 <dt>{field}</dt>

@@ -179,6 +179,9 @@ pub struct AuditEvent {
     pub client: Option<IpAddr>,
     /// A short machine-readable reason, e.g. `invalid_credentials`.
     pub reason: Option<&'static str>,
+    /// A refused record only: how many refusals like it (same actor, action and reason) were
+    /// not recorded since the last one that was (see `refusals`).
+    pub suppressed_before: Option<i64>,
 }
 
 impl AuditEvent {
@@ -193,6 +196,7 @@ impl AuditEvent {
             after: None,
             client: None,
             reason: None,
+            suppressed_before: None,
         }
     }
 }
@@ -237,8 +241,8 @@ where
     sqlx::query(
         "insert into audit_events (occurred_at, tenant_id, actor_account_id, actor_username, \
          actor_tier, action, target_kind, target_id, target_label, before_json, after_json, \
-         client_address, outcome, reason) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         client_address, outcome, reason, suppressed_before) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(now)
     .bind(event.tenant_id.map(|t| t.0))
@@ -254,6 +258,7 @@ where
     .bind(event.client.map(|c| c.to_string()))
     .bind(event.outcome.as_str())
     .bind(event.reason)
+    .bind(event.suppressed_before)
     .execute(executor)
     .await
     .map_err(internal("write audit record"))?;

@@ -134,7 +134,7 @@ pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPag
     let sql = format!(
         "select e.audit_event_id, e.occurred_at, t.name as tenant_name, e.actor_username, \
          e.actor_tier, e.action, e.target_kind, e.target_label, e.before_json, e.after_json, \
-         e.client_address, e.outcome, e.reason \
+         e.client_address, e.outcome, e.reason, e.suppressed_before \
          from audit_events e left join tenants t on t.tenant_id = e.tenant_id {} \
          order by e.occurred_at desc, e.audit_event_id desc limit {limit}",
         c.where_clause()
@@ -164,6 +164,7 @@ pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPag
                 client: row.try_get("client_address")?,
                 outcome: row.try_get("outcome")?,
                 reason: row.try_get("reason")?,
+                suppressed_before: row.try_get("suppressed_before")?,
             })
         };
         entries.push(decode().map_err(internal("decode audit record"))?);

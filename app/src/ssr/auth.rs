@@ -203,8 +203,14 @@ pub async fn end_sessions_for(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let account =
-        super::users::visible_target(&state.db, me, target, crate::access::may_manage).await?;
+    // Refused (not found, forbidden), the attempt is audited with its reason.
+    let attempt = super::refusals::Attempt::new(me, AuditAction::SessionsInvalidated, client, now);
+    let account = super::refusals::recorded(
+        &state.db,
+        attempt,
+        super::users::visible_target(&state.db, me, target, crate::access::may_manage),
+    )
+    .await?;
     if account.account_id == me.account.account_id {
         return Err(AppError::Conflict(
             "To end your own sessions, use “Sign out everywhere”.".into(),

@@ -3,11 +3,13 @@
 //! in its own transaction, with its audit record) and reports the others.
 
 use super::accounts::internal;
+use super::audit::AuditAction;
 use super::db::Db;
+use super::refusals::{self, Attempt, Failed, Refused};
 use super::sessions::SignedIn;
 use super::users::{self, AccountForm, NewAccount};
 use super::AppState;
-use crate::access::may_list_accounts;
+use crate::access::{may_list_accounts, Decision};
 use crate::csv::{duplicates_in_file, ImportRow, RowResult, BATCH_ROWS};
 use crate::domain::Tier;
 use crate::error::{AppError, FieldErrors};
@@ -132,8 +134,19 @@ pub async fn import(
     client: IpAddr,
     now: i64,
 ) -> Result<Vec<RowResult>, AppError> {
-    if !may_list_accounts(&me.actor).is_allowed() {
-        return Err(AppError::Forbidden);
+    let db = &state.db;
+    // An import (`commit`) is an attempt to create accounts: refused, it is audited. A
+    // check only reads.
+    let attempt = Attempt::new(me, AuditAction::AccountCreated, client, now);
+    let refuse = |refused: Refused| async move {
+        if commit {
+            refusals::record(db, attempt, refused).await
+        } else {
+            refused.answer
+        }
+    };
+    if let Decision::Denied(refusal) = may_list_accounts(&me.actor) {
+        return Err(refuse(Refused::forbidden(refusal)).await);
     }
     if rows.len() > BATCH_ROWS * 4 {
         return Err(AppError::field(
@@ -141,7 +154,6 @@ pub async fn import(
             format!("Send at most {} rows at a time.", BATCH_ROWS * 4),
         ));
     }
-    let db = &state.db;
     let tenants = if me.actor.tier == Tier::PlatformAdmin {
         tenant_ids(db).await?
     } else {
@@ -178,18 +190,20 @@ pub async fn import(
                 );
             }
         } else {
-            match users::prepare(db, me, &form, now).await {
+            match users::prepare_or_refuse(db, me, &form, now).await {
                 Ok(new) => {
                     merge(&mut errors, users::conflicts(db, &new).await?);
                     if errors.is_empty() {
                         ready.push((results.len(), new));
                     }
                 }
-                Err(AppError::Invalid(more)) => merge(&mut errors, more),
-                Err(AppError::Forbidden) => {
+                Err(Failed::Error(AppError::Invalid(more))) => merge(&mut errors, more),
+                // Refusals of account creation are `Forbidden`: reported on the row.
+                Err(Failed::Refused(refused)) => {
+                    refuse(*refused).await;
                     errors.add("type", "You may not create accounts of this type here.")
                 }
-                Err(other) => return Err(other),
+                Err(Failed::Error(other)) => return Err(other),
             }
         }
         results.push(RowResult {

@@ -750,8 +750,14 @@ pub async fn reset_for(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    let account =
-        super::users::visible_target(&state.db, me, target, crate::access::may_reset_mfa).await?;
+    // Refused (not found, forbidden), the attempt is audited with its reason.
+    let attempt = super::refusals::Attempt::new(me, AuditAction::MfaDisabled, client, now);
+    let account = super::refusals::recorded(
+        &state.db,
+        attempt,
+        super::users::visible_target(&state.db, me, target, crate::access::may_reset_mfa),
+    )
+    .await?;
     if account.account_id == me.account.account_id {
         return Err(AppError::Conflict(
             "Turn your own MFA off from your MFA page, with a code from your app.".into(),

@@ -184,14 +184,18 @@ pub async fn holdings(
 }
 
 // ---- Roles, scopes and assignments, as the console changes them ----
+// Each change is audited in its transaction; a refused one (a privilege one lacks or does not
+// hold, the built-in role, another tenant's role, scope or account) with its reason, through
+// `refusals::recorded`.
 
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::is_unique_violation;
+use super::refusals::{self, Attempt, Failed, Refused};
 use super::sessions::SignedIn;
 use super::users::{find_in_scope, Scope};
 use crate::access::{
     holds, may_assign, may_edit_roles, may_view_roles, Action, At, Decision, Explainer, Privilege,
-    PrivilegeSet, ResourceId,
+    PrivilegeSet, Refusal, ResourceId,
 };
 use crate::domain::{parse_description, ShortName, Tier};
 use crate::error::FieldErrors;
@@ -199,34 +203,49 @@ use crate::roles::*;
 use std::net::IpAddr;
 
 /// The tenant whose roles `me` works on: a platform administrator names one; anyone else
-/// works on its own, and naming another is "not found", as for a tenant that does not exist.
+/// works on its own, and naming another is "not found", as for a tenant that does not exist
+/// (refused as `OtherTenant`).
 async fn tenant_of(
     db: &Db,
     me: &SignedIn,
     requested: Option<TenantId>,
-) -> Result<(TenantId, String), AppError> {
+) -> Result<(TenantId, String), Failed> {
     let tenant = match (Scope::of(&me.actor), requested) {
         (Scope::AllTenants, Some(t)) => t,
         (Scope::AllTenants, None) => {
-            return Err(AppError::field("tenant", "Choose a tenant."));
+            return Err(AppError::field("tenant", "Choose a tenant.").into());
         }
         (Scope::Tenant(own), None) => own,
         (Scope::Tenant(own), Some(t)) if t == own => own,
-        _ => return Err(AppError::NotFound),
+        (_, requested) => {
+            return Err(unseen(
+                Refusal::OtherTenant,
+                serde_json::json!({ "tenant_id": requested.map(|t| t.0) }),
+            )
+            .into())
+        }
     };
     let name: Option<String> = sqlx::query_scalar("select name from tenants where tenant_id = $1")
         .bind(tenant.0)
         .fetch_optional(db.pool())
         .await
         .map_err(internal("find tenant"))?;
-    name.map(|n| (tenant, n)).ok_or(AppError::NotFound)
+    Ok(name.map(|n| (tenant, n)).ok_or(AppError::NotFound)?)
 }
 
-fn allowed(decision: Decision) -> Result<(), AppError> {
-    if decision.is_allowed() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+/// Something of another tenant: answered "not found", recorded with the id the actor sent.
+fn unseen(refusal: Refusal, requested: serde_json::Value) -> Refused {
+    Refused::new(refusal, AppError::NotFound).attempting(requested)
+}
+
+fn allowed(decision: Decision) -> Result<(), Failed> {
+    refusals::allowed(decision)
+}
+
+fn role_target(role: &Role) -> AuditTarget {
+    AuditTarget::Role {
+        role_id: role.role_id,
+        name: role.name.clone(),
     }
 }
 
@@ -236,13 +255,14 @@ struct StoredRole {
     description: String,
 }
 
-/// Role `id` if `me` may see its tenant at all; otherwise "not found".
+/// Role `id` if `me` may see its tenant at all; otherwise "not found" (refused as
+/// `OtherTenant` when the role exists).
 async fn load_role(
     db: &Db,
     catalog: &Catalog,
     me: &SignedIn,
     id: RoleId,
-) -> Result<StoredRole, AppError> {
+) -> Result<StoredRole, Failed> {
     let row = sqlx::query(
         "select role_id, tenant_id, name, description, kind from roles where role_id = $1",
     )
@@ -255,7 +275,9 @@ async fn load_role(
     match Scope::of(&me.actor) {
         Scope::AllTenants => {}
         Scope::Tenant(own) if own == tenant => {}
-        _ => return Err(AppError::NotFound),
+        _ => {
+            return Err(unseen(Refusal::OtherTenant, serde_json::json!({ "role_id": id.0 })).into())
+        }
     }
     let kind: String = row.try_get("kind").map_err(internal("decode role"))?;
     let kind = RoleKind::from_db(&kind).ok_or(AppError::Internal)?;
@@ -484,13 +506,34 @@ pub async fn create(
     client: IpAddr,
     now: i64,
 ) -> Result<RoleId, AppError> {
+    let attempt = Attempt::new(me, AuditAction::RoleCreated, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        create_or_refuse(db, catalog, me, tenant, name, description, client, now),
+    )
+    .await
+}
+
+/// [`create`]'s work, telling a refusal (which [`create`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn create_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    tenant: Option<TenantId>,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<RoleId, Failed> {
     let (tenant, _) = tenant_of(db, me, tenant).await?;
     allowed(may_edit_roles(catalog, &me.actor, tenant))?;
     let mut errors = FieldErrors::new();
     let name = errors.check("name", ShortName::parse(name, "role"));
     let description = errors.check("description", parse_description(description));
     let (Some(name), Some(description)) = (name, description) else {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     };
     let mut tx = db
         .pool()
@@ -537,12 +580,32 @@ pub async fn update(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(me, AuditAction::RoleUpdated, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        update_or_refuse(db, catalog, me, id, form, client, now),
+    )
+    .await
+}
+
+/// [`update`]'s work, telling a refusal (which [`update`] audits) from other errors.
+async fn update_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: RoleId,
+    form: &RoleForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let stored = load_role(db, catalog, me, id).await?;
     let old = &stored.role;
     let tenant = old.tenant_id;
-    allowed(may_edit_roles(catalog, &me.actor, tenant))?;
+    let on_role = |failed: Failed| failed.at(role_target(old), Some(tenant));
+    allowed(may_edit_roles(catalog, &me.actor, tenant)).map_err(on_role)?;
     if old.kind == RoleKind::Administrators {
-        return Err(AppError::Forbidden);
+        return Err(on_role(Refused::forbidden(Refusal::BuiltInRole).into()));
     }
     let scopes = scopes_of(db, tenant).await?;
     let mut errors = FieldErrors::new();
@@ -574,12 +637,20 @@ pub async fn update(
         }
     }
     objects.sort();
-    // Anti-escalation: every change must be the actor's to make.
+    // Anti-escalation: every change must be the actor's to make. Refused, the first reason
+    // and every privilege concerned are audited.
+    let mut refusal = None;
+    let mut refused_privileges = Vec::new();
     let added_or_removed = catalog
         .privileges()
         .filter(|&p| granted.contains(p) != old.granted.contains(p));
     for p in added_or_removed {
-        match crate::access::may_change_grant(catalog, &me.actor, old, p, None) {
+        let decision = crate::access::may_change_grant(catalog, &me.actor, old, p, None);
+        if let Decision::Denied(why) = decision {
+            refusal.get_or_insert(why);
+            refused_privileges.push(catalog.label(p));
+        }
+        match decision {
             Decision::Allowed(_) => {}
             Decision::Denied(crate::access::Refusal::NeedsMfa(_)) => errors.add(
                 "privileges",
@@ -603,9 +674,15 @@ pub async fn update(
         .filter(|g| !old.object_grants.contains(g))
         .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
     for g in changed_objects {
-        if !crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
-            .is_allowed()
+        if let Decision::Denied(why) =
+            crate::access::may_change_grant(catalog, &me.actor, old, g.privilege, Some(g.scope))
         {
+            refusal.get_or_insert(why);
+            refused_privileges.push(format!(
+                "{} on scope {}",
+                catalog.label(g.privilege),
+                g.scope
+            ));
             errors.add(
                 "object_grants",
                 format!(
@@ -615,11 +692,18 @@ pub async fn update(
             );
         }
     }
+    if let Some(refusal) = refusal {
+        let answer = AppError::Invalid(errors);
+        let attempted = serde_json::json!({ "privileges": refused_privileges });
+        return Err(on_role(
+            Refused::new(refusal, answer).attempting(attempted).into(),
+        ));
+    }
     let (Some(name), Some(description)) = (name, description) else {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     };
     if !errors.0.is_empty() {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     }
     let new = Role::new(
         catalog,
@@ -701,16 +785,36 @@ pub async fn delete(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(me, AuditAction::RoleDeleted, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        delete_or_refuse(db, catalog, me, id, client, now),
+    )
+    .await
+}
+
+/// [`delete`]'s work, telling a refusal (which [`delete`] audits) from other errors.
+async fn delete_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: RoleId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let stored = load_role(db, catalog, me, id).await?;
     let role = &stored.role;
-    allowed(may_edit_roles(catalog, &me.actor, role.tenant_id))?;
+    let on_role = |failed: Failed| failed.at(role_target(role), Some(role.tenant_id));
+    allowed(may_edit_roles(catalog, &me.actor, role.tenant_id)).map_err(on_role)?;
     if role.kind != RoleKind::Custom {
-        return Err(AppError::Conflict(format!(
+        let answer = AppError::Conflict(format!(
             "The built-in role “{}” cannot be deleted.",
             role.name
-        )));
+        ));
+        return Err(on_role(Refused::new(Refusal::BuiltInRole, answer).into()));
     }
-    allowed(crate::access::may_delete_role(catalog, &me.actor, role))?;
+    allowed(crate::access::may_delete_role(catalog, &me.actor, role)).map_err(on_role)?;
     let scopes = scopes_of(db, role.tenant_id).await?;
     let mut tx = db
         .pool()
@@ -754,6 +858,13 @@ fn scope_event(
     event
 }
 
+fn scope_target(scope: &ScopeView) -> AuditTarget {
+    AuditTarget::Scope {
+        scope_id: scope.scope_id,
+        name: scope.name.clone(),
+    }
+}
+
 fn scope_fields(scope: &ScopeView) -> serde_json::Value {
     serde_json::json!({ "name": scope.name, "description": scope.description })
 }
@@ -779,12 +890,9 @@ fn parse_scope_form(name: &str, description: &str) -> Result<(ShortName, String)
     }
 }
 
-/// Scope `id` and its tenant, if `me` may see that tenant; otherwise "not found".
-async fn load_scope(
-    db: &Db,
-    me: &SignedIn,
-    id: ScopeId,
-) -> Result<(TenantId, ScopeView), AppError> {
+/// Scope `id` and its tenant, if `me` may see that tenant; otherwise "not found" (refused as
+/// `OtherTenant` when the scope exists).
+async fn load_scope(db: &Db, me: &SignedIn, id: ScopeId) -> Result<(TenantId, ScopeView), Failed> {
     let row = sqlx::query("select tenant_id, name, description from scopes where scope_id = $1")
         .bind(id.0)
         .fetch_optional(db.pool())
@@ -795,7 +903,13 @@ async fn load_scope(
     match Scope::of(&me.actor) {
         Scope::AllTenants => {}
         Scope::Tenant(own) if own == tenant => {}
-        _ => return Err(AppError::NotFound),
+        _ => {
+            return Err(unseen(
+                Refusal::OtherTenant,
+                serde_json::json!({ "scope_id": id.0 }),
+            )
+            .into())
+        }
     }
     Ok((
         tenant,
@@ -821,6 +935,27 @@ pub async fn create_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<ScopeId, AppError> {
+    let attempt = Attempt::new(me, AuditAction::ScopeCreated, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        create_scope_or_refuse(db, catalog, me, tenant, name, description, client, now),
+    )
+    .await
+}
+
+/// [`create_scope`]'s work, telling a refusal (which [`create_scope`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn create_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    tenant: Option<TenantId>,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<ScopeId, Failed> {
     let (tenant, _) = tenant_of(db, me, tenant).await?;
     allowed(may_edit_scopes(catalog, me, tenant))?;
     let (name, description) = parse_scope_form(name, description)?;
@@ -864,8 +999,30 @@ pub async fn update_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(me, AuditAction::ScopeUpdated, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        update_scope_or_refuse(db, catalog, me, id, name, description, client, now),
+    )
+    .await
+}
+
+/// [`update_scope`]'s work, telling a refusal (which [`update_scope`] audits) from other errors.
+#[allow(clippy::too_many_arguments)] // the request's parts, each used once
+async fn update_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: ScopeId,
+    name: &str,
+    description: &str,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let (tenant, before) = load_scope(db, me, id).await?;
-    allowed(may_edit_scopes(catalog, me, tenant))?;
+    allowed(may_edit_scopes(catalog, me, tenant))
+        .map_err(|refused| refused.at(scope_target(&before), Some(tenant)))?;
     let (name, description) = parse_scope_form(name, description)?;
     let after = ScopeView {
         scope_id: id,
@@ -906,8 +1063,27 @@ pub async fn delete_scope(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(me, AuditAction::ScopeDeleted, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        delete_scope_or_refuse(db, catalog, me, id, client, now),
+    )
+    .await
+}
+
+/// [`delete_scope`]'s work, telling a refusal (which [`delete_scope`] audits) from other errors.
+async fn delete_scope_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    id: ScopeId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let (tenant, scope) = load_scope(db, me, id).await?;
-    allowed(may_edit_scopes(catalog, me, tenant))?;
+    let on_scope = |failed: Failed| failed.at(scope_target(&scope), Some(tenant));
+    allowed(may_edit_scopes(catalog, me, tenant)).map_err(on_scope)?;
     // What the scope's assignments and object grants give, the actor must hold there.
     let keys: Vec<String> = sqlx::query_scalar(
         "select p.privilege from role_privileges p join role_assignments a on a.role_id = p.role_id \
@@ -918,7 +1094,12 @@ pub async fn delete_scope(
     .await
     .map_err(internal("read scope grants"))?;
     for p in keys.iter().filter_map(|k| catalog.parse_key(k)) {
-        allowed(holds(catalog, &me.actor, p, At::Scope(tenant, id)))?;
+        if !holds(catalog, &me.actor, p, At::Scope(tenant, id)).is_allowed() {
+            // Deleting takes it away from whoever holds it there (SPEC §3.4).
+            return Err(on_scope(
+                Refused::forbidden(Refusal::NotHeldByYou(p)).into(),
+            ));
+        }
     }
     let mut tx = db
         .pool()
@@ -944,10 +1125,8 @@ async fn target_account(
     db: &Db,
     me: &SignedIn,
     id: AccountId,
-) -> Result<(super::accounts::AccountRecord, TenantId), AppError> {
-    let account = find_in_scope(db, Scope::of(&me.actor), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<(super::accounts::AccountRecord, TenantId), Failed> {
+    let account = super::users::in_scope_or_refuse(db, me, id).await?;
     let tenant = account.tenant_id.ok_or_else(|| {
         AppError::Conflict(
             "Platform administrators hold every privilege; they take no roles.".into(),
@@ -1014,16 +1193,49 @@ async fn change_assignment(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
+    let attempt = Attempt::new(
+        me,
+        if give {
+            AuditAction::RoleAssigned
+        } else {
+            AuditAction::RoleUnassigned
+        },
+        client,
+        now,
+    );
+    refusals::recorded(
+        db,
+        attempt,
+        change_assignment_or_refuse(
+            db, catalog, me, account_id, role_id, scope, give, client, now,
+        ),
+    )
+    .await
+}
+
+/// [`change_assignment`]'s work, telling a refusal (which [`change_assignment`] audits) from other errors.
+#[allow(clippy::too_many_arguments)]
+async fn change_assignment_or_refuse(
+    db: &Db,
+    catalog: &Catalog,
+    me: &SignedIn,
+    account_id: AccountId,
+    role_id: RoleId,
+    scope: Option<ScopeId>,
+    give: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
     let (account, tenant) = target_account(db, me, account_id).await?;
     let stored = load_role(db, catalog, me, role_id).await?;
     if stored.role.tenant_id != tenant {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let scope_view = match scope {
         Some(s) => {
             let (scope_tenant, view) = load_scope(db, me, s).await?;
             if scope_tenant != tenant {
-                return Err(AppError::NotFound);
+                return Err(AppError::NotFound.into());
             }
             Some(view)
         }
@@ -1033,7 +1245,8 @@ async fn change_assignment(
         return Err(AppError::field(
             "role",
             "Everyone is held by every account of the tenant; it is not assigned.",
-        ));
+        )
+        .into());
     }
     if give && !matches!(account.tier, Tier::User | Tier::ServiceAccount) {
         // Their tier gives them every privilege of the tenant (SPEC §1): a role would add
@@ -1041,13 +1254,17 @@ async fn change_assignment(
         return Err(AppError::field(
             "role",
             "Tenant administrators hold every privilege of their tenant by their account type; they take no roles.",
-        ));
+        ).into());
     }
     let target = crate::access::Target {
         tier: account.tier,
         tenant_id: account.tenant_id,
     };
-    allowed(may_assign(catalog, &me.actor, target, &stored.role, scope))?;
+    allowed(may_assign(catalog, &me.actor, target, &stored.role, scope)).map_err(|refused| {
+        refused
+            .at_account(&account)
+            .attempting(assignment_fields(&stored.role, scope_view.as_ref()))
+    })?;
     let mut tx = db
         .pool()
         .begin()
@@ -1068,7 +1285,8 @@ async fn change_assignment(
             return Err(AppError::Conflict(format!(
                 "{} already holds “{}” there.",
                 account.username, stored.role.name
-            )));
+            ))
+            .into());
         }
         sqlx::query(
             "insert into role_assignments (account_id, role_id, scope_id, created_at) \
@@ -1096,7 +1314,7 @@ async fn change_assignment(
         .rows_affected()
     };
     if changed == 0 {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     let mut event = AuditEvent::new(
         if give {

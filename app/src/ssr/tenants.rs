@@ -1,9 +1,11 @@
 //! Tenants (client organisations): platform administrators create, configure, disable,
-//! enable and delete them. Every change runs in one transaction with its audit record.
+//! enable and delete them. Every change runs in one transaction with its audit record; a
+//! refused one (anyone else trying) is audited with its reason ([`super::refusals`]).
 
 use super::accounts::internal;
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::{is_unique_violation, Db};
+use super::refusals;
 use super::sessions::SignedIn;
 use crate::access::{may_manage_tenants, Catalog, Decision};
 use crate::api::TenantView;
@@ -18,6 +20,22 @@ fn authorize(me: &SignedIn) -> Result<(), AppError> {
         Decision::Allowed(_) => Ok(()),
         Decision::Denied(_) => Err(AppError::Forbidden),
     }
+}
+
+/// [`authorize`] for a change (`action`): refused, the attempt is audited with its reason
+/// (the tenant is not named: the actor may not see it) and answered `Forbidden`.
+async fn authorize_change(
+    db: &Db,
+    me: &SignedIn,
+    action: AuditAction,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), AppError> {
+    let attempt = refusals::Attempt::new(me, action, client, now);
+    refusals::recorded(db, attempt, async {
+        refusals::allowed(may_manage_tenants(&me.actor))
+    })
+    .await
 }
 
 const SELECT_TENANT: &str = "select t.tenant_id, t.name, t.status, t.mfa_policy, t.created_at, \
@@ -119,7 +137,7 @@ pub async fn create(
     client: IpAddr,
     now: i64,
 ) -> Result<TenantView, AppError> {
-    authorize(me)?;
+    authorize_change(db, me, AuditAction::TenantCreated, client, now).await?;
     let (name, policy) = parse_form(form)?;
     let mut tx = db
         .pool()
@@ -158,7 +176,7 @@ pub async fn update(
     client: IpAddr,
     now: i64,
 ) -> Result<TenantView, AppError> {
-    authorize(me)?;
+    authorize_change(db, me, AuditAction::TenantUpdated, client, now).await?;
     let (name, policy) = parse_form(form)?;
     let mut tx = db
         .pool()
@@ -197,7 +215,12 @@ pub async fn set_active(
     client: IpAddr,
     now: i64,
 ) -> Result<TenantView, AppError> {
-    authorize(me)?;
+    let action = if active {
+        AuditAction::TenantEnabled
+    } else {
+        AuditAction::TenantDisabled
+    };
+    authorize_change(db, me, action, client, now).await?;
     let mut tx = db
         .pool()
         .begin()
@@ -229,11 +252,6 @@ pub async fn set_active(
             .map_err(internal("end the tenant's sessions"))?;
     }
     let after = find(&mut *tx, id).await?.ok_or(AppError::Internal)?;
-    let action = if active {
-        AuditAction::TenantEnabled
-    } else {
-        AuditAction::TenantDisabled
-    };
     let mut record = event(action, me, &after, client);
     record.before = Some(fields(&before));
     record.after = Some(fields(&after));
@@ -252,7 +270,7 @@ pub async fn delete(
     client: IpAddr,
     now: i64,
 ) -> Result<(), AppError> {
-    authorize(me)?;
+    authorize_change(db, me, AuditAction::TenantDeleted, client, now).await?;
     let mut tx = db
         .pool()
         .begin()

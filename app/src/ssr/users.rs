@@ -1,13 +1,16 @@
 //! Accounts of every tier (SPEC §1–§2): create, edit, disable, enable, delete. The actor's
 //! tenant comes from the session: repository reads take a [`Scope`] first, and an account
-//! outside it is "not found". Every change runs in one transaction with its audit record.
+//! outside it is "not found". Every change runs in one transaction with its audit record; a
+//! refused one is audited with its reason once that transaction rolled back
+//! ([`super::refusals`]), and answered as it always was.
 
 use super::accounts::{internal, AccountRecord};
 use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::db::{is_unique_violation, Db};
+use super::refusals::{self, Attempt, Failed, Refused};
 use super::sessions::SignedIn;
 use super::{crypto, AppState};
-use crate::access::{may_manage, may_manage_with, Action, Actor, Target};
+use crate::access::{may_manage, may_manage_with, Action, Actor, Refusal, Target};
 use crate::domain::*;
 use crate::error::{AppError, FieldErrors};
 use std::net::IpAddr;
@@ -46,12 +49,22 @@ pub async fn find_in_scope(
     }))
 }
 
-fn authorize(me: &SignedIn, tier: Tier, tenant_id: Option<TenantId>) -> Result<(), AppError> {
-    if may_manage(&me.actor, Target { tier, tenant_id }).is_allowed() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+/// May `me` create an account of `tier` in `tenant_id`? Refused, the record names the
+/// account as typed.
+fn authorize(
+    me: &SignedIn,
+    tier: Tier,
+    tenant_id: Option<TenantId>,
+    username: &str,
+) -> Result<(), Failed> {
+    refusals::allowed(may_manage(&me.actor, Target { tier, tenant_id })).map_err(|refused| {
+        refused
+            .at(
+                AuditTarget::TypedName(audit::typed_username(username)),
+                tenant_id,
+            )
+            .attempting(serde_json::json!({ "tier": tier.as_str() }))
+    })
 }
 
 /// The raw fields of the account form (SPEC §2.1), as submitted.
@@ -201,7 +214,13 @@ pub async fn create(
     client: IpAddr,
     now: i64,
 ) -> Result<AccountId, AppError> {
-    let new = prepare(&state.db, me, form, now).await?;
+    let attempt = Attempt::new(me, AuditAction::AccountCreated, client, now);
+    let new = refusals::recorded(
+        &state.db,
+        attempt,
+        prepare_or_refuse(&state.db, me, form, now),
+    )
+    .await?;
     let password_hash = match &new.password {
         Some(p) => Some(state.hasher.hash(p.expose().to_owned()).await?),
         None => None,
@@ -226,13 +245,23 @@ impl NewAccount {
 }
 
 /// Checks a creation form field by field and authorizes it: the field errors, `Forbidden`,
-/// or the validated account. Nothing is written.
+/// or the validated account. Nothing is written, nor audited (see [`prepare_or_refuse`]).
 pub async fn prepare(
     db: &Db,
     me: &SignedIn,
     form: &AccountForm,
     now: i64,
 ) -> Result<NewAccount, AppError> {
+    Ok(prepare_or_refuse(db, me, form, now).await?)
+}
+
+/// [`prepare`], telling a refusal (for the audit) from other errors.
+pub async fn prepare_or_refuse(
+    db: &Db,
+    me: &SignedIn,
+    form: &AccountForm,
+    now: i64,
+) -> Result<NewAccount, Failed> {
     let mut errors = FieldErrors::new();
     let tier = errors.check("tier", Tier::parse(&form.tier));
     // The tenant comes from the session; only a platform administrator chooses one.
@@ -263,10 +292,10 @@ pub async fn prepare(
     if let Some(tier) = tier {
         if tier != Tier::PlatformAdmin && tenant_id.is_none() && !errors.0.contains_key("tenant_id")
         {
-            return Err(AppError::Forbidden);
+            return Err(Refused::forbidden(Refusal::TenantMismatch).into());
         }
         if !errors.0.contains_key("tenant_id") {
-            authorize(me, tier, tenant_id)?;
+            authorize(me, tier, tenant_id, &form.username)?;
         }
     }
     let username = errors.check("username", Username::parse(&form.username));
@@ -282,7 +311,7 @@ pub async fn prepare(
     };
     errors.clone().into_result()?;
     let (Some(tier), Some(username), Some(details)) = (tier, username, details) else {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     };
     Ok(NewAccount {
         tier,
@@ -433,22 +462,48 @@ pub async fn insert(
     Ok(AccountId(id))
 }
 
+/// The account `id` if it lies within `me`'s scope. One that exists outside it is "not
+/// found", exactly like one that does not exist, but refused as `OtherTenant` (recorded
+/// without naming it: only the id the actor sent).
+pub(crate) async fn in_scope_or_refuse(
+    db: &Db,
+    me: &SignedIn,
+    id: AccountId,
+) -> Result<AccountRecord, Failed> {
+    let found = super::accounts::find_for_session(db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let inside = match Scope::of(&me.actor) {
+        Scope::AllTenants => true,
+        Scope::Tenant(t) => found.tenant_id == Some(t),
+        Scope::Nothing => false,
+    };
+    if inside {
+        Ok(found)
+    } else {
+        Err(unseen_account(Refusal::OtherTenant, id).into())
+    }
+}
+
+/// An account the actor may not see: answered "not found", recorded with the id it sent.
+fn unseen_account(refusal: Refusal, id: AccountId) -> Refused {
+    Refused::new(refusal, AppError::NotFound).attempting(serde_json::json!({ "account_id": id.0 }))
+}
+
 /// A target the actor may change (Edit), or "not found" (outside its scope) / "forbidden".
-async fn managed_target(db: &Db, me: &SignedIn, id: AccountId) -> Result<AccountRecord, AppError> {
+async fn managed_target(db: &Db, me: &SignedIn, id: AccountId) -> Result<AccountRecord, Failed> {
     managed_target_for(db, me, id, Action::Edit).await
 }
 
 /// A target the actor may do `action` to (Edit or Delete on its resource, within the tier
-/// ceiling), or "not found" (outside its scope) / "forbidden".
+/// ceiling), or "not found" (outside its scope) / "forbidden", each refused with its reason.
 async fn managed_target_for(
     db: &Db,
     me: &SignedIn,
     id: AccountId,
     action: Action,
-) -> Result<AccountRecord, AppError> {
-    let target = find_in_scope(db, Scope::of(&me.actor), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<AccountRecord, Failed> {
+    let target = in_scope_or_refuse(db, me, id).await?;
     let decision = may_manage_with(
         &me.actor,
         Target {
@@ -457,35 +512,31 @@ async fn managed_target_for(
         },
         action,
     );
-    if decision.is_allowed() {
-        Ok(target)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    refusals::allowed(decision).map_err(|refused| refused.at_account(&target))?;
+    Ok(target)
 }
 
 /// The account `id` for an action that `decide` allows to only some: "not found" when it is
 /// outside the actor's scope or of a tier the actor may not see (exactly as for an account
-/// that does not exist), "forbidden" when it is seen but `decide` refuses.
+/// that does not exist), "forbidden" when it is seen but `decide` refuses; each refused
+/// with its reason, naming the account only when the actor may see it.
 pub(crate) async fn visible_target(
     db: &Db,
     me: &SignedIn,
     id: AccountId,
     decide: fn(&Actor, Target) -> crate::access::Decision,
-) -> Result<AccountRecord, AppError> {
-    let account = find_in_scope(db, Scope::of(&me.actor), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<AccountRecord, Failed> {
+    let account = in_scope_or_refuse(db, me, id).await?;
     let target = Target {
         tier: account.tier,
         tenant_id: account.tenant_id,
     };
-    if !crate::access::may_view_account(&me.actor, target).is_allowed() {
-        return Err(AppError::NotFound);
+    if let crate::access::Decision::Denied(refusal) =
+        crate::access::may_view_account(&me.actor, target)
+    {
+        return Err(unseen_account(refusal, id).into());
     }
-    if !decide(&me.actor, target).is_allowed() {
-        return Err(AppError::Forbidden);
-    }
+    refusals::allowed(decide(&me.actor, target)).map_err(|refused| refused.at_account(&account))?;
     Ok(account)
 }
 
@@ -500,6 +551,25 @@ pub async fn update(
     now: i64,
 ) -> Result<(), AppError> {
     let db = &state.db;
+    let attempt = Attempt::new(me, AuditAction::AccountUpdated, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        update_or_refuse(state, me, id, form, client, now),
+    )
+    .await
+}
+
+/// [`update`]'s work, telling a refusal (which [`update`] audits) from other errors.
+async fn update_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    form: &AccountForm,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
     let before = managed_target(db, me, id).await?;
     let mut errors = FieldErrors::new();
     let d = parse_details(form, &mut errors, now, before.expires_at);
@@ -510,11 +580,16 @@ pub async fn update(
                 "expires_on",
                 "You cannot set an expiration date on your own account.",
             );
+            return Err(
+                Refused::new(Refusal::SelfRemoval, AppError::Invalid(errors))
+                    .at_account(&before)
+                    .into(),
+            );
         }
     }
     errors.clone().into_result()?;
     let Some(d) = d else {
-        return Err(AppError::Invalid(errors));
+        return Err(AppError::Invalid(errors).into());
     };
     let mut tx = db
         .pool()
@@ -579,11 +654,14 @@ pub async fn update(
 
 /// Refuses removing (deleting, disabling, expiring) the actor itself (SPEC §2.2). `what`
 /// completes "You cannot … your own account."
-fn refuse_self_removal(me: &SignedIn, target: &AccountRecord, what: &str) -> Result<(), AppError> {
+fn refuse_self_removal(me: &SignedIn, target: &AccountRecord, what: &str) -> Result<(), Failed> {
     if target.account_id == me.actor.account_id {
-        return Err(AppError::Conflict(format!(
-            "You cannot {what} your own account."
-        )));
+        return Err(Refused::new(
+            Refusal::SelfRemoval,
+            AppError::Conflict(format!("You cannot {what} your own account.")),
+        )
+        .at_account(target)
+        .into());
     }
     Ok(())
 }
@@ -633,15 +711,15 @@ async fn lock_administrators(
 
 /// After `target` was deleted, disabled or expired inside `tx` (with
 /// [`lock_administrators`] before): refuses (the caller's transaction rolls back) when no
-/// enabled administrator of its kind would remain (SPEC §2.2). Enabled means able to sign
-/// in: active or must-change-password, and not expired; invited, disabled and expired
-/// administrators do not count. `done` completes "… so it cannot be …".
+/// enabled administrator of its kind would remain (SPEC §2.2), as `LastAdministrator`.
+/// Enabled means able to sign in: active or must-change-password, and not expired; invited,
+/// disabled and expired administrators do not count. `done` completes "… so it cannot be …".
 async fn ensure_an_administrator_remains(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     target: &AccountRecord,
     now: i64,
     done: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Failed> {
     let Some((scope, who)) = administrators_like(target) else {
         return Ok(());
     };
@@ -659,10 +737,13 @@ async fn ensure_an_administrator_remains(
         .await
         .map_err(internal("count enabled administrators"))?;
     if remaining.iter().all(|id| *id == target.account_id.0) {
-        return Err(AppError::Conflict(format!(
+        let answer = AppError::Conflict(format!(
             "{} is the last enabled {who}, so it cannot be {done}. Make another account one first.",
             target.username
-        )));
+        ));
+        return Err(Refused::new(Refusal::LastAdministrator, answer)
+            .at_account(target)
+            .into());
     }
     Ok(())
 }
@@ -678,15 +759,44 @@ pub async fn set_enabled(
     now: i64,
 ) -> Result<(), AppError> {
     let db = &state.db;
+    let action = if enabled {
+        AuditAction::AccountEnabled
+    } else {
+        AuditAction::AccountDisabled
+    };
+    let attempt = Attempt::new(me, action, client, now);
+    refusals::recorded(
+        db,
+        attempt,
+        set_enabled_or_refuse(state, me, id, enabled, client, now),
+    )
+    .await
+}
+
+/// [`set_enabled`]'s work, telling a refusal (which [`set_enabled`] audits) from other errors.
+async fn set_enabled_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    enabled: bool,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
+    let action = if enabled {
+        AuditAction::AccountEnabled
+    } else {
+        AuditAction::AccountDisabled
+    };
     let before = managed_target(db, me, id).await?;
+    if !enabled {
+        refuse_self_removal(me, &before, "disable")?;
+    }
     let mut tx = db
         .pool()
         .begin()
         .await
         .map_err(internal("begin set enabled"))?;
-    if !enabled {
-        refuse_self_removal(me, &before, "disable")?;
-    }
     let already = (before.status == AccountStatus::Disabled) != enabled;
     if already {
         return Ok(());
@@ -712,11 +822,6 @@ pub async fn set_enabled(
         super::accounts::end_all_sessions(&mut tx, id).await?;
         ensure_an_administrator_remains(&mut tx, &before, now, "disabled").await?;
     }
-    let action = if enabled {
-        AuditAction::AccountEnabled
-    } else {
-        AuditAction::AccountDisabled
-    };
     let mut record = event(action, me, &before, client);
     record.before = Some(serde_json::json!({ "status": before.status.as_str() }));
     record.after = Some(serde_json::json!({ "enabled": enabled }));
@@ -734,13 +839,26 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let db = &state.db;
+    let attempt = Attempt::new(me, AuditAction::AccountDeleted, client, now);
+    refusals::recorded(db, attempt, delete_or_refuse(state, me, id, client, now)).await
+}
+
+/// [`delete`]'s work, telling a refusal (which [`delete`] audits) from other errors.
+async fn delete_or_refuse(
+    state: &AppState,
+    me: &SignedIn,
+    id: AccountId,
+    client: IpAddr,
+    now: i64,
+) -> Result<(), Failed> {
+    let db = &state.db;
     let before = managed_target_for(db, me, id, Action::Delete).await?;
+    refuse_self_removal(me, &before, "delete")?;
     let mut tx = db
         .pool()
         .begin()
         .await
         .map_err(internal("begin delete account"))?;
-    refuse_self_removal(me, &before, "delete")?;
     lock_administrators(&mut tx, db.backend(), &before).await?;
     sqlx::query("delete from accounts where account_id = $1")
         .bind(id.0)

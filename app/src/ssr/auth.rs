@@ -227,7 +227,8 @@ pub struct PasswordChangeForm {
 
 /// Changes the signed-in account's own password (SPEC §2.3): the current password is
 /// required, wrong guesses count towards the account's sign-in limit, the new one must
-/// satisfy the policy and differ. A temporary password's "Must change password" status
+/// satisfy the account's password policy (its tenant's, or the platform policy; see
+/// [`super::passwords::parse_new_password`]) and differ. A temporary password's "Must change password" status
 /// becomes Active. Every other session ends (a new `jwt_version`); the returned token
 /// continues this one. Audited, in one transaction with the change.
 pub async fn change_own_password(
@@ -237,7 +238,8 @@ pub async fn change_own_password(
     client: IpAddr,
     now: i64,
 ) -> Result<String, AppError> {
-    use crate::domain::{AccountStatus, Password, PasswordPolicy};
+    use super::passwords::{parse_new_password, PasswordContext};
+    use crate::domain::AccountStatus;
     use crate::error::FieldErrors;
     let account = &me.account;
     let key = throttle::secret_key("password_change", account.account_id);
@@ -249,9 +251,15 @@ pub async fn change_own_password(
         });
     }
     let mut errors = FieldErrors::new();
+    let context = PasswordContext {
+        username: &account.username,
+        email: &account.email,
+        full_name: &account.full_name,
+        tenant_name: account.tenant_name.as_deref(),
+    };
     let new = errors.check(
         "new_password",
-        Password::parse(&form.new_password, &PasswordPolicy::default()),
+        parse_new_password(&form.new_password, &account.password_policy, &context),
     );
     if new.is_some() && form.new_password != form.new_password_confirmation {
         errors.add(

@@ -25,8 +25,7 @@ fn PasswordPolicyFields(
     let chosen = RwSignal::new(preset);
     let select_id = format!("{id_prefix}field-password_policy");
     let hint_id = format!("{select_id}-hint");
-    let check_id = format!("{id_prefix}field-refuse_guessable");
-    let check_hint_id = format!("{check_id}-hint");
+    let check_hint_id = format!("{id_prefix}field-refuse_guessable-hint");
     let modern = move || chosen.get() == PasswordPreset::Modern;
     view! {
         <div class="field">
@@ -47,11 +46,13 @@ fn PasswordPolicyFields(
             </div>
         </div>
         <div class="field check">
-            <input type="checkbox" id=check_id.clone() name="refuse_guessable" value="on"
-                checked=refuse_guessable || preset == PasswordPreset::Modern
-                prop:checked=move || refuse_guessable || modern()
-                disabled=modern aria-describedby=check_hint_id.clone()/>
-            <label for=check_id>"Refuse guessable passwords"</label>
+            <label>
+                <input type="checkbox" name="refuse_guessable" value="on"
+                    checked=refuse_guessable || preset == PasswordPreset::Modern
+                    prop:checked=move || refuse_guessable || modern()
+                    disabled=modern aria-describedby=check_hint_id.clone()/>
+                "Refuse guessable passwords"
+            </label>
             <p class="hint" id=check_hint_id>
                 "Checked on the server against common passwords (from real breaches), dictionary words, \
                  names and keyboard patterns, and the person's own name, username, email and this \

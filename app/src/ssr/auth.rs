@@ -238,7 +238,7 @@ pub async fn change_own_password(
     client: IpAddr,
     now: i64,
 ) -> Result<String, AppError> {
-    use super::passwords::{parse_new_password, PasswordContext};
+    use super::passwords::{check_new_password, PasswordContext};
     use crate::domain::AccountStatus;
     use crate::error::FieldErrors;
     let account = &me.account;
@@ -257,10 +257,15 @@ pub async fn change_own_password(
         full_name: &account.full_name,
         tenant_name: account.tenant_name.as_deref(),
     };
-    let new = errors.check(
-        "new_password",
-        parse_new_password(&form.new_password, &account.password_policy, &context),
-    );
+    let checked =
+        match check_new_password(&form.new_password, &account.password_policy, &context).await {
+            Ok(checked) => checked,
+            Err(e) => {
+                throttle::give_back(&state.db, &key).await?;
+                return Err(e);
+            }
+        };
+    let new = errors.check("new_password", checked);
     if new.is_some() && form.new_password != form.new_password_confirmation {
         errors.add(
             "new_password_confirmation",

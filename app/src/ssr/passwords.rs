@@ -107,8 +107,8 @@ pub fn guessable(password: &str, context: &PasswordContext<'_>) -> Option<String
 
 /// A new password for the person of `context`: [`Password::parse`] under `policy`, then,
 /// when `policy.refuse_guessable`, the guessable-password check. The error is the field's
-/// message. Every place that sets a person's password calls this, never `Password::parse`
-/// alone.
+/// message. Every place that sets a person's password calls this (or, when async,
+/// [`check_new_password`]), never `Password::parse` alone.
 pub fn parse_new_password(
     input: &str,
     policy: &PasswordPolicy,
@@ -121,6 +121,41 @@ pub fn parse_new_password(
         }
     }
     Ok(password)
+}
+
+/// [`parse_new_password`] for async callers: with the guessable-password check, on the
+/// blocking pool, since zxcvbn takes up to about 10 ms on long input (release build; its
+/// first call also builds its dictionaries) and an import checks many rows per request.
+/// The outer error is a failure of the pool (`Internal`); the inner one the field's message.
+pub async fn check_new_password(
+    input: &str,
+    policy: &PasswordPolicy,
+    context: &PasswordContext<'_>,
+) -> Result<Result<Password, String>, crate::error::AppError> {
+    if !policy.refuse_guessable {
+        return Ok(Password::parse(input, policy));
+    }
+    let (input, policy) = (input.to_owned(), policy.clone());
+    let (username, email, full_name) = (
+        context.username.to_owned(),
+        context.email.to_owned(),
+        context.full_name.to_owned(),
+    );
+    let tenant_name = context.tenant_name.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let context = PasswordContext {
+            username: &username,
+            email: &email,
+            full_name: &full_name,
+            tenant_name: tenant_name.as_deref(),
+        };
+        parse_new_password(&input, &policy, &context)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the password check did not finish");
+        crate::error::AppError::Internal
+    })
 }
 
 #[cfg(test)]
@@ -209,6 +244,23 @@ mod tests {
             context_words(&admin),
             ["ops_root", "o@x.io", "al bo", "warden"]
         );
+    }
+
+    #[tokio::test]
+    async fn the_async_check_gives_the_same_answers() {
+        let modern = PasswordPreset::Modern.policy(false);
+        let refused = check_new_password("Password123!!!!", &modern, &grace())
+            .await
+            .unwrap();
+        assert!(refused.unwrap_err().contains("too easy to guess"));
+        let accepted = check_new_password("tulip ladder orbit quietly", &modern, &grace())
+            .await
+            .unwrap();
+        assert!(accepted.is_ok());
+        let default = check_new_password("Password1", &PasswordPolicy::default(), &grace())
+            .await
+            .unwrap();
+        assert!(default.is_ok());
     }
 
     #[test]

@@ -288,7 +288,7 @@ pub async fn prepare(
         };
         errors.check(
             "password",
-            super::passwords::parse_new_password(&form.password, &policy, &context),
+            super::passwords::check_new_password(&form.password, &policy, &context).await?,
         )
     } else {
         None

@@ -18,6 +18,10 @@ test("a tenant set to Modern explains its rule in each form and refuses a guessa
   await shot("tenant-password-policy");
   await page.getByRole("button", { name: "Create tenant" }).click();
   await expect(page.getByRole("row", { name: /Acme/ })).toContainText("Modern (ASVS)");
+  // The emptied form is ready for the next tenant: Default, the check free to choose.
+  await expect(page.getByLabel("Password policy")).toHaveValue("default");
+  await expect(guessable).not.toBeChecked();
+  await expect(guessable).toBeEnabled();
 
   // The new-account form follows the chosen tenant's policy.
   await page.goto("/users/new");

@@ -97,13 +97,16 @@ fn Tenants() -> impl IntoView {
     );
     let errors = RwSignal::new(FieldErrors::new());
     let create_error = track_action_errors(create, errors);
-    // A created tenant empties the form for the next one.
+    // A created tenant empties the form for the next one. The password fields are drawn
+    // afresh too: a form reset does not reach the signal that ticks and fixes the checkbox.
     let form = NodeRef::<leptos::html::Form>::new();
+    let created = RwSignal::new(0u32);
     Effect::new(move |_| {
         if matches!(create.value().get(), Some(Ok(_))) {
             if let Some(form) = form.get() {
                 form.reset();
             }
+            created.update(|n| *n += 1);
         }
     });
     let action_error = move || {
@@ -138,7 +141,10 @@ fn Tenants() -> impl IntoView {
                          except holders of a sensitive privilege, who always need it."
                     </p>
                 </div>
-                <PasswordPolicyFields id_prefix=String::new() preset=PasswordPreset::Default refuse_guessable=false/>
+                {move || {
+                    created.track();
+                    view! { <PasswordPolicyFields id_prefix=String::new() preset=PasswordPreset::Default refuse_guessable=false/> }
+                }}
                 <button class="primary" type="submit" disabled=create.pending()>"Create tenant"</button>
             </ActionForm>
             <p role="alert" class="alert" class:hidden=move || create_error.get().is_none() || !errors.with(FieldErrors::is_empty)>

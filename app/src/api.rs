@@ -42,6 +42,10 @@ pub struct SessionView {
     /// The account may turn MFA on (not where its tenant's policy is Off).
     #[serde(default)]
     pub may_enrol_mfa: bool,
+    /// The rules for this account's new passwords: its tenant's policy, or the platform
+    /// policy for platform administrators.
+    #[serde(default)]
+    pub password_policy: crate::domain::PasswordPolicy,
 }
 
 /// Where a right password leads.
@@ -78,6 +82,7 @@ pub async fn get_session() -> Result<Option<SessionView>, AppError> {
                 mfa_required: s.mfa_required,
                 must_enrol_mfa: s.must_enrol_mfa,
                 may_enrol_mfa,
+                password_policy: a.password_policy.clone(),
                 actor: s.actor,
                 account_id: a.account_id,
                 status: crate::domain::effective_status(a.status, a.expires_at, ssr::now()),
@@ -389,8 +394,25 @@ pub struct TenantView {
     pub name: String,
     pub active: bool,
     pub mfa_policy: crate::domain::MfaPolicy,
+    /// The password policy preset (SPEC §2.3).
+    pub password_preset: crate::domain::PasswordPreset,
+    /// Guessable passwords are refused (always for the Modern preset).
+    pub refuse_guessable: bool,
     pub account_count: i64,
     pub created_at: i64,
+}
+
+impl TenantView {
+    /// The rules for passwords set in this tenant.
+    pub fn password_policy(&self) -> crate::domain::PasswordPolicy {
+        self.password_preset.policy(self.refuse_guessable)
+    }
+}
+
+/// The tenant form's guessable-password checkbox: `on` when ticked, missing when not.
+#[cfg(feature = "ssr")]
+fn ticked(checkbox: Option<String>) -> bool {
+    matches!(checkbox.as_deref(), Some("on" | "true"))
 }
 
 /// Every tenant with its account count. Platform administrators only.
@@ -405,15 +427,26 @@ pub async fn list_tenants() -> Result<Vec<TenantView>, AppError> {
     )
 }
 
-/// Creates a tenant (unique name, MFA policy off / optional / required). Platform
-/// administrators only; audited.
+/// Creates a tenant (unique name, MFA policy off / optional / required, password policy
+/// default / strict / modern — Default when not sent; `refuse_guessable` = `on` turns the
+/// guessable-password check on). Platform administrators only; audited.
 #[server(prefix = "/api", endpoint = "create_tenant")]
-pub async fn create_tenant(name: String, mfa_policy: String) -> Result<TenantView, AppError> {
+pub async fn create_tenant(
+    name: String,
+    mfa_policy: String,
+    password_policy: Option<String>,
+    refuse_guessable: Option<String>,
+) -> Result<TenantView, AppError> {
     ssr::finish(
         async {
             let me = ssr::current_actor()?;
             let ctx = ssr::request_context()?;
-            let form = ssr::tenants::TenantForm { name, mfa_policy };
+            let form = ssr::tenants::TenantForm {
+                name,
+                mfa_policy,
+                password_policy,
+                refuse_guessable: ticked(refuse_guessable),
+            };
             let state = ssr::state()?;
             ssr::tenants::create(
                 &state.db,
@@ -429,18 +462,27 @@ pub async fn create_tenant(name: String, mfa_policy: String) -> Result<TenantVie
     )
 }
 
-/// Renames a tenant or changes its MFA policy. Platform administrators only; audited.
+/// Renames a tenant or changes its MFA or password policy (fields as for `create_tenant`;
+/// without `password_policy`, the password settings stay as they are). Platform
+/// administrators only; audited.
 #[server(prefix = "/api", endpoint = "update_tenant")]
 pub async fn update_tenant(
     tenant_id: crate::domain::TenantId,
     name: String,
     mfa_policy: String,
+    password_policy: Option<String>,
+    refuse_guessable: Option<String>,
 ) -> Result<TenantView, AppError> {
     ssr::finish(
         async {
             let me = ssr::current_actor()?;
             let ctx = ssr::request_context()?;
-            let form = ssr::tenants::TenantForm { name, mfa_policy };
+            let form = ssr::tenants::TenantForm {
+                name,
+                mfa_policy,
+                password_policy,
+                refuse_guessable: ticked(refuse_guessable),
+            };
             ssr::tenants::update(
                 &ssr::state()?.db,
                 &me,

@@ -564,23 +564,144 @@ pub fn parse_expiration(input: &str, now: i64) -> Result<Option<i64>, String> {
 /// The special characters that count towards the "digit or special character" rule.
 pub const PASSWORD_SPECIALS: &str = "!@#$%^&*()_-+=,.";
 
-/// A tenant's password policy (SPEC §2.1). The default is 8–30 characters with a lowercase
-/// letter, an uppercase letter, and a digit or one of [`PASSWORD_SPECIALS`].
+/// A tenant's choice of password policy (SPEC §2.3), stored in `tenants.password_policy`.
+/// Each preset fixes the lengths and whether composition rules apply; [`PasswordPreset::policy`]
+/// turns it (with the tenant's guessable-password setting) into a [`PasswordPolicy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum PasswordPreset {
+    /// SPEC §2.1's policy, every tenant's until it chooses another: 8–30 characters with a
+    /// lowercase and an uppercase letter and a digit or special character.
+    #[default]
+    Default,
+    /// Longer, with the same composition rules: 12–64 characters.
+    Strict,
+    /// ASVS 5.0 V6.2: 15–128 characters, no composition rules, guessable passwords refused
+    /// (always: this preset cannot turn the check off).
+    Modern,
+}
+
+impl PasswordPreset {
+    pub const ALL: [PasswordPreset; 3] = [
+        PasswordPreset::Default,
+        PasswordPreset::Strict,
+        PasswordPreset::Modern,
+    ];
+
+    /// The stored (and submitted) form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PasswordPreset::Default => "default",
+            PasswordPreset::Strict => "strict",
+            PasswordPreset::Modern => "modern",
+        }
+    }
+
+    /// Parses the stored (and submitted) form.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        PasswordPreset::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| "Choose default, strict or modern.".to_owned())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PasswordPreset::Default => "Default (SPEC: 8–30, lower + upper + digit or special)",
+            PasswordPreset::Strict => "Strict (12–64, lower + upper + digit or special)",
+            PasswordPreset::Modern => "Modern (ASVS: 15–128, no composition rules)",
+        }
+    }
+
+    /// Why a tenant would choose it, for the settings form.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            PasswordPreset::Default => {
+                "Default: what every tenant had so far (SPEC §2.1), for compatibility with \
+                 systems that cap passwords at 30 characters."
+            }
+            PasswordPreset::Strict => {
+                "Strict: the same character rules, but at least 12 characters and up to 64, \
+                 so password managers can generate long ones."
+            }
+            PasswordPreset::Modern => {
+                "Modern (ASVS 5.0): at least 15 characters, up to 128, any characters (spaces \
+                 welcome: passphrases), no required character kinds, and passwords that are \
+                 common or built from the person's name, username, email or organisation are \
+                 always refused."
+            }
+        }
+    }
+
+    /// The policy this preset sets. `refuse_guessable` is the tenant's setting for the
+    /// guessable-password check; [`PasswordPreset::Modern`] always has it on.
+    pub fn policy(self, refuse_guessable: bool) -> PasswordPolicy {
+        let (min_len, max_len, composition) = match self {
+            PasswordPreset::Default => (8, 30, true),
+            PasswordPreset::Strict => (12, 64, true),
+            PasswordPreset::Modern => (15, 128, false),
+        };
+        PasswordPolicy {
+            min_len,
+            max_len,
+            composition,
+            refuse_guessable: refuse_guessable || self == PasswordPreset::Modern,
+            blocked: Vec::new(),
+        }
+    }
+}
+
+/// The longest password any policy accepts (ASVS 5.0 V6.2.9 asks for at least 64).
+pub const PASSWORD_MAX_LEN: u32 = 128;
+
+/// A password policy (SPEC §2.1, §2.3). The default is SPEC §2.1's: 8–30 characters with a
+/// lowercase letter, an uppercase letter, and a digit or one of [`PASSWORD_SPECIALS`]; tenants
+/// choose others through [`PasswordPreset`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordPolicy {
     pub min_len: u32,
     pub max_len: u32,
+    /// A lowercase letter, an uppercase letter, and a digit or one of [`PASSWORD_SPECIALS`]
+    /// are required.
+    pub composition: bool,
+    /// Passwords that are easy to guess (common passwords, dictionary words, the person's
+    /// own names) are refused. Checked on the server only (`ssr::passwords`): the browser
+    /// has no dictionaries, so [`Password::parse`] does not check it.
+    pub refuse_guessable: bool,
     /// Common passwords refused whatever their shape, compared case-insensitively.
     pub blocked: Vec<String>,
 }
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy {
-            min_len: 8,
-            max_len: 30,
-            blocked: Vec::new(),
+        PasswordPreset::Default.policy(false)
+    }
+}
+
+impl PasswordPolicy {
+    /// The policy of platform administrators, who belong to no tenant: the default, and
+    /// guessable passwords refused.
+    pub fn platform() -> Self {
+        PasswordPreset::Default.policy(true)
+    }
+
+    /// The rule in words, for a password field's hint.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{}–{} characters", self.min_len, self.max_len);
+        if self.composition {
+            text.push_str(
+                " with a lowercase letter, an uppercase letter, and a digit or one of \
+                 ! @ # $ % ^ & * ( ) _ - + = , .",
+            );
+        } else {
+            text.push_str(", any characters: a few unusual words make a good password.");
         }
+        if self.refuse_guessable {
+            text.push_str(
+                " Common passwords and ones built from your name, username, email or \
+                 organisation are refused.",
+            );
+        }
+        text
     }
 }
 
@@ -595,6 +716,10 @@ impl fmt::Debug for Password {
 }
 
 impl Password {
+    /// The password if it satisfies `policy`'s length, character and block-list rules, or a
+    /// message for the field. The same function runs in the browser and on the server; the
+    /// guessable-password check (`policy.refuse_guessable`) is the server's alone
+    /// (`ssr::passwords::parse_new_password`), which calls this first.
     pub fn parse(input: &str, policy: &PasswordPolicy) -> Result<Self, String> {
         if input.is_empty() {
             return Err("Enter a password.".into());
@@ -608,15 +733,16 @@ impl Password {
             return Err("A password cannot contain control characters.".into());
         }
         let mut missing = Vec::new();
-        if !input.chars().any(|c| c.is_ascii_lowercase()) {
+        if policy.composition && !input.chars().any(|c| c.is_ascii_lowercase()) {
             missing.push("a lowercase letter");
         }
-        if !input.chars().any(|c| c.is_ascii_uppercase()) {
+        if policy.composition && !input.chars().any(|c| c.is_ascii_uppercase()) {
             missing.push("an uppercase letter");
         }
-        if !input
-            .chars()
-            .any(|c| c.is_ascii_digit() || PASSWORD_SPECIALS.contains(c))
+        if policy.composition
+            && !input
+                .chars()
+                .any(|c| c.is_ascii_digit() || PASSWORD_SPECIALS.contains(c))
         {
             missing.push("a digit or one of ! @ # $ % ^ & * ( ) _ - + = , .");
         }
@@ -798,12 +924,94 @@ mod tests {
             min_len: 8,
             max_len: 64,
             blocked: vec!["Password1".into()],
+            ..PasswordPolicy::default()
         };
         assert!(Password::parse(&format!("Aa1{}", "x".repeat(40)), &custom).is_ok());
         assert!(Password::parse("password1", &custom).is_err());
         assert!(Password::parse("pASSWORD1", &custom)
             .unwrap_err()
             .contains("too common"));
+    }
+
+    #[test]
+    fn existing_tenants_keep_the_spec_default_policy() {
+        assert_eq!(PasswordPreset::default(), PasswordPreset::Default);
+        assert_eq!(
+            PasswordPreset::Default.policy(false),
+            PasswordPolicy::default()
+        );
+        let policy = PasswordPolicy::default();
+        assert_eq!((policy.min_len, policy.max_len), (8, 30));
+        assert!(policy.composition && !policy.refuse_guessable);
+    }
+
+    #[test]
+    fn presets_round_trip_through_their_stored_form() {
+        for p in PasswordPreset::ALL {
+            assert_eq!(PasswordPreset::parse(p.as_str()), Ok(p));
+        }
+        assert!(PasswordPreset::parse("Modern").is_err());
+        assert!(PasswordPreset::parse("").is_err());
+    }
+
+    #[test]
+    fn the_strict_preset_needs_twelve_to_sixty_four_characters_with_composition() {
+        let strict = PasswordPreset::Strict.policy(false);
+        let make = |n: usize| format!("Aa1{}", "x".repeat(n - 3));
+        assert!(Password::parse(&make(11), &strict).is_err());
+        assert!(Password::parse(&make(12), &strict).is_ok());
+        assert!(Password::parse(&make(64), &strict).is_ok());
+        assert!(Password::parse(&make(65), &strict).is_err());
+        assert!(Password::parse("abcdefghijklmnop", &strict)
+            .unwrap_err()
+            .contains("uppercase"));
+        assert!(!strict.refuse_guessable);
+        assert!(PasswordPreset::Strict.policy(true).refuse_guessable);
+    }
+
+    #[test]
+    fn the_modern_preset_accepts_fifteen_to_128_characters_of_any_kind() {
+        let modern = PasswordPreset::Modern.policy(false);
+        assert!(Password::parse(&"x".repeat(14), &modern).is_err());
+        assert!(Password::parse(&"x".repeat(15), &modern).is_ok());
+        assert!(Password::parse(&"x".repeat(128), &modern).is_ok());
+        assert!(Password::parse(&"x".repeat(129), &modern)
+            .unwrap_err()
+            .contains("15 to 128"));
+        // No composition rules: lower case and spaces only, or any script, will do.
+        assert!(Password::parse("tulip ladder orbit quietly", &modern).is_ok());
+        assert!(Password::parse("ÉTÉ À LA MONTAGNE", &modern).is_ok());
+        assert_eq!(PASSWORD_MAX_LEN, modern.max_len);
+    }
+
+    #[test]
+    fn the_modern_preset_always_refuses_guessable_passwords() {
+        assert!(PasswordPreset::Modern.policy(false).refuse_guessable);
+        assert!(PasswordPreset::Modern.policy(true).refuse_guessable);
+        assert!(!PasswordPreset::Default.policy(false).refuse_guessable);
+        assert!(PasswordPolicy::platform().refuse_guessable);
+        assert_eq!(
+            (
+                PasswordPolicy::platform().min_len,
+                PasswordPolicy::platform().max_len
+            ),
+            (8, 30)
+        );
+    }
+
+    #[test]
+    fn a_policy_describes_itself_for_the_hint() {
+        assert_eq!(
+            PasswordPolicy::default().describe(),
+            "8–30 characters with a lowercase letter, an uppercase letter, and a digit or one \
+             of ! @ # $ % ^ & * ( ) _ - + = , ."
+        );
+        let modern = PasswordPreset::Modern.policy(false).describe();
+        assert!(
+            modern.starts_with("15–128 characters, any characters"),
+            "{modern}"
+        );
+        assert!(modern.contains("refused"), "{modern}");
     }
 
     #[test]

@@ -17,8 +17,14 @@ pub fn TextField(
     label: &'static str,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
+    /// Shown under the input; may change (e.g. a password policy that follows a choice).
+    #[prop(optional, into)]
+    hint: MaybeProp<String>,
     #[prop(optional)] rule: Option<Rule>,
+    /// A rule that needs more than the value (e.g. the password policy that applies); used
+    /// when `rule` is absent.
+    #[prop(optional)]
+    check: Option<Callback<String, Result<(), String>>>,
     #[prop(optional)] autofocus: bool,
     /// The initial value (when editing).
     #[prop(optional, into)]
@@ -32,11 +38,16 @@ pub fn TextField(
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let message = move || errors.with(|e| e.first(name).map(str::to_owned));
+    let passes = move |value: &str| match (rule, check) {
+        (Some(rule), _) => rule(value),
+        (None, Some(check)) => check.run(value.to_owned()),
+        (None, None) => Ok(()),
+    };
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
             let mut ids = Vec::new();
-            if hint.is_some() {
+            if hint.with(Option::is_some) {
                 ids.push(hint_id.clone());
             }
             if message().is_some() {
@@ -49,25 +60,22 @@ pub fn TextField(
     // as soon as the value passes. Nothing disappears on leaving: a message vanishing under
     // the pointer would move the submit button between press and release and lose the click.
     let on_blur = move |ev: leptos::ev::FocusEvent| {
-        if let Some(rule) = rule {
-            let value = event_target_value(&ev);
-            if value.is_empty() {
-                return; // don't scold an untouched field; submitting will
-            }
-            if let Err(msg) = rule(&value) {
-                errors.update(|e| {
-                    e.0.remove(name);
-                    e.add(name, msg);
-                });
-            }
+        let value = event_target_value(&ev);
+        if value.is_empty() {
+            return; // don't scold an untouched field; submitting will
+        }
+        if let Err(msg) = passes(&value) {
+            errors.update(|e| {
+                e.0.remove(name);
+                e.add(name, msg);
+            });
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
         if message().is_none() {
             return;
         }
-        let passes = rule.is_none_or(|rule| rule(&event_target_value(&ev)).is_ok());
-        if passes {
+        if passes(&event_target_value(&ev)).is_ok() {
             errors.update(|e| {
                 e.0.remove(name);
             });
@@ -88,7 +96,7 @@ pub fn TextField(
                 on:blur=on_blur
                 on:input=on_input
             />
-            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {move || hint.get().map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <p class="field-error" id=error_id role="alert">{message}</p>
         </div>
     }

@@ -7,7 +7,7 @@ use crate::access::{
 };
 use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
-    UpdateAccount,
+    TenantView, UpdateAccount,
 };
 use crate::components::form::{track_action_errors, TextField};
 use crate::components::layout::GuardedPage;
@@ -44,9 +44,6 @@ fn reference_rule(v: &str) -> Result<(), String> {
 }
 fn external_id_rule(v: &str) -> Result<(), String> {
     parse_reference(v, 60).map(drop)
-}
-fn password_rule(v: &str) -> Result<(), String> {
-    Password::parse(v, &PasswordPolicy::default()).map(drop)
 }
 
 /// The fields a person can change after creation (SPEC §2.1), filled from `current`.
@@ -141,6 +138,37 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
         }
     });
     let tenant_name = session.tenant_name.clone();
+    // The temporary password follows the new account's tenant's policy: the chosen tenant's
+    // (platform administrators), the actor's own tenant's, or the platform policy for a
+    // platform administrator. `None` until a tenant is chosen.
+    let chosen_tenant = RwSignal::new(None::<TenantId>);
+    let own_policy = session.password_policy.clone();
+    let policy = Memo::new(move |_| {
+        if tier.get() == Tier::PlatformAdmin {
+            return Some(PasswordPolicy::platform());
+        }
+        if !picks_tenant {
+            return Some(own_policy.clone());
+        }
+        let chosen = chosen_tenant.get()?;
+        tenants.with(|list| {
+            list.as_ref()
+                .and_then(|l| l.as_ref().ok())
+                .and_then(|l| l.iter().find(|t| t.tenant_id == chosen))
+                .map(TenantView::password_policy)
+        })
+    });
+    let password_hint = Signal::derive(move || {
+        let rule = match policy.get() {
+            Some(p) => p.describe(),
+            None => "Choose a tenant: its password policy applies.".to_owned(),
+        };
+        format!("{rule} Share it privately; it works until first sign-in.")
+    });
+    let password_check = Callback::new(move |v: String| match policy.get_untracked() {
+        Some(p) => Password::parse(&v, &p).map(drop),
+        None => Ok(()),
+    });
     view! {
         <div class="page-head">
             <h1>"New account"</h1>
@@ -179,6 +207,10 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
                                                 class:hidden=move || tier.get() == Tier::PlatformAdmin>
                                                 <label for="field-tenant_id">"Tenant"</label>
                                                 <select id="field-tenant_id" name="tenant_id"
+                                                    on:change=move |ev| {
+                                                        let id = event_target_value(&ev).parse::<i64>().ok().map(TenantId);
+                                                        chosen_tenant.set(id);
+                                                    }
                                                     disabled=move || tier.get() == Tier::PlatformAdmin
                                                     aria-describedby="field-tenant_id-error">
                                                     <option value="">"Choose a tenant…"</option>
@@ -207,8 +239,7 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
                             rule=username_rule errors=errors/>
                         <div class:hidden=move || tier.get() == Tier::ServiceAccount>
                             <TextField name="password" label="Temporary password" input_type="text" autocomplete="off"
-                                hint="8–30 characters with a lowercase and an uppercase letter and a digit or one of ! @ # $ % ^ & * ( ) _ - + = , . Share it privately; it works until first sign-in."
-                                rule=password_rule errors=errors/>
+                                hint=password_hint check=password_check errors=errors/>
                         </div>
                     </div>
                 </fieldset>

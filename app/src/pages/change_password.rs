@@ -7,16 +7,13 @@ use crate::error::FieldErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn password_rule(v: &str) -> Result<(), String> {
-    Password::parse(v, &PasswordPolicy::default()).map(drop)
-}
-
 /// Change your own password; the only page open to an account on a temporary password.
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
     view! {
         <Title text="Change password"/>
         <RequireSession for_password_change=true page=|session: SessionView| {
+            let policy = session.password_policy.clone();
             if session.status == AccountStatus::MustChangePassword {
                 view! {
                     <main class="auth-page">
@@ -26,7 +23,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                             <p class="lead">
                                 {format!("Welcome, {}. You signed in with a temporary password; choose your own to continue.", session.full_name)}
                             </p>
-                            <PasswordForm/>
+                            <PasswordForm policy=policy/>
                             <SignOutInstead/>
                         </div>
                     </main>
@@ -38,7 +35,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                             <h1>"Change your password"</h1>
                             <p class="lead">"Your other sessions end when you change it; this one continues."</p>
                         </div>
-                        <section class="panel narrow"><PasswordForm/></section>
+                        <section class="panel narrow"><PasswordForm policy=policy/></section>
                     </ConsoleLayout>
                 }.into_any()
             }
@@ -46,8 +43,13 @@ pub fn ChangePasswordPage() -> impl IntoView {
     }
 }
 
+/// Current and new password. The new one is checked against `policy` (the account's) as
+/// the person leaves the field; the server checks it again, and also refuses guessable
+/// passwords where the policy says so.
 #[component]
-fn PasswordForm() -> impl IntoView {
+fn PasswordForm(policy: PasswordPolicy) -> impl IntoView {
+    let hint = policy.describe();
+    let check = Callback::new(move |v: String| Password::parse(&v, &policy).map(drop));
     let action = use_auth().change_password;
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(action, errors);
@@ -60,8 +62,7 @@ fn PasswordForm() -> impl IntoView {
             <TextField name="current_password" label="Current password" input_type="password"
                 autocomplete="current-password" autofocus=true errors=errors/>
             <TextField name="new_password" label="New password" input_type="password" autocomplete="new-password"
-                hint="8–30 characters with a lowercase letter, an uppercase letter, and a digit or one of ! @ # $ % ^ & * ( ) _ - + = , ."
-                rule=password_rule errors=errors/>
+                hint=hint check=check errors=errors/>
             <TextField name="new_password_confirmation" label="Confirm new password" input_type="password"
                 autocomplete="new-password" errors=errors/>
             <button class="primary" type="submit" disabled=pending>

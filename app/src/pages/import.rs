@@ -17,7 +17,11 @@ const SHOWN_ERRORS: usize = 200;
 pub fn ImportPage() -> impl IntoView {
     view! {
         <GuardedPage title="Import accounts" decide=may_create_accounts back=("/users", "← Users")
-            page=|_: SessionView| view! { <Import/> }/>
+            page=|session: SessionView| {
+                // A tenant's administrator imports into their own tenant: its policy applies.
+                let policy = session.actor.tenant_id.map(|_| session.password_policy.describe());
+                view! { <Import policy=policy/> }
+            }/>
     }
 }
 
@@ -66,8 +70,10 @@ async fn check(rows: &[ImportRow], progress: impl Fn(usize)) -> Result<Vec<RowRe
     Ok(results)
 }
 
+/// `policy`: the password policy that applies to every row, when there is only one (a
+/// tenant's administrator); `None` when each row's tenant decides.
 #[component]
-fn Import() -> impl IntoView {
+fn Import(policy: Option<String>) -> impl IntoView {
     let stage = RwSignal::new(Stage::Choose);
     let rows = StoredValue::new(Vec::<ImportRow>::new());
     let file_name = RwSignal::new(String::new());
@@ -172,6 +178,11 @@ fn Import() -> impl IntoView {
                     "The first row names the columns, in any order. Required: "
                     <code>"username"</code>", "<code>"email"</code>", "<code>"full_name"</code>", "<code>"type"</code>
                     " (user, tenant_admin, service_account, platform_admin). People need a "<code>"temporary_password"</code>
+                    {match policy {
+                        Some(rule) => format!(" (your tenant's password policy: {rule})"),
+                        None => " that follows the password policy of the row's tenant (its settings; \
+                            platform administrators: the default policy, guessable passwords refused)".to_owned(),
+                    }}
                     ". Platform administrators name each account's "<code>"tenant"</code>". Optional: "
                     {COLUMNS[6..13].join(", ")}". A file exported from the users list can be imported again."
                 </p>

@@ -16,7 +16,7 @@ fn full_name_rule(v: &str) -> Result<(), String> {
     FullName::parse(v).map(drop)
 }
 fn password_rule(v: &str) -> Result<(), String> {
-    Password::parse(v, &PasswordPolicy::default()).map(drop)
+    Password::parse(v, &PasswordPolicy::platform()).map(drop)
 }
 
 /// First run (SPEC §4): the one-time link printed by the server opens this form, which
@@ -90,7 +90,7 @@ fn SetupForm(token: String) -> impl IntoView {
             <TextField name="full_name" label="Full name" autocomplete="name" rule=full_name_rule errors=errors/>
             <TextField name="email" label="Email" input_type="email" autocomplete="email" rule=email_rule errors=errors/>
             <TextField name="password" label="Password" input_type="password" autocomplete="new-password"
-                hint="8–30 characters with a lowercase letter, an uppercase letter, and a digit or one of ! @ # $ % ^ & * ( ) _ - + = , ."
+                hint=PasswordPolicy::platform().describe()
                 rule=password_rule errors=errors/>
             <TextField name="password_confirmation" label="Confirm password" input_type="password"
                 autocomplete="new-password" errors=errors/>

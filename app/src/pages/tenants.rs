@@ -5,12 +5,61 @@ use crate::api::{
 };
 use crate::components::form::{track_action_errors, TextField};
 use crate::components::layout::GuardedPage;
-use crate::domain::{MfaPolicy, TenantName};
+use crate::domain::{MfaPolicy, PasswordPreset, TenantName};
 use crate::error::FieldErrors;
 use leptos::prelude::*;
 
 fn name_rule(v: &str) -> Result<(), String> {
     TenantName::parse(v).map(drop)
+}
+
+/// The tenant's password policy (SPEC §2.3): a preset, each explained, and the
+/// guessable-password check for the presets that do not always have it. `id_prefix` keeps
+/// ids unique when an editor and the new-tenant form share the page.
+#[component]
+fn PasswordPolicyFields(
+    id_prefix: String,
+    preset: PasswordPreset,
+    refuse_guessable: bool,
+) -> impl IntoView {
+    let chosen = RwSignal::new(preset);
+    let select_id = format!("{id_prefix}field-password_policy");
+    let hint_id = format!("{select_id}-hint");
+    let check_hint_id = format!("{id_prefix}field-refuse_guessable-hint");
+    let modern = move || chosen.get() == PasswordPreset::Modern;
+    view! {
+        <div class="field">
+            <label for=select_id.clone()>"Password policy"</label>
+            <select id=select_id name="password_policy" aria-describedby=hint_id.clone()
+                on:change=move |ev| {
+                    if let Ok(p) = PasswordPreset::parse(&event_target_value(&ev)) {
+                        chosen.set(p);
+                    }
+                }>
+                {PasswordPreset::ALL.into_iter().map(|p| view! {
+                    <option value=p.as_str() selected=p == preset>{p.label()}</option>
+                }).collect_view()}
+            </select>
+            <div class="hint" id=hint_id>
+                {PasswordPreset::ALL.into_iter().map(|p| view! { <p>{p.explanation()}</p> }).collect_view()}
+                <p>"A new policy applies to passwords set from then on; passwords already set keep working."</p>
+            </div>
+        </div>
+        <div class="field check">
+            <label>
+                <input type="checkbox" name="refuse_guessable" value="on"
+                    checked=refuse_guessable || preset == PasswordPreset::Modern
+                    prop:checked=move || refuse_guessable || modern()
+                    disabled=modern aria-describedby=check_hint_id.clone()/>
+                "Refuse guessable passwords"
+            </label>
+            <p class="hint" id=check_hint_id>
+                "Checked on the server against common passwords (from real breaches), dictionary words, \
+                 names and keyboard patterns, and the person's own name, username, email and this \
+                 tenant's name. Always on for Modern."
+            </p>
+        </div>
+    }
 }
 
 /// Tenants (client organisations): platform administrators only.
@@ -48,13 +97,16 @@ fn Tenants() -> impl IntoView {
     );
     let errors = RwSignal::new(FieldErrors::new());
     let create_error = track_action_errors(create, errors);
-    // A created tenant empties the form for the next one.
+    // A created tenant empties the form for the next one. The password fields are drawn
+    // afresh too: a form reset does not reach the signal that ticks and fixes the checkbox.
     let form = NodeRef::<leptos::html::Form>::new();
+    let created = RwSignal::new(0u32);
     Effect::new(move |_| {
         if matches!(create.value().get(), Some(Ok(_))) {
             if let Some(form) = form.get() {
                 form.reset();
             }
+            created.update(|n| *n += 1);
         }
     });
     let action_error = move || {
@@ -89,6 +141,10 @@ fn Tenants() -> impl IntoView {
                          except holders of a sensitive privilege, who always need it."
                     </p>
                 </div>
+                {move || {
+                    created.track();
+                    view! { <PasswordPolicyFields id_prefix=String::new() preset=PasswordPreset::Default refuse_guessable=false/> }
+                }}
                 <button class="primary" type="submit" disabled=create.pending()>"Create tenant"</button>
             </ActionForm>
             <p role="alert" class="alert" class:hidden=move || create_error.get().is_none() || !errors.with(FieldErrors::is_empty)>
@@ -111,6 +167,7 @@ fn Tenants() -> impl IntoView {
                                         <th scope="col">"Name"</th>
                                         <th scope="col">"Status"</th>
                                         <th scope="col">"MFA"</th>
+                                        <th scope="col">"Passwords"</th>
                                         <th scope="col">"Accounts"</th>
                                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr>
@@ -160,6 +217,7 @@ fn TenantRow(
                 </span>
             </td>
             <td>{tenant.mfa_policy.label()}</td>
+            <td>{password_summary(&tenant)}</td>
             <td>{accounts}</td>
             <td class="row-actions">
                 <Show
@@ -222,7 +280,18 @@ fn TenantRow(
     }
 }
 
-/// The row's cells while editing: name and MFA policy, saved with `update_tenant`.
+/// The list's short word for a tenant's password policy.
+fn password_summary(tenant: &TenantView) -> &'static str {
+    match (tenant.password_preset, tenant.refuse_guessable) {
+        (PasswordPreset::Default, false) => "Default",
+        (PasswordPreset::Default, true) => "Default, guessable refused",
+        (PasswordPreset::Strict, false) => "Strict",
+        (PasswordPreset::Strict, true) => "Strict, guessable refused",
+        (PasswordPreset::Modern, _) => "Modern (ASVS)",
+    }
+}
+
+/// The row's cells while editing: name, MFA and password policy, saved with `update_tenant`.
 #[component]
 fn TenantEditor(
     tenant: TenantView,
@@ -241,8 +310,10 @@ fn TenantEditor(
     let select_id = format!("edit-{id}-mfa_policy");
     let form_label = format!("Edit {}", tenant.name);
     let current_policy = tenant.mfa_policy;
+    let (preset, refuse_guessable) = (tenant.password_preset, tenant.refuse_guessable);
+    let prefix = format!("edit-{id}-");
     view! {
-        <td colspan="5">
+        <td colspan="6">
             <ActionForm action=update attr:class="inline-form" attr:novalidate=true
                 attr:aria-label=form_label>
                 <input type="hidden" name="tenant_id" value=id/>
@@ -256,6 +327,7 @@ fn TenantEditor(
                         }).collect_view()}
                     </select>
                 </div>
+                <PasswordPolicyFields id_prefix=prefix preset=preset refuse_guessable=refuse_guessable/>
                 <button class="primary" type="submit" disabled=update.pending()>"Save"</button>
                 <button class="secondary cancel" type="button" on:click=move |_| editing.set(false)>"Cancel"</button>
             </ActionForm>

@@ -15,6 +15,9 @@ pub struct AccountRecord {
     pub tenant_active: bool,
     /// The tenant's MFA policy (platform administrators, in no tenant: Optional).
     pub tenant_mfa_policy: crate::domain::MfaPolicy,
+    /// The rules for this account's new passwords: its tenant's password policy, or the
+    /// platform policy for platform administrators (in no tenant).
+    pub password_policy: crate::domain::PasswordPolicy,
     pub tier: Tier,
     pub username: String,
     pub email: String,
@@ -60,6 +63,8 @@ const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant
      a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, a.external_id, a.status, \
      a.password_hash, a.jwt_version, a.expires_at, a.created_at, \
      coalesce(t.mfa_policy, 'optional') as tenant_mfa_policy, \
+     t.password_policy as tenant_password_policy, \
+     t.password_refuse_guessable as tenant_password_refuse_guessable, \
      (select m.enabled_at from mfa_secrets m where m.account_id = a.account_id) as mfa_enabled_at \
      from accounts a left join tenants t on t.tenant_id = a.tenant_id";
 
@@ -91,6 +96,16 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
         tenant_mfa_policy: {
             let policy: String = row.try_get("tenant_mfa_policy")?;
             crate::domain::MfaPolicy::parse(&policy).map_err(|_| bad("MFA policy", &policy))?
+        },
+        password_policy: {
+            let preset: Option<String> = row.try_get("tenant_password_policy")?;
+            let guessable: Option<String> = row.try_get("tenant_password_refuse_guessable")?;
+            match preset {
+                None => crate::domain::PasswordPolicy::platform(),
+                Some(preset) => crate::domain::PasswordPreset::parse(&preset)
+                    .map_err(|_| bad("password policy", &preset))?
+                    .policy(guessable.as_deref() == Some("on")),
+            }
         },
         mfa_enabled_at: row.try_get("mfa_enabled_at")?,
     })

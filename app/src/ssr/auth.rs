@@ -233,7 +233,8 @@ pub struct PasswordChangeForm {
 
 /// Changes the signed-in account's own password (SPEC §2.3): the current password is
 /// required, wrong guesses count towards the account's sign-in limit, the new one must
-/// satisfy the policy and differ. A temporary password's "Must change password" status
+/// satisfy the account's password policy (its tenant's, or the platform policy; see
+/// [`super::passwords::parse_new_password`]) and differ. A temporary password's "Must change password" status
 /// becomes Active. Every other session ends (a new `jwt_version`); the returned token
 /// continues this one. Audited, in one transaction with the change.
 pub async fn change_own_password(
@@ -243,7 +244,8 @@ pub async fn change_own_password(
     client: IpAddr,
     now: i64,
 ) -> Result<String, AppError> {
-    use crate::domain::{AccountStatus, Password, PasswordPolicy};
+    use super::passwords::{check_new_password, PasswordContext};
+    use crate::domain::AccountStatus;
     use crate::error::FieldErrors;
     let account = &me.account;
     let key = throttle::secret_key("password_change", account.account_id);
@@ -255,10 +257,21 @@ pub async fn change_own_password(
         });
     }
     let mut errors = FieldErrors::new();
-    let new = errors.check(
-        "new_password",
-        Password::parse(&form.new_password, &PasswordPolicy::default()),
-    );
+    let context = PasswordContext {
+        username: &account.username,
+        email: &account.email,
+        full_name: &account.full_name,
+        tenant_name: account.tenant_name.as_deref(),
+    };
+    let checked =
+        match check_new_password(&form.new_password, &account.password_policy, &context).await {
+            Ok(checked) => checked,
+            Err(e) => {
+                throttle::give_back(&state.db, &key).await?;
+                return Err(e);
+            }
+        };
+    let new = errors.check("new_password", checked);
     if new.is_some() && form.new_password != form.new_password_confirmation {
         errors.add(
             "new_password_confirmation",

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod gate;
 pub mod import;
 pub mod mfa;
+pub mod passwords;
 pub mod refusals;
 pub mod roles;
 pub mod sessions;

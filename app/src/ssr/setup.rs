@@ -7,6 +7,7 @@ use super::accounts::{self, internal, NewPlatformAdmin};
 use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::crypto;
 use super::db::Db;
+use super::passwords::{parse_new_password, PasswordContext};
 use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Tier, Username};
 use crate::error::{AppError, FieldErrors};
 
@@ -58,7 +59,8 @@ pub struct AdminForm {
     pub password_confirmation: String,
 }
 
-/// Parses every field, collecting one message per field (SPEC §2.1).
+/// Parses every field, collecting one message per field (SPEC §2.1). The password follows
+/// the platform policy (the default, guessable passwords refused).
 pub fn parse_admin_form(
     form: &AdminForm,
 ) -> Result<(Username, Email, FullName, Password), AppError> {
@@ -66,9 +68,15 @@ pub fn parse_admin_form(
     let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
     let full_name = errors.check("full_name", FullName::parse(&form.full_name));
+    let context = PasswordContext {
+        username: form.username.trim(),
+        email: form.email.trim(),
+        full_name: form.full_name.trim(),
+        tenant_name: None,
+    };
     let password = errors.check(
         "password",
-        Password::parse(&form.password, &PasswordPolicy::default()),
+        parse_new_password(&form.password, &PasswordPolicy::platform(), &context),
     );
     if password.is_some() && form.password != form.password_confirmation {
         errors.add("password_confirmation", "The two passwords do not match.");

@@ -9,7 +9,7 @@ use super::refusals;
 use super::sessions::SignedIn;
 use crate::access::{may_manage_tenants, Catalog, Decision};
 use crate::api::TenantView;
-use crate::domain::{MfaPolicy, TenantId, TenantName};
+use crate::domain::{MfaPolicy, PasswordPolicy, PasswordPreset, TenantId, TenantName};
 use crate::error::{AppError, FieldErrors};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -38,7 +38,8 @@ async fn authorize_change(
     .await
 }
 
-const SELECT_TENANT: &str = "select t.tenant_id, t.name, t.status, t.mfa_policy, t.created_at, \
+const SELECT_TENANT: &str = "select t.tenant_id, t.name, t.status, t.mfa_policy, \
+     t.password_policy, t.password_refuse_guessable, t.created_at, \
      (select count(*) from accounts a where a.tenant_id = t.tenant_id) as account_count \
      from tenants t";
 
@@ -49,6 +50,11 @@ fn decode(row: &AnyRow) -> Result<TenantView, sqlx::Error> {
         name: row.try_get("name")?,
         active: row.try_get::<String, _>("status")? == "active",
         mfa_policy: MfaPolicy::parse(&policy).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        password_preset: {
+            let preset: String = row.try_get("password_policy")?;
+            PasswordPreset::parse(&preset).map_err(|e| sqlx::Error::Decode(e.into()))?
+        },
+        refuse_guessable: row.try_get::<String, _>("password_refuse_guessable")? == "on",
         account_count: row.try_get("account_count")?,
         created_at: row.try_get("created_at")?,
     })
@@ -88,16 +94,78 @@ pub async fn list(db: &Db, me: &SignedIn) -> Result<Vec<TenantView>, AppError> {
 pub struct TenantForm {
     pub name: String,
     pub mfa_policy: String,
+    /// A [`PasswordPreset`]'s stored form; `None`: Default for a new tenant, unchanged for
+    /// an existing one (and then `refuse_guessable` is ignored).
+    pub password_policy: Option<String>,
+    /// The guessable-password check for the Default and Strict presets (Modern has it always).
+    pub refuse_guessable: bool,
 }
 
-fn parse_form(form: &TenantForm) -> Result<(TenantName, MfaPolicy), AppError> {
+/// A tenant form, parsed.
+struct Settings {
+    name: TenantName,
+    mfa_policy: MfaPolicy,
+    /// The preset and the guessable-password check as stored (always on for Modern); `None`
+    /// when the form did not send them.
+    password: Option<(PasswordPreset, bool)>,
+}
+
+fn parse_form(form: &TenantForm) -> Result<Settings, AppError> {
     let mut errors = FieldErrors::new();
     let name = errors.check("name", TenantName::parse(&form.name));
     let policy = errors.check("mfa_policy", MfaPolicy::parse(&form.mfa_policy));
-    match (name, policy) {
-        (Some(n), Some(p)) => Ok((n, p)),
+    let password = match &form.password_policy {
+        Some(value) => errors
+            .check("password_policy", PasswordPreset::parse(value))
+            .map(|p| Some((p, p.policy(form.refuse_guessable).refuse_guessable))),
+        None => Some(None),
+    };
+    match (name, policy, password) {
+        (Some(name), Some(mfa_policy), Some(password)) => Ok(Settings {
+            name,
+            mfa_policy,
+            password,
+        }),
         _ => Err(AppError::Invalid(errors)),
     }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// The password policy of accounts in `tenant` (SPEC §2.3) and the tenant's name (a context
+/// word of the guessable-password check); for `None` (platform administrators), the platform
+/// policy and no name. A tenant that does not exist answers "not found".
+pub async fn password_rules(
+    db: &Db,
+    tenant: Option<TenantId>,
+) -> Result<(PasswordPolicy, Option<String>), AppError> {
+    let Some(id) = tenant else {
+        return Ok((PasswordPolicy::platform(), None));
+    };
+    // Only the three columns: this runs for every row of an import, and `find` counts the
+    // tenant's accounts.
+    let row = sqlx::query(
+        "select name, password_policy, password_refuse_guessable from tenants \
+         where tenant_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal("read password policy"))?
+    .ok_or(AppError::NotFound)?;
+    let read = |row: &AnyRow| -> Result<(PasswordPolicy, Option<String>), sqlx::Error> {
+        let preset: String = row.try_get("password_policy")?;
+        let preset = PasswordPreset::parse(&preset).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let guessable = row.try_get::<String, _>("password_refuse_guessable")? == "on";
+        Ok((preset.policy(guessable), Some(row.try_get("name")?)))
+    };
+    read(&row).map_err(internal("decode password policy"))
 }
 
 fn name_taken(e: sqlx::Error) -> AppError {
@@ -125,10 +193,12 @@ fn fields(t: &TenantView) -> serde_json::Value {
         "name": t.name,
         "status": if t.active { "active" } else { "disabled" },
         "mfa_policy": t.mfa_policy.as_str(),
+        "password_policy": t.password_preset.as_str(),
+        "password_refuse_guessable": on_off(t.refuse_guessable),
     })
 }
 
-/// Creates an active tenant.
+/// Creates an active tenant with its MFA and password policies.
 pub async fn create(
     db: &Db,
     catalog: &Catalog,
@@ -138,19 +208,23 @@ pub async fn create(
     now: i64,
 ) -> Result<TenantView, AppError> {
     authorize_change(db, me, AuditAction::TenantCreated, client, now).await?;
-    let (name, policy) = parse_form(form)?;
+    let settings = parse_form(form)?;
+    let (preset, refuse_guessable) = settings.password.unwrap_or_default();
     let mut tx = db
         .pool()
         .begin()
         .await
         .map_err(internal("begin create tenant"))?;
     let id: i64 = sqlx::query_scalar(
-        "insert into tenants (name, status, mfa_policy, created_at, updated_at) \
-         values ($1, 'active', $2, $3, $3) returning tenant_id",
+        "insert into tenants (name, status, mfa_policy, password_policy, \
+         password_refuse_guessable, created_at, updated_at) \
+         values ($1, 'active', $2, $4, $5, $3, $3) returning tenant_id",
     )
-    .bind(name.as_ref())
-    .bind(policy.as_str())
+    .bind(settings.name.as_ref())
+    .bind(settings.mfa_policy.as_str())
     .bind(now)
+    .bind(preset.as_str())
+    .bind(on_off(refuse_guessable))
     .fetch_one(&mut *tx)
     .await
     .map_err(name_taken)?;
@@ -167,7 +241,8 @@ pub async fn create(
     Ok(tenant)
 }
 
-/// Renames a tenant or changes its MFA policy.
+/// Renames a tenant or changes its MFA or password policy. A new password policy applies to
+/// passwords set from then on; passwords already set stay valid.
 pub async fn update(
     db: &Db,
     me: &SignedIn,
@@ -177,20 +252,26 @@ pub async fn update(
     now: i64,
 ) -> Result<TenantView, AppError> {
     authorize_change(db, me, AuditAction::TenantUpdated, client, now).await?;
-    let (name, policy) = parse_form(form)?;
+    let settings = parse_form(form)?;
     let mut tx = db
         .pool()
         .begin()
         .await
         .map_err(internal("begin update tenant"))?;
     let before = find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let (preset, refuse_guessable) = settings
+        .password
+        .unwrap_or((before.password_preset, before.refuse_guessable));
     sqlx::query(
-        "update tenants set name = $1, mfa_policy = $2, updated_at = $3 where tenant_id = $4",
+        "update tenants set name = $1, mfa_policy = $2, password_policy = $5, \
+         password_refuse_guessable = $6, updated_at = $3 where tenant_id = $4",
     )
-    .bind(name.as_ref())
-    .bind(policy.as_str())
+    .bind(settings.name.as_ref())
+    .bind(settings.mfa_policy.as_str())
     .bind(now)
     .bind(id.0)
+    .bind(preset.as_str())
+    .bind(on_off(refuse_guessable))
     .execute(&mut *tx)
     .await
     .map_err(name_taken)?;

@@ -302,9 +302,22 @@ pub async fn prepare_or_refuse(
     let details = parse_details(form, &mut errors, now, None);
     let is_person = tier != Some(Tier::ServiceAccount);
     let password = if is_person {
+        // The new account's tenant's policy; the platform policy for a platform
+        // administrator (or when the tier is unreadable and no tenant is known).
+        let tenant = match tier {
+            Some(Tier::PlatformAdmin) => None,
+            _ => tenant_id.or(me.actor.tenant_id),
+        };
+        let (policy, tenant_name) = super::tenants::password_rules(db, tenant).await?;
+        let context = super::passwords::PasswordContext {
+            username: form.username.trim(),
+            email: form.email.trim(),
+            full_name: form.full_name.trim(),
+            tenant_name: tenant_name.as_deref(),
+        };
         errors.check(
             "password",
-            Password::parse(&form.password, &PasswordPolicy::default()),
+            super::passwords::check_new_password(&form.password, &policy, &context).await?,
         )
     } else {
         None

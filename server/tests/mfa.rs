@@ -23,6 +23,7 @@ on_both_databases!(
     an_administrator_ends_someones_sessions,
     enrolment_asks_for_the_current_password,
     a_pending_step_works_once_and_recovery_codes_are_stored_keyed,
+    concurrent_wrong_codes_are_checked_at_most_the_limit,
 );
 
 fn now() -> i64 {
@@ -701,4 +702,33 @@ async fn a_pending_step_works_once_and_recovery_codes_are_stored_keyed(s: &TestS
     let pending = password_step(s, "jane_doe", "Pass-word1").await;
     let res = code_step(s, &pending, &recovery[0]).await;
     assert!(res.status().is_redirection() || res.status().is_success());
+}
+
+async fn concurrent_wrong_codes_are_checked_at_most_the_limit(s: &TestServer) {
+    let (_pa, _acme, jane) = acme_user(s, "jane_doe").await;
+    enrol(s, &jane, "Pass-word1").await;
+    let pending = password_step(s, "jane_doe", "Pass-word1").await;
+    // Recovery-code-shaped guesses (a TOTP guess could be right once in a million runs).
+    let calls = (0..30).map(|i| {
+        let pending = pending.clone();
+        async move {
+            code_step(s, &pending, &format!("wrong-guess{i:02}"))
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    let checked = statuses
+        .iter()
+        .filter(|st| **st == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert!(checked <= 5, "{checked} codes checked: {statuses:?}");
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS));
+    let wrong = s
+        .audit()
+        .await
+        .iter()
+        .filter(|r| r.reason.as_deref() == Some("invalid_mfa_code"))
+        .count();
+    assert!(wrong <= 5, "{wrong} wrong codes recorded as checked");
 }

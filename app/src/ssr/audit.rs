@@ -282,3 +282,25 @@ pub fn typed_username(input: &str) -> String {
 pub fn loggable_username(input: &str) -> String {
     typed_username(input)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_typed_name_that_is_no_username_never_reaches_the_log() {
+        use super::loggable_username;
+        assert_eq!(loggable_username("jane_doe"), "jane_doe");
+        for forged in [
+            "jane\nINFO admin signed in",
+            "jane\r\nx",
+            "Sup3r-secret!",
+            "a b",
+            "\u{1b}[31mred",
+        ] {
+            assert_eq!(
+                loggable_username(forged),
+                "(not a valid username)",
+                "{forged:?}"
+            );
+        }
+    }
+}

@@ -231,13 +231,15 @@ fn uniqueness_to_field_error(e: sqlx::Error) -> AppError {
 }
 
 /// Ends every session of the account for good, inside `tx`: its session rows go, and it gets
-/// a new `jwt_version`, which also voids pending second steps issued before.
+/// a new `jwt_version`, which also voids pending second steps issued before. Returns the new
+/// version (for a session that continues as a new one, after a password change).
 pub async fn end_all_sessions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: AccountId,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
+    let version = super::crypto::random_token(16);
     sqlx::query("update accounts set jwt_version = $1 where account_id = $2")
-        .bind(super::crypto::random_token(16))
+        .bind(&version)
         .bind(id.0)
         .execute(&mut **tx)
         .await
@@ -247,6 +249,29 @@ pub async fn end_all_sessions(
         .execute(&mut **tx)
         .await
         .map_err(internal("end sessions"))?;
+    Ok(version)
+}
+
+/// [`end_all_sessions`] for every account of a tenant, inside `tx` (the tenant is disabled).
+pub async fn end_tenant_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: TenantId,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "delete from sessions where account_id in \
+         (select account_id from accounts where tenant_id = $1)",
+    )
+    .bind(tenant.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal("end the tenant's sessions"))?;
+    // One new value for all: a token names its account, so sharing it reveals nothing.
+    sqlx::query("update accounts set jwt_version = $1 where tenant_id = $2")
+        .bind(super::crypto::random_token(16))
+        .bind(tenant.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("end the tenant's sessions"))?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use super::accounts::{self, AccountRecord};
 use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
 use super::sessions::refusal_reason;
-use super::{crypto, throttle, AppState};
+use super::{throttle, AppState};
 use crate::error::AppError;
 use std::net::IpAddr;
 
@@ -306,7 +306,6 @@ pub async fn change_own_password(
         return Err(AppError::Invalid(errors));
     };
     let hash = state.hasher.hash(new.expose().to_owned()).await?;
-    let version = crypto::random_token(16);
     let mut tx = state
         .db
         .pool()
@@ -314,23 +313,18 @@ pub async fn change_own_password(
         .await
         .map_err(accounts::internal("begin password change"))?;
     sqlx::query(
-        "update accounts set password_hash = $1, jwt_version = $2, \
+        "update accounts set password_hash = $1, \
          status = case when status = 'must_change_password' then 'active' else status end, \
-         updated_at = $3 where account_id = $4",
+         updated_at = $2 where account_id = $3",
     )
     .bind(hash)
-    .bind(&version)
     .bind(now)
     .bind(account.account_id.0)
     .execute(&mut *tx)
     .await
     .map_err(accounts::internal("change password"))?;
-    // The new version voids every token; the rows go too (this session continues as a new one).
-    sqlx::query("delete from sessions where account_id = $1")
-        .bind(account.account_id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(accounts::internal("end sessions"))?;
+    // Every session ends; this one continues as a new one, with the new version.
+    let version = accounts::end_all_sessions(&mut tx, account.account_id).await?;
     let mut event = audit::account_event(AuditAction::PasswordChanged, account, client);
     if account.status == AccountStatus::MustChangePassword {
         event.reason = Some("temporary_password_replaced");

@@ -487,13 +487,7 @@ pub async fn confirm_enrolment(
         ));
     }
     store_recovery_codes(state, &mut tx, id, &codes).await?;
-    sqlx::query("update accounts set jwt_version = $1, updated_at = $2 where account_id = $3")
-        .bind(crypto::random_token(16))
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("end sessions after MFA enrolment"))?;
+    accounts::end_all_sessions(&mut tx, id).await?;
     let event = audit::account_event(AuditAction::MfaEnabled, &me.account, client);
     audit::record(&mut *tx, &event, now).await?;
     tx.commit()

@@ -317,20 +317,7 @@ pub async fn set_active(
         .map_err(internal("set tenant status"))?;
     if !active {
         // For good: enabling the tenant again revives none of its accounts' sessions.
-        sqlx::query(
-            "delete from sessions where account_id in \
-             (select account_id from accounts where tenant_id = $1)",
-        )
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("end the tenant's sessions"))?;
-        sqlx::query("update accounts set jwt_version = $1 where tenant_id = $2")
-            .bind(super::crypto::random_token(16))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal("end the tenant's sessions"))?;
+        super::accounts::end_tenant_sessions(&mut tx, id).await?;
     }
     let after = find(&mut *tx, id).await?.ok_or(AppError::Internal)?;
     let mut record = event(action, me, &after, client);

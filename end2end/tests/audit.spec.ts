@@ -21,7 +21,7 @@ test("the audit page lists what happened, newest first, and filters it", async (
   const rows = page.locator("table.audit tbody tr:not(.changes-row)");
   await expect(rows.first()).toContainText("Tenant edited");
   await expect(page.getByRole("row", { name: /Sign-in.*failure · invalid credentials/ })).toBeVisible();
-  await expect(page.getByRole("row", { name: /Account deleted.*refused · nobody may remove their own account/ })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Attempted: account deleted.*refused · nobody may remove their own account/ })).toBeVisible();
   await expect(rows.last()).toContainText("Administrator created at setup");
 
   // What an edit changed, field by field.

@@ -168,7 +168,12 @@ fn AuditRow(entry: AuditEntry, all_tenants: bool) -> impl IntoView {
                 {entry.actor_username.clone().unwrap_or_else(|| "—".into())}
                 {entry.actor_tier.map(|t| view! { <span class="sub">{t.label()}</span> })}
             </td>
-            <td>{action_label(&entry.action).to_owned()}</td>
+            // A refused record names what was attempted, not something that happened.
+            <td>{if entry.outcome == "refused" {
+                format!("Attempted: {}", action_label(&entry.action).to_lowercase())
+            } else {
+                action_label(&entry.action).to_owned()
+            }}</td>
             <td>{target}</td>
             {all_tenants.then(|| view! { <td>{entry.tenant_name.clone().unwrap_or_else(|| "—".into())}</td> })}
             <td><span class=outcome_class>{outcome}</span></td>

@@ -515,6 +515,28 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A Unix time as a UTC date, e.g. `2026-11-22`.
+pub fn format_date(unix_secs: i64) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm): no date library in the WASM bundle.
+    let days = unix_secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The last day an account with this expiration time may sign in: expiration happens at
+/// the midnight (UTC) that ends the chosen day.
+pub fn last_valid_day(expires_at: i64) -> String {
+    format_date(expires_at - 1)
+}
+
 /// The expiration choice: empty or `never` means never; otherwise a date `YYYY-MM-DD`,
 /// after which the account cannot sign in. Returns the first second it is expired (the
 /// following midnight, UTC), which must be in the future.
@@ -664,7 +686,7 @@ pub struct PasswordPolicy {
     /// are required.
     pub composition: bool,
     /// Passwords that are easy to guess (common passwords, dictionary words, the person's
-    /// own names) are refused. Checked on the server only (`ssr::passwords`): the browser
+    /// own names) are refused. Checked on the server only (`backend::security::passwords`): the browser
     /// has no dictionaries, so [`Password::parse`] does not check it.
     pub refuse_guessable: bool,
     /// Common passwords refused whatever their shape, compared case-insensitively.
@@ -719,7 +741,7 @@ impl Password {
     /// The password if it satisfies `policy`'s length, character and block-list rules, or a
     /// message for the field. The same function runs in the browser and on the server; the
     /// guessable-password check (`policy.refuse_guessable`) is the server's alone
-    /// (`ssr::passwords::parse_new_password`), which calls this first.
+    /// (`backend::security::passwords::parse_new_password`), which calls this first.
     pub fn parse(input: &str, policy: &PasswordPolicy) -> Result<Self, String> {
         if input.is_empty() {
             return Err("Enter a password.".into());

@@ -3,6 +3,7 @@
 //! Variants are named by outcome. Internal causes are logged on the server and never sent
 //! to the client: `Internal` carries no detail.
 
+use crate::access::{Decision, Refusal};
 use leptos::server_fn::codec::JsonEncoding;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,8 +62,10 @@ impl FieldErrors {
 pub enum AppError {
     #[error("Please sign in.")]
     Unauthenticated,
-    #[error("You are not allowed to do that.")]
-    Forbidden,
+    /// The access model (or a safety rule) refused, for this reason: the console shows it,
+    /// the API returns its stable code, the audit trail records it.
+    #[error("{}", Decision::Denied(*.0).explain())]
+    Forbidden(Refusal),
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -117,7 +120,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden
+            AppError::Forbidden(_)
             | AppError::SignInRefused(_)
             | AppError::PasswordChangeRequired
             | AppError::MfaEnrolmentRequired => 403,
@@ -130,6 +133,13 @@ impl AppError {
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
         }
+    }
+}
+
+/// A refusal of the access model, answered `Forbidden` with its reason.
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> AppError {
+        AppError::Forbidden(refusal)
     }
 }
 

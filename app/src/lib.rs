@@ -8,20 +8,23 @@
 //! - [`csv`]: reading and writing the accounts' CSV files.
 //! - [`directory`]: the users list's query and page types.
 //! - [`pages`], [`components`]: the console.
-//! - `ssr`: server-only services (storage, crypto, sessions), behind the `ssr` feature.
+//! - `backend`: server-only services, security and storage, behind the `ssr` feature.
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod audit_log;
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod components;
 pub mod csv;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod me;
 pub mod pages;
 pub mod roles;
-#[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod tenants;
 
 use components::auth::provide_auth;
 use leptos::prelude::*;

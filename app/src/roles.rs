@@ -2,7 +2,8 @@
 //! and an account's effective access. Shared by the browser and the server.
 
 use crate::access::{Catalog, Decision, ObjectGrant, Privilege, PrivilegeSet, RoleKind};
-use crate::domain::{AccountId, RoleId, ScopeId, TenantId};
+use crate::domain::{parse_description, AccountId, RoleId, ScopeId, ShortName, TenantId};
+use crate::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
 
 /// A scope of a tenant's data (SPEC §3.5).
@@ -70,6 +71,50 @@ pub struct RoleForm {
     pub description: String,
     pub granted: Vec<Privilege>,
     pub object_grants: Vec<ObjectGrant>,
+}
+
+/// The form that creates a role (SPEC §3.3): the console's form fields, the REST API's body.
+/// Parsed by [`RoleInput::parse`], on the server by the roles service; nothing here is
+/// trusted. The tenant to create it in is not part of it (see `create_role`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl RoleInput {
+    /// The role's name and description, or the field errors (`name`, `description`).
+    pub fn parse(&self) -> Result<(ShortName, String), AppError> {
+        parse_named("role", &self.name, &self.description)
+    }
+}
+
+/// The form that creates, renames or re-describes a scope (SPEC §3.5): the console's form
+/// fields, the REST API's body. Parsed by [`ScopeInput::parse`]; nothing here is trusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl ScopeInput {
+    /// The scope's name and description, or the field errors (`name`, `description`).
+    pub fn parse(&self) -> Result<(ShortName, String), AppError> {
+        parse_named("scope", &self.name, &self.description)
+    }
+}
+
+/// A name (of a `what`: "role", "scope") and a description, as the forms of both submit them.
+fn parse_named(what: &str, name: &str, description: &str) -> Result<(ShortName, String), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ShortName::parse(name, what));
+    let description = errors.check("description", parse_description(description));
+    match (name, description) {
+        (Some(name), Some(description)) => Ok((name, description)),
+        _ => Err(AppError::Invalid(errors)),
+    }
 }
 
 /// One role an account holds.

@@ -199,12 +199,12 @@ impl Default for ServeConfig {
 
 impl ServeConfig {
     /// How much password hashing may run and wait at once.
-    pub fn hash_limits(&self) -> app::ssr::crypto::HashLimits {
-        let defaults = app::ssr::crypto::HashLimits::default();
+    pub fn hash_limits(&self) -> app::backend::security::crypto::HashLimits {
+        let defaults = app::backend::security::crypto::HashLimits::default();
         let concurrency = self
             .hash_concurrency
             .map_or(defaults.concurrency, |n| n as usize);
-        app::ssr::crypto::HashLimits {
+        app::backend::security::crypto::HashLimits {
             concurrency,
             queue: self.hash_queue.map_or(16 * concurrency, |n| n as usize),
             wait: defaults.wait,

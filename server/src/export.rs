@@ -1,51 +1,52 @@
 //! `GET /users.csv`: the users list as CSV, with the filters and order of the page's URL
 //! (SPEC §2.4). Streamed in keyset batches, so a million accounts never sit in memory.
 
+use app::backend::services::directory;
+use app::backend::store::audit::{self, AuditAction, AuditEvent, Outcome};
 use app::csv::{export_values, write_record, COLUMNS};
 use app::directory::AccountQuery;
 use app::error::AppError;
-use app::ssr::audit::{self, AuditAction, AuditEvent, Outcome};
-use app::ssr::{directory, now, AppState, RequestContext};
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use std::collections::HashMap;
 
 /// Accounts per database round trip.
 const BATCH: usize = 1_000;
 
 pub async fn export_accounts(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<RequestContext>,
-    crate::middleware::FullSession(me): crate::middleware::FullSession,
+    crate::middleware::FullRequest(req): crate::middleware::FullRequest,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let refuse = |status: StatusCode, message: &'static str| (status, message).into_response();
-    if !app::access::may_list_accounts(&me.actor).is_allowed() {
-        return refuse(StatusCode::FORBIDDEN, "You may not list accounts.");
+    let refuse = |status: StatusCode, message: String| (status, message).into_response();
+    if let Err(refusal) = app::access::may_list_accounts(req.actor()).into_result() {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            AppError::Forbidden(refusal).to_string(),
+        );
     }
     let mut query = AccountQuery::from_params(|k| params.get(k).cloned());
     query.cursor = None;
-    let started = now();
+    let started = req.now;
+    let failed = || "The export failed. Please try again.".to_owned();
     // The first batch is read before answering, so a failure is a clean error status.
-    let first = match directory::fetch(&state.db, &me, &query, started, BATCH).await {
+    let first = match directory::fetch(&req, &query, BATCH).await {
         Ok(batch) => batch,
-        Err(err) => return refuse(err_status(&err), "The export failed. Please try again."),
+        Err(err) => return refuse(err_status(&err), failed()),
     };
     let mut event = AuditEvent::new(AuditAction::AccountsExported, Outcome::Success);
-    event.tenant_id = me.actor.tenant_id;
-    event.actor = Some(me.account.snapshot());
-    event.client = Some(ctx.client);
+    event.tenant_id = req.actor().tenant_id;
+    event.actor = Some(req.snapshot());
+    event.client = Some(req.client);
     event.after = Some(serde_json::json!({ "filters": query.to_params() }));
-    if audit::record(state.db.pool(), &event, started)
+    if audit::record(req.db().pool(), &event, started)
         .await
         .is_err()
     {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
-            "The export could not be recorded in the audit trail, so it was not made.",
+            "The export could not be recorded in the audit trail, so it was not made.".to_owned(),
         );
     }
     let mut head = write_record(&COLUMNS);
@@ -54,10 +55,10 @@ pub async fn export_accounts(
     }
     let state_after_first = first.2.map(|cursor| query.at(Some(cursor)));
     let rest = futures_util::stream::unfold(state_after_first, move |next| {
-        let (state, me) = (state.clone(), me.clone());
+        let req = req.clone();
         async move {
             let query = next?;
-            match directory::fetch(&state.db, &me, &query, started, BATCH).await {
+            match directory::fetch(&req, &query, BATCH).await {
                 Ok((rows, _, after)) => {
                     let mut chunk = String::new();
                     for account in &rows {

@@ -4,10 +4,12 @@ pub mod config;
 pub mod export;
 pub mod middleware;
 
-use app::ssr::db::{Db, DbError};
-use app::ssr::sessions::SessionKeys;
-use app::ssr::throttle::ThrottlePolicy;
-use app::ssr::{crypto, now, AppState};
+use app::backend::clock::now;
+use app::backend::security::crypto;
+use app::backend::security::sessions::SessionKeys;
+use app::backend::security::throttle::ThrottlePolicy;
+use app::backend::state::AppState;
+use app::backend::store::db::{Db, DbError};
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -74,13 +76,13 @@ pub async fn open_database(common: &CommonConfig) -> Result<Db, StartError> {
         })?;
     }
     let db = Db::connect(&url).await?;
-    app::ssr::accounts::backfill_email_keys(&db)
+    app::backend::store::accounts::backfill_email_keys(&db)
         .await
         .map_err(|_| StartError::EmailKeys)?;
-    app::ssr::directory::backfill_search_terms(&db, now())
+    app::backend::services::directory::backfill_search_terms(&db, now())
         .await
         .map_err(|_| StartError::SearchTerms)?;
-    app::ssr::roles::ensure_starter_roles(&db, &catalog, now())
+    app::backend::services::roles::ensure_starter_roles(&db, &catalog, now())
         .await
         .map_err(|_| StartError::StarterRoles)?;
     Ok(db)
@@ -123,8 +125,8 @@ async fn encryption_key(
     db: &Db,
     common: &CommonConfig,
     serve: &ServeConfig,
-) -> Result<app::ssr::mfa::SecretKey, StartError> {
-    use app::ssr::mfa::SecretKey;
+) -> Result<app::backend::security::totp::SecretKey, StartError> {
+    use app::backend::security::totp::SecretKey;
     let (key, source) = match &serve.encryption_key {
         Some(text) => (
             SecretKey::parse(text.expose()).map_err(|why| {
@@ -186,7 +188,7 @@ async fn encryption_key(
 
 fn write_new_key_file(
     path: &std::path::Path,
-    key: &app::ssr::mfa::SecretKey,
+    key: &app::backend::security::totp::SecretKey,
 ) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
@@ -418,7 +420,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         secret_key,
         hasher,
     );
-    let setup_token = app::ssr::setup::issue_setup_token(&state.db, now())
+    let setup_token = app::backend::services::setup::issue_setup_token(&state.db, now())
         .await
         .map_err(|_| StartError::SetupLink)?;
     let options = LeptosOptions::builder()

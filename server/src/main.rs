@@ -1,7 +1,8 @@
 //! The `warden` binary.
 
+use app::backend::services::setup::create_admin_from_cli;
 use app::error::AppError;
-use app::ssr::setup::{create_admin_from_cli, AdminForm};
+use app::me::FirstAdminInput;
 use server::config::{Cli, Command, CreateAdminArgs, ServeConfig};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -83,14 +84,14 @@ async fn create_admin(
     let db = server::open_database(common)
         .await
         .map_err(|e| e.to_string())?;
-    let form = AdminForm {
+    let form = FirstAdminInput {
         username: args.username,
         email: args.email,
         full_name: args.full_name,
         password_confirmation: password.clone(),
         password,
     };
-    let result = create_admin_from_cli(&db, &form, app::ssr::now()).await;
+    let result = create_admin_from_cli(&db, &form, app::backend::clock::now()).await;
     db.close().await;
     match result {
         Ok(id) => {

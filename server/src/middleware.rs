@@ -1,8 +1,11 @@
 //! Request guards that run before any page or server function.
 
-use app::ssr::gate::{self, Access};
-use app::ssr::sessions::{self, authenticate, SignedIn};
-use app::ssr::{now, AppState, RequestContext};
+use app::backend::clock::now;
+use app::backend::context::RequestContext;
+use app::backend::request::Request as ServiceRequest;
+use app::backend::security::gate::{self, Access};
+use app::backend::security::sessions::{self, authenticate};
+use app::backend::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
@@ -23,24 +26,32 @@ fn is_page(path: &str) -> bool {
     !path.starts_with("/api/") && !is_public_asset(path) && !PLAIN_ROUTES.contains(&path)
 }
 
-/// The signed-in account of a plain route's request, admitted by the request gate to what
-/// asks for a full session (nothing outstanding). Its rejection is the gate's refusal.
-pub struct FullSession(pub SignedIn);
+/// A plain route's request as the services take it: its session admitted by the request
+/// gate to what asks for a full session (nothing outstanding). Its rejection is the gate's
+/// refusal.
+pub struct FullRequest(pub ServiceRequest);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FullSession {
+impl axum::extract::FromRequestParts<AppState> for FullRequest {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _state: &S,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let signed_in = parts
-            .extensions
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.signed_in.clone());
-        match gate::admit(signed_in.as_ref(), Access::Full) {
-            Ok(()) => signed_in
-                .map(FullSession)
+        let Some(ctx) = parts.extensions.get::<RequestContext>().cloned() else {
+            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        };
+        match gate::admit(ctx.signed_in.as_ref(), Access::Full) {
+            Ok(()) => ctx
+                .signed_in
+                .map(|me| {
+                    FullRequest(ServiceRequest {
+                        state: state.clone(),
+                        me,
+                        client: ctx.client,
+                        now: now(),
+                    })
+                })
                 .ok_or_else(|| StatusCode::UNAUTHORIZED.into_response()),
             Err(refusal) => {
                 let status =

@@ -146,7 +146,13 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(res.text().await.unwrap(), "\"Forbidden\"");
+    // The answer says why: the tier ceiling of SPEC §1.
+    let refusal = res.json::<Value>().await.unwrap();
+    assert_eq!(
+        refusal["Forbidden"]["TierCeiling"],
+        serde_json::json!({ "actor": "TenantAdmin", "target": "PlatformAdmin" }),
+        "{refusal}"
+    );
 
     let beta_user = account_id(s, "beta_user").await;
     let id = beta_user.as_str();
@@ -190,7 +196,9 @@ async fn a_tenant_admin_cannot_create_a_platform_admin_or_reach_into_another_ten
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(res.text().await.unwrap(), "\"Forbidden\"");
+    // The answer says why: no role of the user grants managing users.
+    let refusal = res.json::<Value>().await.unwrap();
+    assert!(refusal["Forbidden"]["Lacks"].is_object(), "{refusal}");
 }
 
 async fn every_invalid_field_gets_its_own_message_and_nothing_is_created(s: &TestServer) {
@@ -809,14 +817,20 @@ async fn accounts_from_before_the_email_key_get_theirs_and_lookalikes_are_kept_b
     }
     conn.close().await.ok();
     let expected_left = usize::from(lookalike_exists);
-    let db = app::ssr::db::Db::connect(&s.database_url).await.unwrap();
+    let db = app::backend::store::db::Db::connect(&s.database_url)
+        .await
+        .unwrap();
     assert_eq!(
-        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        app::backend::store::accounts::backfill_email_keys(&db)
+            .await
+            .unwrap(),
         expected_left
     );
     // Run again (every start does): nothing new, a lookalike still reported.
     assert_eq!(
-        app::ssr::accounts::backfill_email_keys(&db).await.unwrap(),
+        app::backend::store::accounts::backfill_email_keys(&db)
+            .await
+            .unwrap(),
         expected_left
     );
     db.close().await;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::ssr::directory::{force_search_plan, SearchPlan};
+use app::backend::services::directory::{force_search_plan, SearchPlan};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -463,15 +463,17 @@ async fn accounts_from_before_search_are_indexed_once(s: &TestServer) {
         .await;
     let search = query(json!({ "search": "legacy" }));
     assert!(usernames(&list(s, &pa, search.clone()).await).is_empty());
-    let db = app::ssr::db::Db::connect(&s.database_url).await.unwrap();
+    let db = app::backend::store::db::Db::connect(&s.database_url)
+        .await
+        .unwrap();
     // Already done for this database: nothing happens.
-    app::ssr::directory::backfill_search_terms(&db, 0)
+    app::backend::services::directory::backfill_search_terms(&db, 0)
         .await
         .unwrap();
     assert!(usernames(&list(s, &pa, search.clone()).await).is_empty());
     s.sql("delete from server_secrets where name = 'search_terms_v1'")
         .await;
-    app::ssr::directory::backfill_search_terms(&db, 0)
+    app::backend::services::directory::backfill_search_terms(&db, 0)
         .await
         .unwrap();
     db.close().await;

@@ -103,7 +103,7 @@ async fn a_duplicate_username_differing_only_in_case_is_refused(s: &TestServer) 
     s.create_first_admin().await;
     s.sql(&format!(
         "insert into setup_tokens (token_hash, expires_at, created_at) values ('{}', 9999999999, 0)",
-        app::ssr::crypto::token_hash("manual-token")
+        app::backend::security::crypto::token_hash("manual-token")
     ))
     .await;
     // With an administrator present the link is refused before any uniqueness check…
@@ -134,8 +134,11 @@ async fn a_duplicate_username_differing_only_in_case_is_refused(s: &TestServer) 
 
 async fn no_setup_link_is_issued_once_an_administrator_exists(s: &TestServer) {
     s.create_first_admin().await;
-    let token = app::ssr::setup::issue_setup_token(&s.running().state.db, app::ssr::now())
-        .await
-        .unwrap();
+    let token = app::backend::services::setup::issue_setup_token(
+        &s.running().state.db,
+        app::backend::clock::now(),
+    )
+    .await
+    .unwrap();
     assert!(token.is_none());
 }

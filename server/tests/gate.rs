@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 on_both_databases!(no_route_is_reachable_before_the_password_is_changed_or_mfa_enrolled,);
 
-/// What a route asks of the session (mirrors `app::ssr::gate::Access`, written out here so
+/// What a route asks of the session (mirrors `app::backend::security::gate::Access`, written out here so
 /// that a change there is a change to this table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Needs {

@@ -198,7 +198,7 @@ async fn an_idle_session_ends(s: &TestServer) {
     let cookie = s.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD).await.unwrap();
     assert!(s.session(&cookie).await.is_object());
     // 29 minutes without a request: still on (the default idle timeout is 30 minutes).
-    let now = app::ssr::now();
+    let now = app::backend::clock::now();
     s.sql(&format!(
         "update sessions set last_seen_at = {}",
         now - 29 * 60

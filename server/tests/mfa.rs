@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::ssr::mfa::{code_at, decode_base32, step_of};
+use app::backend::security::totp::{code_at, decode_base32, step_of};
 use common::*;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
@@ -645,7 +645,11 @@ async fn another_encryption_key_stops_the_server_with_a_reason() {
     let running = server::start(&common, &serve).await.expect("second start");
     running.stop().await;
     // Another key: refused, naming where the key came from.
-    std::fs::write(&path, app::ssr::mfa::SecretKey::generate().to_base64()).unwrap();
+    std::fs::write(
+        &path,
+        app::backend::security::totp::SecretKey::generate().to_base64(),
+    )
+    .unwrap();
     let err = server::start(&common, &serve).await.err().expect("refused");
     let message = err.to_string();
     assert!(message.contains("another encryption key"), "{message}");

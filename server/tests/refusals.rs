@@ -112,9 +112,10 @@ async fn a_user_without_users_edit_trying_to_disable_someone_is_audited_as_refus
     let colleague = id_of(s, "colleague_name").await;
     let before = s.audit().await.len();
     let res = disable(s, &viewer, &colleague).await;
-    // The answer is what it always was.
+    // The answer says why, as the record does.
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(res.json::<Value>().await.unwrap(), json!("Forbidden"));
+    let refusal = res.json::<Value>().await.unwrap();
+    assert!(refusal["Forbidden"]["Lacks"].is_object(), "{refusal}");
     let rows = s.audit().await;
     let new: Vec<&AuditRow> = rows[before..].iter().collect();
     assert_eq!(new.len(), 1, "{new:?}");
@@ -285,7 +286,7 @@ async fn a_loop_of_refused_calls_is_recorded_a_few_times_a_minute_and_then_says_
         let res = disable(s, &viewer, &colleague).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "every call is refused");
     }
-    let recorded = app::ssr::refusals::REFUSALS_RECORDED.max_attempts as usize;
+    let recorded = app::backend::services::refusals::REFUSALS_RECORDED.max_attempts as usize;
     assert!(recorded < 50);
     let count = |rows: &[AuditRow], action: &str| {
         rows.iter()
@@ -409,7 +410,7 @@ async fn refusals_sent_at_once_are_recorded_no_more_often_than_one_at_a_time(s: 
     for res in futures_util::future::join_all(calls).await {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
-    let recorded = app::ssr::refusals::REFUSALS_RECORDED.max_attempts as usize;
+    let recorded = app::backend::services::refusals::REFUSALS_RECORDED.max_attempts as usize;
     assert_eq!(refused(&s.audit().await).len(), recorded);
     // Every one of the rest is counted, once.
     s.sql("update audit_refusal_windows set window_started_at = window_started_at - 61")

@@ -179,6 +179,14 @@ impl Decision {
         matches!(self, Decision::Allowed(_))
     }
 
+    /// Why it is allowed, or the refusal (an `AppError::Forbidden` through `?`).
+    pub fn into_result(self) -> Result<Because, Refusal> {
+        match self {
+            Decision::Allowed(because) => Ok(because),
+            Decision::Denied(refusal) => Err(refusal),
+        }
+    }
+
     /// A sentence a person can read, for the console's explanations. Role names need the
     /// roles at hand: [`Explainer::explain`] gives them.
     pub fn explain(self) -> String {

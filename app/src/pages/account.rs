@@ -7,7 +7,7 @@ use crate::access::{
 };
 use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
-    TenantView, UpdateAccount,
+    UpdateAccount,
 };
 use crate::components::form::{track_action_errors, TextField};
 use crate::components::layout::GuardedPage;
@@ -16,6 +16,7 @@ use crate::domain::*;
 use crate::error::FieldErrors;
 use crate::pages::users::status_class;
 use crate::pages::{format_date, last_valid_day};
+use crate::tenants::TenantView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

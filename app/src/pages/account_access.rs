@@ -70,12 +70,8 @@ fn AccessView(
         .into_iter()
         .flatten()
         .next()
-        .map(|e| match e {
-            crate::error::AppError::Forbidden => {
-                "Not allowed: you can give or take away only roles whose every privilege you hold yourself, on accounts you may manage.".to_owned()
-            }
-            e => e.to_string(),
-        })
+        // The refusal says why (e.g. a privilege of the role the caller does not hold).
+        .map(|e| e.to_string())
     };
     let role = RwSignal::new(String::new());
     let scope = RwSignal::new(String::new());

@@ -1,12 +1,12 @@
 use crate::access::may_manage_tenants;
 use crate::api::{
-    list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, TenantView,
-    UpdateTenant,
+    list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, UpdateTenant,
 };
 use crate::components::form::{track_action_errors, TextField};
 use crate::components::layout::GuardedPage;
 use crate::domain::{MfaPolicy, PasswordPreset, TenantName};
 use crate::error::FieldErrors;
+use crate::tenants::TenantView;
 use leptos::prelude::*;
 
 fn name_rule(v: &str) -> Result<(), String> {

@@ -287,7 +287,7 @@ impl TestServer {
     /// Adds an active account of `tier` in tenant "Acme" (created when missing). Tenants and
     /// tenant accounts have no UI yet, so tests arrange them in the database.
     pub async fn create_tenant_account(&self, tier: &str, username: &str, password: &str) {
-        let hash = app::ssr::crypto::PasswordHasher::default()
+        let hash = app::backend::security::crypto::PasswordHasher::default()
             .hash(password.to_owned())
             .await
             .expect("hash");

@@ -1,17 +1,17 @@
 //! The users-list benchmark: seeds a realistic directory (tenants, accounts of every tier and
 //! status, and their search terms written by the server's own `search_terms`), then times
-//! the list query the console runs, directly (`app::ssr::directory::list`) and end to end
+//! the list query the console runs, directly (`app::backend::services::directory::list`) and end to end
 //! through the real HTTP server. Shared by `examples/bench_users` and its smoke test.
 
 mod names;
 
 use app::access::Actor;
+use app::backend::security::sessions::SignedIn;
+use app::backend::store::accounts::find_for_session;
+use app::backend::store::db::Db;
+use app::backend::store::search::search_terms;
 use app::directory::{AccountPage, AccountQuery, AccountSort, Cursor};
 use app::domain::{AccountId, AccountStatus, TenantId, Tier};
-use app::ssr::accounts::find_for_session;
-use app::ssr::db::Db;
-use app::ssr::directory::search_terms;
-use app::ssr::sessions::SignedIn;
 use rand::distributions::WeightedIndex;
 use rand::prelude::Distribution;
 use rand::rngs::StdRng;
@@ -227,7 +227,7 @@ async fn run_on(
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         // A key of its own, so that no key file is left in the data folder.
         encryption_key: Some(Secret::new(
-            app::ssr::mfa::SecretKey::generate().to_base64(),
+            app::backend::security::totp::SecretKey::generate().to_base64(),
         )),
         ..ServeConfig::default()
     };
@@ -863,7 +863,7 @@ pub async fn seed_database(
 ) -> Result<Seeded> {
     sqlx::any::install_default_drivers();
     let started = Instant::now();
-    let now = app::ssr::now();
+    let now = app::backend::clock::now();
     let mut conn = AnyConnection::connect(url).await?;
     let params = if url.starts_with("sqlite:") {
         Params::Anonymous
@@ -881,7 +881,7 @@ pub async fn seed_database(
     }
     // One real Argon2 hash for every person: signing in works, and hashing stays out of
     // the seeding time.
-    let password_hash = app::ssr::crypto::PasswordHasher::default()
+    let password_hash = app::backend::security::crypto::PasswordHasher::default()
         .hash(PASSWORD.to_owned())
         .await?;
 
@@ -1306,8 +1306,14 @@ async fn measure_all(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<CaseResult>> {
     let db = &running.state.db;
-    let platform = signed_in(db, PLATFORM_ADMIN).await?;
-    let tenant_admin = signed_in(db, &seeded.tenant_admin_username).await?;
+    let as_request = |me: SignedIn| app::backend::request::Request {
+        state: running.state.clone(),
+        me,
+        client: std::net::IpAddr::from([127, 0, 0, 1]),
+        now: app::backend::clock::now(),
+    };
+    let platform = as_request(signed_in(db, PLATFORM_ADMIN).await?);
+    let tenant_admin = as_request(signed_in(db, &seeded.tenant_admin_username).await?);
     let cases = cases(db, seeded).await?;
     let base = format!("http://{}", running.addr);
     let http = if spec.http {
@@ -1326,7 +1332,7 @@ async fn measure_all(
         };
         let query = &case.query;
         let (direct, rows) = time(spec, move || async move {
-            let page = app::ssr::directory::list(db, me, query, app::ssr::now()).await?;
+            let page = app::backend::services::directory::list(me, query).await?;
             Ok(page.rows.len())
         })
         .await?;

@@ -4,6 +4,7 @@
 //! through sqlx's `Any` driver. Times are Unix seconds. Migrations are embedded per database
 //! and applied at start.
 
+use crate::error::AppError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
@@ -110,5 +111,12 @@ pub fn is_unique_violation(err: &sqlx::Error, name_part: &str) -> bool {
                     || db.message().contains(name_part))
         }
         _ => false,
+    }
+}
+
+pub fn internal(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+    move |e| {
+        tracing::error!(error = %e, context, "database error");
+        AppError::Internal
     }
 }

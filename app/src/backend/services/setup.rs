@@ -3,13 +3,18 @@
 //! first platform administrator. Only the token's hash is stored, so every instance of a
 //! PostgreSQL deployment accepts the links any of them printed.
 
-use super::accounts::{self, internal, NewPlatformAdmin};
-use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
-use super::crypto;
-use super::db::Db;
-use super::passwords::{parse_new_password, PasswordContext};
+use crate::backend::request::Anonymous;
+use crate::backend::security::crypto;
+use crate::backend::security::passwords::{parse_new_password, PasswordContext};
+use crate::backend::store::accounts::{self, NewPlatformAdmin};
+use crate::backend::store::audit::{
+    self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome,
+};
+use crate::backend::store::db::internal;
+use crate::backend::store::db::Db;
 use crate::domain::{AccountId, Email, FullName, Password, PasswordPolicy, Tier, Username};
 use crate::error::{AppError, FieldErrors};
+use crate::me::FirstAdminInput;
 
 /// How long a setup link works.
 pub const SETUP_LINK_LIFETIME_SECS: i64 = 24 * 60 * 60;
@@ -50,19 +55,10 @@ pub async fn setup_token_is_valid(db: &Db, token: &str, now: i64) -> Result<bool
     Ok(found.is_some() && accounts::count_enabled_platform_admins(db).await? == 0)
 }
 
-/// The raw fields of the first-administrator form.
-pub struct AdminForm {
-    pub username: String,
-    pub email: String,
-    pub full_name: String,
-    pub password: String,
-    pub password_confirmation: String,
-}
-
 /// Parses every field, collecting one message per field (SPEC §2.1). The password follows
 /// the platform policy (the default, guessable passwords refused).
 pub fn parse_admin_form(
-    form: &AdminForm,
+    form: &FirstAdminInput,
 ) -> Result<(Username, Email, FullName, Password), AppError> {
     let mut errors = FieldErrors::new();
     let username = errors.check("username", Username::parse(&form.username));
@@ -90,7 +86,7 @@ pub fn parse_admin_form(
 /// Parses the form and hashes the password, before any transaction is opened.
 async fn prepare_admin(
     hasher: &crypto::PasswordHasher,
-    form: &AdminForm,
+    form: &FirstAdminInput,
 ) -> Result<NewPlatformAdmin, AppError> {
     let (username, email, full_name, password) = parse_admin_form(form)?;
     let password_hash = hasher.hash(password.expose().to_owned()).await?;
@@ -126,16 +122,15 @@ fn admin_created(action: AuditAction, id: AccountId, new: &NewPlatformAdmin) -> 
 /// every other outstanding token, so a link works once and two links cannot both create an
 /// administrator.
 pub async fn create_first_admin(
-    state: &super::AppState,
+    visit: &Anonymous,
     token: &str,
-    form: &AdminForm,
-    client: std::net::IpAddr,
-    now: i64,
+    form: &FirstAdminInput,
 ) -> Result<AccountId, AppError> {
+    let (state, client, now) = (&visit.state, visit.client, visit.now);
     let db = &state.db;
-    let key = super::throttle::setup_key(&client);
+    let key = crate::backend::security::throttle::setup_key(&client);
     let limit = state.throttle.setup_per_address;
-    if let Some(secs) = super::throttle::reserve(db, &key, limit, now).await? {
+    if let Some(secs) = crate::backend::security::throttle::reserve(db, &key, limit, now).await? {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
@@ -145,7 +140,7 @@ pub async fn create_first_admin(
         return Err(AppError::NotFound);
     }
     // A right link is no guess; a wrong form (its fields) is not either.
-    super::throttle::give_back(db, &key).await?;
+    crate::backend::security::throttle::give_back(db, &key).await?;
     let new = prepare_admin(&state.hasher, form).await?;
     let mut tx = db.pool().begin().await.map_err(internal("begin setup"))?;
     let consumed =
@@ -185,7 +180,7 @@ pub async fn create_first_admin(
 /// Outstanding setup links stop working.
 pub async fn create_admin_from_cli(
     db: &Db,
-    form: &AdminForm,
+    form: &FirstAdminInput,
     now: i64,
 ) -> Result<AccountId, AppError> {
     let new = prepare_admin(&crypto::PasswordHasher::default(), form).await?;

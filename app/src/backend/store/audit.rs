@@ -2,7 +2,7 @@
 //! with the same executor (and so in the same transaction) as the change it records. Nothing
 //! here updates or deletes a record; the database refuses it as well.
 
-use super::accounts::internal;
+use crate::backend::store::db::internal;
 use crate::domain::{AccountId, RoleId, ScopeId, TenantId, Tier};
 use crate::error::AppError;
 use std::net::IpAddr;
@@ -199,20 +199,6 @@ impl AuditEvent {
             suppressed_before: None,
         }
     }
-}
-
-/// An account acting on itself (signing out, for example).
-pub fn account_event(
-    action: AuditAction,
-    account: &super::accounts::AccountRecord,
-    client: IpAddr,
-) -> AuditEvent {
-    let mut event = AuditEvent::new(action, Outcome::Success);
-    event.tenant_id = account.tenant_id;
-    event.actor = Some(account.snapshot());
-    event.target = Some(AuditTarget::Account(account.snapshot()));
-    event.client = Some(client);
-    event
 }
 
 /// Writes `event` with `executor` (a pool, a connection, or the change's transaction).

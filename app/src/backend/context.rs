@@ -1,75 +1,15 @@
-//! Server-only code: storage, crypto, sessions. Compiled only with the `ssr` feature, so the
-//! WASM build never sees sqlx or argon2.
+//! The Leptos context of a request, as server functions see it: the shared state, what the
+//! middleware learnt about the request (session, client address), the gate's verdict, and
+//! how an answer sets its status and cookies.
 
-pub mod accounts;
-pub mod audit;
-pub mod audit_log;
-pub mod auth;
-pub mod crypto;
-pub mod db;
-pub mod directory;
-pub mod gate;
-pub mod import;
-pub mod mfa;
-pub mod passwords;
-pub mod refusals;
-pub mod roles;
-pub mod sessions;
-pub mod setup;
-pub mod tenants;
-pub mod throttle;
-pub mod users;
-
+use crate::backend::clock::now;
+use crate::backend::request::{Anonymous, Request};
+use crate::backend::security::gate;
+use crate::backend::security::sessions::{self, SignedIn};
+use crate::backend::state::AppState;
 use crate::error::AppError;
 use leptos::prelude::use_context;
-use sessions::{SessionKeys, SignedIn};
 use std::net::IpAddr;
-use std::sync::Arc;
-use throttle::ThrottlePolicy;
-
-/// Everything a request handler needs, built once at start and shared by reference.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<StateInner>);
-
-#[derive(Debug)]
-pub struct StateInner {
-    pub db: db::Db,
-    pub sessions: SessionKeys,
-    pub throttle: ThrottlePolicy,
-    /// The privilege catalog: built in, plus the deployment's own modules.
-    pub catalog: Arc<crate::access::Catalog>,
-    /// Seals secrets kept in the database (TOTP keys).
-    pub secret_key: mfa::SecretKey,
-    /// The one way passwords are hashed and checked: bounded in concurrency and memory.
-    pub hasher: crypto::PasswordHasher,
-}
-
-impl AppState {
-    pub fn new(
-        db: db::Db,
-        sessions: SessionKeys,
-        throttle: ThrottlePolicy,
-        catalog: Arc<crate::access::Catalog>,
-        secret_key: mfa::SecretKey,
-        hasher: crypto::PasswordHasher,
-    ) -> Self {
-        AppState(Arc::new(StateInner {
-            db,
-            sessions,
-            throttle,
-            catalog,
-            secret_key,
-            hasher,
-        }))
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = StateInner;
-    fn deref(&self) -> &StateInner {
-        &self.0
-    }
-}
 
 /// What the server's middleware learnt about a request before any page or server function
 /// runs: the proven session (if any) and the client's address.
@@ -125,6 +65,52 @@ fn admitted(access: gate::Access) -> Result<SignedIn, AppError> {
     signed_in.ok_or(AppError::Unauthenticated)
 }
 
+/// This request as the services take it, if the gate admits its session to a function that
+/// asks for `access`.
+pub fn request(access: gate::Access) -> Result<Request, AppError> {
+    let ctx = request_context()?;
+    gate::admit(ctx.signed_in.as_ref(), access)?;
+    let me = ctx.signed_in.ok_or(AppError::Unauthenticated)?;
+    Ok(Request {
+        state: state()?,
+        me,
+        client: ctx.client,
+        now: now(),
+    })
+}
+
+/// The body of a server function that needs a session the gate admits to `access`: builds
+/// the [`Request`], runs `call` with it and sets the answer's status from its error.
+pub async fn serve<T>(
+    access: gate::Access,
+    call: impl AsyncFnOnce(Request) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let result = match request(access) {
+        Ok(req) => call(req).await,
+        Err(refused) => Err(refused),
+    };
+    finish(result)
+}
+
+/// The body of a server function anyone may call (signing in, a setup link).
+pub async fn serve_anyone<T>(
+    call: impl AsyncFnOnce(Anonymous) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let anonymous = request_context().and_then(|ctx| {
+        Ok(Anonymous {
+            state: state()?,
+            signed_in: ctx.signed_in,
+            client: ctx.client,
+            now: now(),
+        })
+    });
+    let result = match anonymous {
+        Ok(anonymous) => call(anonymous).await,
+        Err(e) => Err(e),
+    };
+    finish(result)
+}
+
 /// The value of cookie `name` on this request, if any.
 pub fn request_cookie(name: &str) -> Option<String> {
     sessions::cookie_in(&use_context::<http::request::Parts>()?.headers, name)
@@ -155,12 +141,4 @@ pub fn set_cookie(value: &str) -> Result<(), AppError> {
     let value = http::HeaderValue::from_str(value).map_err(|_| AppError::Internal)?;
     res.append_header(http::header::SET_COOKIE, value);
     Ok(())
-}
-
-/// Now, in Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }

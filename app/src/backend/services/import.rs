@@ -2,19 +2,18 @@
 //! rules and authorization; a check writes nothing, an import creates every valid row (each
 //! in its own transaction, with its audit record) and reports the others.
 
-use super::accounts::internal;
-use super::audit::AuditAction;
-use super::db::Db;
-use super::refusals::{self, Attempt, Failed, Refused};
-use super::sessions::SignedIn;
-use super::users::{self, AccountForm, NewAccount};
-use super::AppState;
+use super::refusals::{self, Failed, Refused};
+use super::users::{self, NewAccount};
 use crate::access::{may_list_accounts, Decision};
+use crate::accounts::AccountInput;
+use crate::backend::request::Request;
+use crate::backend::security::sessions::SignedIn;
+use crate::backend::store::audit::AuditAction;
+use crate::backend::store::db::{internal, Db};
 use crate::csv::{duplicates_in_file, ImportRow, RowResult, BATCH_ROWS};
 use crate::domain::Tier;
 use crate::error::{AppError, FieldErrors};
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 /// A tier as a file may write it: its stored name or its label, in any case.
 fn parse_tier(value: &str) -> Result<Tier, String> {
@@ -46,13 +45,14 @@ async fn tenant_ids(db: &Db) -> Result<HashMap<String, i64>, AppError> {
         .collect())
 }
 
-/// The account form a row stands for, or the errors of its tier and tenant columns.
+/// The account form a row stands for, or the errors of its tier and tenant columns. `me`:
+/// the importing account (its tier and tenant decide what the tenant column may say).
 fn form_of(
     me: &SignedIn,
     row: &ImportRow,
     tenants: &HashMap<String, i64>,
     errors: &mut FieldErrors,
-) -> AccountForm {
+) -> AccountInput {
     let tier = errors.check("type", parse_tier(row.get("type")));
     let tenant = row.get("tenant").trim();
     let tenant_id = match (tier, me.actor.tier) {
@@ -88,7 +88,7 @@ fn form_of(
             String::new()
         }
     };
-    AccountForm {
+    AccountInput {
         tier: tier.map(|t| t.as_str().to_owned()).unwrap_or_default(),
         tenant_id,
         username: row.get("username").to_owned(),
@@ -125,27 +125,25 @@ fn merge(into: &mut FieldErrors, from: FieldErrors) {
 }
 
 /// Checks (`commit = false`) or imports (`commit = true`) one batch of rows. Each row gets a
-/// result: its field errors by column, or (imported) the new account's id.
+/// result: its field errors by column, or (imported) the new account's id. An import is an
+/// attempt to create accounts: its refusals are audited with their reason, and every account
+/// it creates has its own audit record; a check writes nothing.
 pub async fn import(
-    state: &AppState,
-    me: &SignedIn,
+    req: &Request,
     rows: &[ImportRow],
     commit: bool,
-    client: IpAddr,
-    now: i64,
 ) -> Result<Vec<RowResult>, AppError> {
-    let db = &state.db;
+    let (db, me) = (req.db(), &req.me);
     // An import (`commit`) is an attempt to create accounts: refused, it is audited. A
     // check only reads.
-    let attempt = Attempt::new(me, AuditAction::AccountCreated, client, now);
     let refuse = |refused: Refused| async move {
         if commit {
-            refusals::record(db, attempt, refused).await
+            refusals::record(req, AuditAction::AccountCreated, refused).await
         } else {
             refused.answer
         }
     };
-    if let Decision::Denied(refusal) = may_list_accounts(&me.actor) {
+    if let Decision::Denied(refusal) = may_list_accounts(req.actor()) {
         return Err(refuse(Refused::forbidden(refusal)).await);
     }
     if rows.len() > BATCH_ROWS * 4 {
@@ -176,7 +174,7 @@ pub async fn import(
             if !tier_known {
                 form.tier = Tier::User.as_str().to_owned();
             }
-            if let Err(AppError::Invalid(more)) = users::prepare(db, me, &form, now).await {
+            if let Err(Failed::Error(AppError::Invalid(more))) = users::prepare(req, &form).await {
                 merge(
                     &mut errors,
                     FieldErrors(
@@ -190,9 +188,9 @@ pub async fn import(
                 );
             }
         } else {
-            match users::prepare_or_refuse(db, me, &form, now).await {
+            match users::prepare(req, &form).await {
                 Ok(new) => {
-                    merge(&mut errors, users::conflicts(db, &new).await?);
+                    merge(&mut errors, users::conflicts(req, &new).await?);
                     if errors.is_empty() {
                         ready.push((results.len(), new));
                     }
@@ -225,7 +223,7 @@ pub async fn import(
         for (i, (_, new)) in group.iter().enumerate() {
             if let Some(password) = new.password() {
                 let password = password.expose().to_owned();
-                let hasher = state.hasher.clone();
+                let hasher = req.state.hasher.clone();
                 hashing.spawn(async move { (i, hasher.hash_in_bulk(password).await) });
             }
         }
@@ -235,7 +233,7 @@ pub async fn import(
             hashes[i] = Some(hash?);
         }
         for ((index, new), hash) in group.into_iter().zip(hashes) {
-            match users::insert(db, me, new, hash, client, now).await {
+            match users::insert(req, new, hash).await {
                 Ok(id) => results[index].created = Some(id),
                 // Taken meanwhile by someone else: reported like any other field error.
                 Err(AppError::Invalid(more)) => merge(&mut results[index].errors, more),

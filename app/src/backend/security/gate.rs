@@ -1,5 +1,5 @@
 //! The one request gate: whether a request's session may do what a route offers. Used by
-//! the server functions (through [`super::current_actor`] and its siblings), by the page
+//! the server functions (through `context::current_actor` and its siblings), by the page
 //! routes and by plain axum routes (through the server's `Gated` extractor), and
 //! re-implemented nowhere.
 //!
@@ -7,7 +7,7 @@
 //! expired or suspended account has no session at all); what remains is what a session may
 //! be asked to do first: replace a temporary password (SPEC §2.2), then enrol MFA (SPEC §5).
 
-use super::sessions::SignedIn;
+use crate::backend::security::sessions::SignedIn;
 use crate::error::AppError;
 
 /// What a route asks of the session.

@@ -1,99 +1,20 @@
 //! The users list and the account page, read side: keyset-paginated queries scoped by the
-//! actor's tenant, and the search terms that make search an index range at any size.
+//! caller's tenant, searched through the terms of [`crate::backend::store::search`] (an index
+//! range at any size), and the one-time backfill of those terms.
 
-use super::accounts::internal;
-use super::db::Db;
-use super::sessions::SignedIn;
-use super::users::Scope;
 use crate::access::{
-    may_list_accounts, may_manage, may_manage_with, may_view_account, visible_tiers, Action, Target,
+    may_list_accounts, may_manage, may_manage_with, may_view_account, visible_tiers, Action, Actor,
+    Refusal, Target,
 };
+use crate::backend::request::Request;
+use crate::backend::services::users::Scope;
+use crate::backend::store::db::{internal, Db};
+use crate::backend::store::search::{write_search_terms, Searchable, MAX_TERM_CHARS};
 use crate::directory::*;
 use crate::domain::{effective_status, AccountId, AccountStatus, TenantId, Tier};
 use crate::error::AppError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::BTreeSet;
-
-/// Longest term kept; a longer word is matched by its first characters.
-const MAX_TERM_CHARS: usize = 60;
-
-/// What a search word can match for one account: the username, the email and the words of
-/// its local part, each word of the full name, the external ID — lower-cased.
-pub fn search_terms(
-    username: &str,
-    email: &str,
-    full_name: &str,
-    external_id: Option<&str>,
-) -> BTreeSet<String> {
-    let email = email.to_lowercase();
-    let local = email.split('@').next().unwrap_or_default().to_owned();
-    let mut terms = BTreeSet::new();
-    terms.insert(username.to_lowercase());
-    terms.insert(email);
-    terms.extend(
-        local
-            .split(['.', '_', '-', '+'])
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned),
-    );
-    terms.extend(
-        full_name
-            .to_lowercase()
-            .split(|c: char| c.is_whitespace() || c == '-')
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned),
-    );
-    if let Some(external) = external_id {
-        terms.insert(external.to_lowercase());
-    }
-    terms
-        .into_iter()
-        .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
-        .collect()
-}
-
-/// The fields an account's search terms come from.
-pub struct Searchable<'a> {
-    pub account_id: AccountId,
-    pub tenant_id: Option<TenantId>,
-    pub username: &'a str,
-    pub email: &'a str,
-    pub full_name: &'a str,
-    pub external_id: Option<&'a str>,
-}
-
-/// Replaces the account's search terms, inside the transaction of the change.
-pub async fn write_search_terms<'c>(
-    tx: &mut sqlx::Transaction<'c, sqlx::Any>,
-    account: &Searchable<'_>,
-) -> Result<(), AppError> {
-    sqlx::query("delete from account_search_terms where account_id = $1")
-        .bind(account.account_id.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal("clear search terms"))?;
-    for term in search_terms(
-        account.username,
-        account.email,
-        account.full_name,
-        account.external_id,
-    ) {
-        // lower() of the database, as the accounts table's username index: both orders agree.
-        sqlx::query(
-            "insert into account_search_terms (term, account_id, tenant_id, username_key) \
-             values ($1, $2, $3, lower($4))",
-        )
-        .bind(term)
-        .bind(account.account_id.0)
-        .bind(account.tenant_id.map(|t| t.0))
-        .bind(account.username)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal("write search terms"))?;
-    }
-    Ok(())
-}
 
 const TERMS_MARKER: &str = "search_terms_v1";
 
@@ -360,7 +281,7 @@ fn sort_key(sort: AccountSort) -> Option<&'static str> {
 const SUMMARY_COLUMNS: &str = "a.account_id, a.username, a.full_name, a.email, a.tier, \
      a.tenant_id, t.name as tenant_name, a.status, a.external_id, a.expires_at, a.created_at";
 
-fn decode_summary(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountSummary, sqlx::Error> {
+fn decode_summary(actor: &Actor, row: &AnyRow, now: i64) -> Result<AccountSummary, sqlx::Error> {
     let tier: String = row.try_get("tier")?;
     let status: String = row.try_get("status")?;
     let bad =
@@ -381,21 +302,17 @@ fn decode_summary(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountSummar
         external_id: row.try_get("external_id")?,
         expires_at,
         created_at: row.try_get("created_at")?,
-        manage: may_manage(&me.actor, Target { tier, tenant_id }),
-        remove: may_manage_with(&me.actor, Target { tier, tenant_id }, Action::Delete),
+        manage: may_manage(actor, Target { tier, tenant_id }),
+        remove: may_manage_with(actor, Target { tier, tenant_id }, Action::Delete),
     })
 }
 
-/// One page of the accounts the actor may see, filtered, searched and sorted as `query`
+/// One page of the accounts the caller may see, filtered, searched and sorted as `query`
 /// asks. Platform administrators see every tenant (and may filter by one); everyone else
-/// sees their own tenant whatever `query.tenant` says.
-pub async fn list(
-    db: &Db,
-    me: &SignedIn,
-    query: &AccountQuery,
-    now: i64,
-) -> Result<AccountPage, AppError> {
-    let (rows, previous, next) = fetch(db, me, query, now, PAGE_SIZE).await?;
+/// sees their own tenant whatever `query.tenant` says. Refused (`Forbidden`, with the
+/// reason) to a caller who may not list accounts. Reads only; not audited.
+pub async fn list(req: &Request, query: &AccountQuery) -> Result<AccountPage, AppError> {
+    let (rows, previous, next) = fetch(req, query, PAGE_SIZE).await?;
     Ok(AccountPage {
         rows: rows.into_iter().map(|d| d.summary).collect(),
         previous,
@@ -403,22 +320,22 @@ pub async fn list(
     })
 }
 
-/// Up to `size` accounts of `query` in full, with the cursors before and after them.
+/// Up to `size` accounts of `query` in full, with the cursors before and after them, as of
+/// `req.now` (an export reads every batch with the time it started). Same rules as [`list`].
 pub async fn fetch(
-    db: &Db,
-    me: &SignedIn,
+    req: &Request,
     query: &AccountQuery,
-    now: i64,
     size: usize,
 ) -> Result<(Vec<AccountDetail>, Option<Cursor>, Option<Cursor>), AppError> {
-    if !may_list_accounts(&me.actor).is_allowed() {
-        return Err(AppError::Forbidden);
-    }
+    let (db, actor, now) = (req.db(), req.actor(), req.now);
+    may_list_accounts(actor).into_result()?;
     let mut c = Conditions::default();
-    let mut tenant = match Scope::of(&me.actor) {
+    let mut tenant = match Scope::of(actor) {
         Scope::AllTenants => query.tenant,
         Scope::Tenant(t) => Some(t),
-        Scope::Nothing => return Err(AppError::Forbidden),
+        // An account in no tenant that is not a platform administrator (which
+        // `may_list_accounts` already refuses).
+        Scope::Nothing => return Err(AppError::Forbidden(Refusal::TenantMismatch)),
     };
     // A role or scope belongs to one tenant, which becomes the list's; one of another tenant
     // (or none) lists nothing, as a missing one.
@@ -476,7 +393,7 @@ pub async fn fetch(
         c.push(format!("a.tenant_id = {p}"));
     }
     // Only the tiers the actor may see (service accounts need `Service accounts: View`).
-    let visible = visible_tiers(&me.actor);
+    let visible = visible_tiers(actor);
     match query.tier {
         Some(tier) if !visible.contains(&tier) => return Ok((Vec::new(), None, None)),
         Some(tier) => {
@@ -796,7 +713,7 @@ pub async fn fetch(
     let mut page = Vec::with_capacity(size);
     let mut keys = Vec::with_capacity(size);
     for row in rows.iter().take(size) {
-        let detail = decode_detail(me, row, now).map_err(internal("decode account row"))?;
+        let detail = decode_detail(actor, row, now).map_err(internal("decode account row"))?;
         let key: String = row
             .try_get("sort_key")
             .map_err(internal("decode sort key"))?;
@@ -826,23 +743,20 @@ pub async fn fetch(
     ))
 }
 
-/// One account in the actor's scope, with every field, or "not found".
-pub async fn get(
-    db: &Db,
-    me: &SignedIn,
-    id: AccountId,
-    now: i64,
-) -> Result<AccountDetail, AppError> {
-    if !may_list_accounts(&me.actor).is_allowed() {
-        return Err(AppError::Forbidden);
-    }
+/// One account in the caller's scope, with every field (and what the caller may do about
+/// its MFA and sessions), or "not found": an account of another tenant, or of a tier the
+/// caller may not see, is answered exactly like a missing one. Refused (`Forbidden`, with
+/// the reason) to a caller who may not list accounts. Reads only; not audited.
+pub async fn get(req: &Request, id: AccountId) -> Result<AccountDetail, AppError> {
+    let (db, actor, now) = (req.db(), req.actor(), req.now);
+    may_list_accounts(actor).into_result()?;
     let mut c = Conditions::default();
     let p = c.param(Bind::Int(id.0));
     let mut sql = format!(
         "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS} from accounts a \
          left join tenants t on t.tenant_id = a.tenant_id where a.account_id = {p}"
     );
-    match Scope::of(&me.actor) {
+    match Scope::of(actor) {
         Scope::AllTenants => {}
         Scope::Tenant(t) => {
             let p = c.param(Bind::Int(t.0));
@@ -856,13 +770,13 @@ pub async fn get(
         .await
         .map_err(internal("get account"))?
         .ok_or(AppError::NotFound)?;
-    let detail = decode_detail(me, &row, now).map_err(internal("decode account"))?;
+    let detail = decode_detail(actor, &row, now).map_err(internal("decode account"))?;
     // An account of a tier the actor may not see is, to it, not there.
     let target = Target {
         tier: detail.summary.tier,
         tenant_id: detail.summary.tenant_id,
     };
-    if !may_view_account(&me.actor, target).is_allowed() {
+    if !may_view_account(actor, target).is_allowed() {
         return Err(AppError::NotFound);
     }
     let mut detail = detail;
@@ -874,8 +788,8 @@ pub async fn get(
             .map_err(internal("read account MFA"))?;
     detail.mfa = Some(crate::directory::AccountMfa {
         enabled_at: enabled_at.flatten(),
-        reset: crate::access::may_reset_mfa(&me.actor, target),
-        end_sessions: crate::access::may_manage(&me.actor, target),
+        reset: crate::access::may_reset_mfa(actor, target),
+        end_sessions: may_manage(actor, target),
     });
     Ok(detail)
 }
@@ -883,10 +797,10 @@ pub async fn get(
 const DETAIL_COLUMNS: &str =
     "a.job_title, a.country_code, a.phone, a.ref_id_1, a.ref_id_2, a.updated_at";
 
-fn decode_detail(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountDetail, sqlx::Error> {
-    let summary = decode_summary(me, row, now)?;
+fn decode_detail(actor: &Actor, row: &AnyRow, now: i64) -> Result<AccountDetail, sqlx::Error> {
+    let summary = decode_summary(actor, row, now)?;
     Ok(AccountDetail {
-        is_self: summary.account_id == me.actor.account_id,
+        is_self: summary.account_id == actor.account_id,
         summary,
         job_title: row.try_get("job_title")?,
         country_code: row.try_get("country_code")?,
@@ -896,38 +810,4 @@ fn decode_detail(me: &SignedIn, row: &AnyRow, now: i64) -> Result<AccountDetail,
         updated_at: row.try_get("updated_at")?,
         mfa: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::search_terms;
-
-    #[test]
-    fn terms_cover_every_searchable_field_lower_cased() {
-        let terms = search_terms(
-            "Ada_L",
-            "Ada.King-Noel@Example.org",
-            "Ada King-Noel Lovelace",
-            Some("EMP-42"),
-        );
-        let expected = [
-            "ada",
-            "ada.king-noel@example.org",
-            "ada_l",
-            "emp-42",
-            "king",
-            "lovelace",
-            "noel",
-        ];
-        assert_eq!(
-            terms.iter().map(String::as_str).collect::<Vec<_>>(),
-            expected
-        );
-    }
-
-    #[test]
-    fn long_terms_are_cut() {
-        let terms = search_terms("u", "e@x.io", &"n".repeat(200), None);
-        assert!(terms.contains(&"n".repeat(super::MAX_TERM_CHARS)));
-    }
 }

@@ -107,7 +107,9 @@ impl Drop for Slot {
                 spare.push(blocks);
             }
         }
-        self.inner.last_used.store(super::now(), Ordering::Relaxed);
+        self.inner
+            .last_used
+            .store(crate::backend::clock::now(), Ordering::Relaxed);
     }
 }
 
@@ -398,8 +400,8 @@ mod tests {
         );
         // Work areas are kept for reuse, never more than the concurrency, and let go when idle.
         assert!(hasher.spare_work_areas() <= 1);
-        assert_eq!(hasher.release_idle_memory(super::super::now()), 0);
-        let later = super::super::now() + IDLE_RELEASE_SECS + 1;
+        assert_eq!(hasher.release_idle_memory(crate::backend::clock::now()), 0);
+        let later = crate::backend::clock::now() + IDLE_RELEASE_SECS + 1;
         assert_eq!(hasher.release_idle_memory(later), 1);
         assert_eq!(hasher.spare_work_areas(), 0);
     }

@@ -2,18 +2,19 @@
 //! tenant comes from the session: repository reads take a [`Scope`] first, and an account
 //! outside it is "not found". Every change runs in one transaction with its audit record; a
 //! refused one is audited with its reason once that transaction rolled back
-//! ([`super::refusals`]), and answered as it always was.
+//! ([`crate::backend::services::refusals`]), and answered as it always was.
 
-use super::accounts::{internal, AccountRecord};
-use super::audit::{self, AccountSnapshot, AuditAction, AuditEvent, AuditTarget, Outcome};
-use super::db::{is_unique_violation, Db};
-use super::refusals::{self, Attempt, Failed, Refused};
-use super::sessions::SignedIn;
-use super::{crypto, AppState};
-use crate::access::{may_manage, may_manage_with, Action, Actor, Refusal, Target};
+use super::change::{Audited, Change};
+use super::refusals::{self, Failed, Refused};
+use crate::access::{may_manage, may_manage_with, Action, Actor, Decision, Refusal, Target};
+use crate::accounts::AccountInput;
+use crate::backend::request::Request;
+use crate::backend::security::crypto;
+use crate::backend::store::accounts::AccountRecord;
+use crate::backend::store::audit::{self, AuditAction, AuditTarget};
+use crate::backend::store::db::{internal, is_unique_violation, Db};
 use crate::domain::*;
 use crate::error::{AppError, FieldErrors};
-use std::net::IpAddr;
 
 /// Which accounts an actor can see at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub async fn find_in_scope(
     scope: Scope,
     id: AccountId,
 ) -> Result<Option<AccountRecord>, AppError> {
-    let found = super::accounts::find_for_session(db, id).await?;
+    let found = crate::backend::store::accounts::find_for_session(db, id).await?;
     Ok(found.filter(|a| match scope {
         Scope::AllTenants => true,
         Scope::Tenant(t) => a.tenant_id == Some(t),
@@ -49,15 +50,15 @@ pub async fn find_in_scope(
     }))
 }
 
-/// May `me` create an account of `tier` in `tenant_id`? Refused, the record names the
+/// May `actor` create an account of `tier` in `tenant_id`? Refused, the record names the
 /// account as typed.
 fn authorize(
-    me: &SignedIn,
+    actor: &Actor,
     tier: Tier,
     tenant_id: Option<TenantId>,
     username: &str,
 ) -> Result<(), Failed> {
-    refusals::allowed(may_manage(&me.actor, Target { tier, tenant_id })).map_err(|refused| {
+    refusals::allowed(may_manage(actor, Target { tier, tenant_id })).map_err(|refused| {
         refused
             .at(
                 AuditTarget::TypedName(audit::typed_username(username)),
@@ -65,27 +66,6 @@ fn authorize(
             )
             .attempting(serde_json::json!({ "tier": tier.as_str() }))
     })
-}
-
-/// The raw fields of the account form (SPEC §2.1), as submitted.
-#[derive(Debug, Clone, Default)]
-pub struct AccountForm {
-    pub tier: String,
-    /// Only read when a platform administrator creates a tenant account.
-    pub tenant_id: String,
-    pub username: String,
-    pub email: String,
-    pub full_name: String,
-    pub job_title: String,
-    pub country_code: String,
-    pub phone: String,
-    /// `YYYY-MM-DD`, or empty / `never`.
-    pub expires_on: String,
-    pub ref_id_1: String,
-    pub ref_id_2: String,
-    pub external_id: String,
-    /// The temporary password (people only); changed at first sign-in.
-    pub password: String,
 }
 
 /// The editable fields, parsed.
@@ -104,7 +84,7 @@ struct Details {
 /// `current_expiry`: the account's expiration when editing. Submitting its day unchanged keeps
 /// it, even once passed (editing an expired account's phone number must not fail on its date).
 fn parse_details(
-    form: &AccountForm,
+    form: &AccountInput,
     errors: &mut FieldErrors,
     now: i64,
     current_expiry: Option<i64>,
@@ -121,7 +101,7 @@ fn parse_details(
                 None => Some(phone),
             });
     let unchanged = current_expiry
-        .filter(|&at| form.expires_on.trim() == crate::pages::last_valid_day(at))
+        .filter(|&at| form.expires_on.trim() == crate::domain::last_valid_day(at))
         .map(|at| Ok(Some(at)));
     let expires_at = errors.check(
         "expires_on",
@@ -176,6 +156,21 @@ fn uniqueness(e: sqlx::Error) -> AppError {
     internal("write account")(e)
 }
 
+/// An account as the audit trail records it, before and after a change.
+impl Audited for AccountRecord {
+    fn audit_target(&self) -> AuditTarget {
+        AuditTarget::Account(self.snapshot())
+    }
+
+    fn audit_tenant(&self) -> Option<TenantId> {
+        self.tenant_id
+    }
+
+    fn audit_fields(&self) -> serde_json::Value {
+        snapshot_json(self)
+    }
+}
+
 /// Every field of an account as the audit trail records it, before and after a change (no
 /// secrets: neither the password hash nor the session version).
 fn snapshot_json(a: &AccountRecord) -> serde_json::Value {
@@ -196,36 +191,16 @@ fn snapshot_json(a: &AccountRecord) -> serde_json::Value {
     })
 }
 
-fn event(action: AuditAction, me: &SignedIn, target: &AccountRecord, client: IpAddr) -> AuditEvent {
-    let mut event = AuditEvent::new(action, Outcome::Success);
-    event.tenant_id = target.tenant_id;
-    event.actor = Some(me.account.snapshot());
-    event.target = Some(AuditTarget::Account(target.snapshot()));
-    event.client = Some(client);
-    event
-}
-
-/// Creates an account of a tier the actor may manage. People start as "Must change
+/// Creates an account of a tier the caller may manage. People start as "Must change
 /// password" with the temporary password given; service accounts start active, without one.
-pub async fn create(
-    state: &AppState,
-    me: &SignedIn,
-    form: &AccountForm,
-    client: IpAddr,
-    now: i64,
-) -> Result<AccountId, AppError> {
-    let attempt = Attempt::new(me, AuditAction::AccountCreated, client, now);
-    let new = refusals::recorded(
-        &state.db,
-        attempt,
-        prepare_or_refuse(&state.db, me, form, now),
-    )
-    .await?;
+/// Audited; a refused attempt is audited with its reason.
+pub async fn create(req: &Request, input: &AccountInput) -> Result<AccountId, AppError> {
+    let new = refusals::recorded(req, AuditAction::AccountCreated, prepare(req, input)).await?;
     let password_hash = match &new.password {
-        Some(p) => Some(state.hasher.hash(p.expose().to_owned()).await?),
+        Some(p) => Some(req.state.hasher.hash(p.expose().to_owned()).await?),
         None => None,
     };
-    insert(&state.db, me, new, password_hash, client, now).await
+    insert(req, new, password_hash).await
 }
 
 /// A new account that passed every rule and the actor may create.
@@ -244,28 +219,16 @@ impl NewAccount {
     }
 }
 
-/// Checks a creation form field by field and authorizes it: the field errors, `Forbidden`,
-/// or the validated account. Nothing is written, nor audited (see [`prepare_or_refuse`]).
-pub async fn prepare(
-    db: &Db,
-    me: &SignedIn,
-    form: &AccountForm,
-    now: i64,
-) -> Result<NewAccount, AppError> {
-    Ok(prepare_or_refuse(db, me, form, now).await?)
-}
-
-/// [`prepare`], telling a refusal (for the audit) from other errors.
-pub async fn prepare_or_refuse(
-    db: &Db,
-    me: &SignedIn,
-    form: &AccountForm,
-    now: i64,
-) -> Result<NewAccount, Failed> {
+/// Checks a creation form field by field and authorizes it: the field errors, a refusal
+/// (with its reason), or the validated account. Nothing is written, nor audited: the caller
+/// records a refusal if its attempt counts as one ([`refusals::recorded`]), or answers it
+/// (`?` into an [`AppError`]).
+pub async fn prepare(req: &Request, form: &AccountInput) -> Result<NewAccount, Failed> {
+    let (db, actor) = (req.db(), req.actor());
     let mut errors = FieldErrors::new();
     let tier = errors.check("tier", Tier::parse(&form.tier));
     // The tenant comes from the session; only a platform administrator chooses one.
-    let tenant_id = match (tier, me.actor.tier) {
+    let tenant_id = match (tier, actor.tier) {
         (None | Some(Tier::PlatformAdmin), _) => None,
         (Some(_), Tier::PlatformAdmin) => {
             let chosen = form.tenant_id.trim().parse::<i64>().ok().map(TenantId);
@@ -287,7 +250,7 @@ pub async fn prepare_or_refuse(
             }
             chosen.filter(|_| exists)
         }
-        (Some(_), _) => me.actor.tenant_id,
+        (Some(_), _) => actor.tenant_id,
     };
     if let Some(tier) = tier {
         if tier != Tier::PlatformAdmin && tenant_id.is_none() && !errors.0.contains_key("tenant_id")
@@ -295,21 +258,22 @@ pub async fn prepare_or_refuse(
             return Err(Refused::forbidden(Refusal::TenantMismatch).into());
         }
         if !errors.0.contains_key("tenant_id") {
-            authorize(me, tier, tenant_id, &form.username)?;
+            authorize(actor, tier, tenant_id, &form.username)?;
         }
     }
     let username = errors.check("username", Username::parse(&form.username));
-    let details = parse_details(form, &mut errors, now, None);
+    let details = parse_details(form, &mut errors, req.now, None);
     let is_person = tier != Some(Tier::ServiceAccount);
     let password = if is_person {
         // The new account's tenant's policy; the platform policy for a platform
         // administrator (or when the tier is unreadable and no tenant is known).
         let tenant = match tier {
             Some(Tier::PlatformAdmin) => None,
-            _ => tenant_id.or(me.actor.tenant_id),
+            _ => tenant_id.or(actor.tenant_id),
         };
-        let (policy, tenant_name) = super::tenants::password_rules(db, tenant).await?;
-        let context = super::passwords::PasswordContext {
+        let (policy, tenant_name) =
+            crate::backend::store::tenants::password_rules(db, tenant).await?;
+        let context = crate::backend::security::passwords::PasswordContext {
             username: form.username.trim(),
             email: form.email.trim(),
             full_name: form.full_name.trim(),
@@ -317,7 +281,12 @@ pub async fn prepare_or_refuse(
         };
         errors.check(
             "password",
-            super::passwords::check_new_password(&form.password, &policy, &context).await?,
+            crate::backend::security::passwords::check_new_password(
+                &form.password,
+                &policy,
+                &context,
+            )
+            .await?,
         )
     } else {
         None
@@ -338,7 +307,8 @@ pub async fn prepare_or_refuse(
 /// Field errors for a new account's values that other accounts already hold (username and
 /// email anywhere, external ID in its tenant). The database's unique indexes stay the final
 /// word; this answers before anything is written (an import's check).
-pub async fn conflicts(db: &Db, new: &NewAccount) -> Result<FieldErrors, AppError> {
+pub async fn conflicts(req: &Request, new: &NewAccount) -> Result<FieldErrors, AppError> {
+    let db = req.db();
     let mut errors = FieldErrors::new();
     let taken = |sql: &'static str, value: String| async move {
         sqlx::query_scalar::<_, i64>(sql)
@@ -390,12 +360,9 @@ pub async fn conflicts(db: &Db, new: &NewAccount) -> Result<FieldErrors, AppErro
 /// Writes a prepared account, its search terms and its audit record in one transaction.
 /// `password_hash` is the hash of [`NewAccount::password`] (people only).
 pub async fn insert(
-    db: &Db,
-    me: &SignedIn,
+    req: &Request,
     new: NewAccount,
     password_hash: Option<String>,
-    client: IpAddr,
-    now: i64,
 ) -> Result<AccountId, AppError> {
     let NewAccount {
         tier,
@@ -410,11 +377,7 @@ pub async fn insert(
     } else {
         AccountStatus::Active
     };
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin create account"))?;
+    let mut change = Change::begin(req, AuditAction::AccountCreated).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into accounts (tenant_id, tier, username, email, email_key, full_name, job_title, \
          country_code, phone, ref_id_1, ref_id_2, external_id, status, password_hash, jwt_version, \
@@ -437,15 +400,16 @@ pub async fn insert(
     .bind(password_hash)
     .bind(crypto::random_token(16))
     .bind(d.expires_at)
-    .bind(now)
+    .bind(req.now)
     .bind(d.email.key())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **change.tx())
     .await
     .map_err(uniqueness)?;
-    super::directory::write_search_terms(
-        &mut tx,
-        &super::directory::Searchable {
-            account_id: AccountId(id),
+    let id = AccountId(id);
+    crate::backend::store::search::write_search_terms(
+        change.tx(),
+        &crate::backend::store::search::Searchable {
+            account_id: id,
             tenant_id,
             username: username.as_ref(),
             email: d.email.as_ref(),
@@ -454,39 +418,22 @@ pub async fn insert(
         },
     )
     .await?;
-    let mut record = AuditEvent::new(AuditAction::AccountCreated, Outcome::Success);
-    record.tenant_id = tenant_id;
-    record.actor = Some(me.account.snapshot());
-    record.target = Some(AuditTarget::Account(AccountSnapshot {
-        account_id: AccountId(id),
-        username: username.as_ref().to_owned(),
-        tier,
-    }));
-    record.client = Some(client);
     // The record as stored, so that every field is in the audit.
-    let created = super::accounts::find_with(&mut *tx, AccountId(id))
+    let created = crate::backend::store::accounts::find_with(&mut **change.tx(), id)
         .await?
         .ok_or(AppError::Internal)?;
-    record.after = Some(snapshot_json(&created));
-    audit::record(&mut *tx, &record, now).await?;
-    tx.commit()
-        .await
-        .map_err(internal("commit create account"))?;
-    Ok(AccountId(id))
+    change.record(None, Some(&created)).await?;
+    Ok(id)
 }
 
-/// The account `id` if it lies within `me`'s scope. One that exists outside it is "not
+/// The account `id` if it lies within the caller's scope. One that exists outside it is "not
 /// found", exactly like one that does not exist, but refused as `OtherTenant` (recorded
-/// without naming it: only the id the actor sent).
-pub(crate) async fn in_scope_or_refuse(
-    db: &Db,
-    me: &SignedIn,
-    id: AccountId,
-) -> Result<AccountRecord, Failed> {
-    let found = super::accounts::find_for_session(db, id)
+/// without naming it: only the id the caller sent).
+pub(crate) async fn in_scope(req: &Request, id: AccountId) -> Result<AccountRecord, Failed> {
+    let found = crate::backend::store::accounts::find_for_session(req.db(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let inside = match Scope::of(&me.actor) {
+    let inside = match Scope::of(req.actor()) {
         Scope::AllTenants => true,
         Scope::Tenant(t) => found.tenant_id == Some(t),
         Scope::Nothing => false,
@@ -503,22 +450,16 @@ fn unseen_account(refusal: Refusal, id: AccountId) -> Refused {
     Refused::new(refusal, AppError::NotFound).attempting(serde_json::json!({ "account_id": id.0 }))
 }
 
-/// A target the actor may change (Edit), or "not found" (outside its scope) / "forbidden".
-async fn managed_target(db: &Db, me: &SignedIn, id: AccountId) -> Result<AccountRecord, Failed> {
-    managed_target_for(db, me, id, Action::Edit).await
-}
-
-/// A target the actor may do `action` to (Edit or Delete on its resource, within the tier
+/// A target the caller may do `action` to (Edit or Delete on its resource, within the tier
 /// ceiling), or "not found" (outside its scope) / "forbidden", each refused with its reason.
-async fn managed_target_for(
-    db: &Db,
-    me: &SignedIn,
+async fn managed_target(
+    req: &Request,
     id: AccountId,
     action: Action,
 ) -> Result<AccountRecord, Failed> {
-    let target = in_scope_or_refuse(db, me, id).await?;
+    let target = in_scope(req, id).await?;
     let decision = may_manage_with(
-        &me.actor,
+        req.actor(),
         Target {
             tier: target.tier,
             tenant_id: target.tenant_id,
@@ -530,145 +471,112 @@ async fn managed_target_for(
 }
 
 /// The account `id` for an action that `decide` allows to only some: "not found" when it is
-/// outside the actor's scope or of a tier the actor may not see (exactly as for an account
+/// outside the caller's scope or of a tier the caller may not see (exactly as for an account
 /// that does not exist), "forbidden" when it is seen but `decide` refuses; each refused
-/// with its reason, naming the account only when the actor may see it.
+/// with its reason, naming the account only when the caller may see it.
 pub(crate) async fn visible_target(
-    db: &Db,
-    me: &SignedIn,
+    req: &Request,
     id: AccountId,
-    decide: fn(&Actor, Target) -> crate::access::Decision,
+    decide: fn(&Actor, Target) -> Decision,
 ) -> Result<AccountRecord, Failed> {
-    let account = in_scope_or_refuse(db, me, id).await?;
+    let account = in_scope(req, id).await?;
     let target = Target {
         tier: account.tier,
         tenant_id: account.tenant_id,
     };
-    if let crate::access::Decision::Denied(refusal) =
-        crate::access::may_view_account(&me.actor, target)
-    {
+    if let Decision::Denied(refusal) = crate::access::may_view_account(req.actor(), target) {
         return Err(unseen_account(refusal, id).into());
     }
-    refusals::allowed(decide(&me.actor, target)).map_err(|refused| refused.at_account(&account))?;
+    refusals::allowed(decide(req.actor(), target))
+        .map_err(|refused| refused.at_account(&account))?;
     Ok(account)
 }
 
-/// Changes the editable fields (not username or tier). Nobody sets an expiration date on
-/// their own account.
-pub async fn update(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    form: &AccountForm,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), AppError> {
-    let db = &state.db;
-    let attempt = Attempt::new(me, AuditAction::AccountUpdated, client, now);
-    refusals::recorded(
-        db,
-        attempt,
-        update_or_refuse(state, me, id, form, client, now),
-    )
-    .await
-}
-
-/// [`update`]'s work, telling a refusal (which [`update`] audits) from other errors.
-async fn update_or_refuse(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    form: &AccountForm,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), Failed> {
-    let db = &state.db;
-    let before = managed_target(db, me, id).await?;
-    let mut errors = FieldErrors::new();
-    let d = parse_details(form, &mut errors, now, before.expires_at);
-    if let Some(d) = &d {
-        if id == me.actor.account_id && d.expires_at.is_some() && d.expires_at != before.expires_at
+/// Changes the editable fields (not username or tier) of an account the caller may manage.
+/// Nobody sets an expiration date on their own account. Audited; a refused attempt is
+/// audited with its reason.
+pub async fn update(req: &Request, id: AccountId, input: &AccountInput) -> Result<(), AppError> {
+    refusals::recorded(req, AuditAction::AccountUpdated, async {
+        let before = managed_target(req, id, Action::Edit).await?;
+        let mut errors = FieldErrors::new();
+        let d = parse_details(input, &mut errors, req.now, before.expires_at);
+        if let Some(d) = &d {
+            if id == req.actor().account_id
+                && d.expires_at.is_some()
+                && d.expires_at != before.expires_at
+            {
+                errors.add(
+                    "expires_on",
+                    "You cannot set an expiration date on your own account.",
+                );
+                return Err(
+                    Refused::new(Refusal::SelfRemoval, AppError::Invalid(errors))
+                        .at_account(&before)
+                        .into(),
+                );
+            }
+        }
+        errors.clone().into_result()?;
+        let Some(d) = d else {
+            return Err(AppError::Invalid(errors).into());
+        };
+        let mut change = Change::begin(req, AuditAction::AccountUpdated).await?;
+        lock_administrators(change.tx(), req.db().backend(), &before).await?;
+        sqlx::query(
+            "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, \
+             phone = $5, expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, \
+             updated_at = $10, email_key = $12 where account_id = $11",
+        )
+        .bind(d.email.as_ref())
+        .bind(d.full_name.as_ref())
+        .bind(d.job_title.clone())
+        .bind(d.country_code)
+        .bind(d.phone)
+        .bind(d.expires_at)
+        .bind(d.ref_id_1)
+        .bind(d.ref_id_2)
+        .bind(d.external_id.clone())
+        .bind(req.now)
+        .bind(id.0)
+        .bind(d.email.key())
+        .execute(&mut **change.tx())
+        .await
+        .map_err(uniqueness)?;
+        if d.expires_at
+            .is_some_and(|at| before.expires_at.is_none_or(|was| at < was))
         {
-            errors.add(
-                "expires_on",
-                "You cannot set an expiration date on your own account.",
-            );
-            return Err(
-                Refused::new(Refusal::SelfRemoval, AppError::Invalid(errors))
-                    .at_account(&before)
-                    .into(),
-            );
+            // A shorter life: sessions end now, and are not revived if it is lengthened again.
+            crate::backend::store::accounts::end_all_sessions(change.tx(), id).await?;
+            if d.expires_at.is_some_and(|at| at <= req.now) {
+                ensure_an_administrator_remains(change.tx(), &before, req.now, "expired").await?;
+            }
         }
-    }
-    errors.clone().into_result()?;
-    let Some(d) = d else {
-        return Err(AppError::Invalid(errors).into());
-    };
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin update account"))?;
-    lock_administrators(&mut tx, db.backend(), &before).await?;
-    sqlx::query(
-        "update accounts set email = $1, full_name = $2, job_title = $3, country_code = $4, phone = $5, \
-         expires_at = $6, ref_id_1 = $7, ref_id_2 = $8, external_id = $9, updated_at = $10, \
-         email_key = $12 where account_id = $11",
-    )
-    .bind(d.email.as_ref())
-    .bind(d.full_name.as_ref())
-    .bind(d.job_title.clone())
-    .bind(d.country_code)
-    .bind(d.phone)
-    .bind(d.expires_at)
-    .bind(d.ref_id_1)
-    .bind(d.ref_id_2)
-    .bind(d.external_id.clone())
-    .bind(now)
-    .bind(id.0)
-    .bind(d.email.key())
-    .execute(&mut *tx)
+        crate::backend::store::search::write_search_terms(
+            change.tx(),
+            &crate::backend::store::search::Searchable {
+                account_id: id,
+                tenant_id: before.tenant_id,
+                username: &before.username,
+                email: d.email.as_ref(),
+                full_name: d.full_name.as_ref(),
+                external_id: d.external_id.as_deref(),
+            },
+        )
+        .await?;
+        // Read back as stored, so that every field is compared, before and after.
+        let after = crate::backend::store::accounts::find_with(&mut **change.tx(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        change.record(Some(&before), Some(&after)).await?;
+        Ok(())
+    })
     .await
-    .map_err(uniqueness)?;
-    if d.expires_at
-        .is_some_and(|at| before.expires_at.is_none_or(|was| at < was))
-    {
-        // A shorter life: sessions end now, and are not revived if it is lengthened again.
-        super::accounts::end_all_sessions(&mut tx, id).await?;
-        if d.expires_at.is_some_and(|at| at <= now) {
-            ensure_an_administrator_remains(&mut tx, &before, now, "expired").await?;
-        }
-    }
-    super::directory::write_search_terms(
-        &mut tx,
-        &super::directory::Searchable {
-            account_id: id,
-            tenant_id: before.tenant_id,
-            username: &before.username,
-            email: d.email.as_ref(),
-            full_name: d.full_name.as_ref(),
-            external_id: d.external_id.as_deref(),
-        },
-    )
-    .await?;
-    // Read back as stored, so that every field is compared, before and after.
-    let after = super::accounts::find_with(&mut *tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut record = event(AuditAction::AccountUpdated, me, &after, client);
-    record.before = Some(snapshot_json(&before));
-    record.after = Some(snapshot_json(&after));
-    audit::record(&mut *tx, &record, now).await?;
-    tx.commit()
-        .await
-        .map_err(internal("commit update account"))?;
-    Ok(())
 }
 
 /// Refuses removing (deleting, disabling, expiring) the actor itself (SPEC §2.2). `what`
 /// completes "You cannot … your own account."
-fn refuse_self_removal(me: &SignedIn, target: &AccountRecord, what: &str) -> Result<(), Failed> {
-    if target.account_id == me.actor.account_id {
+fn refuse_self_removal(actor: &Actor, target: &AccountRecord, what: &str) -> Result<(), Failed> {
+    if target.account_id == actor.account_id {
         return Err(Refused::new(
             Refusal::SelfRemoval,
             AppError::Conflict(format!("You cannot {what} your own account.")),
@@ -699,13 +607,13 @@ fn administrators_like(target: &AccountRecord) -> Option<(&'static str, &'static
 /// follows holds the database's write lock until commit.
 async fn lock_administrators(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: super::db::Backend,
+    backend: crate::backend::store::db::Backend,
     target: &AccountRecord,
 ) -> Result<(), AppError> {
     let Some((scope, _)) = administrators_like(target) else {
         return Ok(());
     };
-    if backend != super::db::Backend::Postgres {
+    if backend != crate::backend::store::db::Backend::Postgres {
         return Ok(());
     }
     let sql = format!(
@@ -761,129 +669,76 @@ async fn ensure_an_administrator_remains(
     Ok(())
 }
 
-/// Disables (nothing is deleted; sessions end at the next request) or enables an account.
-/// Enabling restores the status it had before.
-pub async fn set_enabled(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    enabled: bool,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), AppError> {
-    let db = &state.db;
+/// Disables (nothing is deleted; sessions end at the next request) or enables an account
+/// the caller may manage; never the caller's own, never the last enabled administrator of its
+/// kind. Enabling restores the status it had before. Audited (unless it already was so); a
+/// refused attempt is audited with its reason.
+pub async fn set_enabled(req: &Request, id: AccountId, enabled: bool) -> Result<(), AppError> {
     let action = if enabled {
         AuditAction::AccountEnabled
     } else {
         AuditAction::AccountDisabled
     };
-    let attempt = Attempt::new(me, action, client, now);
-    refusals::recorded(
-        db,
-        attempt,
-        set_enabled_or_refuse(state, me, id, enabled, client, now),
-    )
+    refusals::recorded(req, action, async {
+        let before = managed_target(req, id, Action::Edit).await?;
+        if !enabled {
+            refuse_self_removal(req.actor(), &before, "disable")?;
+        }
+        let already = (before.status == AccountStatus::Disabled) != enabled;
+        if already {
+            return Ok(());
+        }
+        let mut change = Change::begin(req, action).await?;
+        if !enabled {
+            lock_administrators(change.tx(), req.db().backend(), &before).await?;
+        }
+        let sql = if enabled {
+            "update accounts set status = coalesce(status_before_disable, 'active'), \
+             status_before_disable = null, updated_at = $1 where account_id = $2"
+        } else {
+            "update accounts set status_before_disable = status, status = 'disabled', \
+             updated_at = $1 where account_id = $2"
+        };
+        sqlx::query(sql)
+            .bind(req.now)
+            .bind(id.0)
+            .execute(&mut **change.tx())
+            .await
+            .map_err(internal("set account enabled"))?;
+        if !enabled {
+            // For good: enabling it again later revives none of these sessions (SPEC §4).
+            crate::backend::store::accounts::end_all_sessions(change.tx(), id).await?;
+            ensure_an_administrator_remains(change.tx(), &before, req.now, "disabled").await?;
+        }
+        // Not a before/after pair of the account: what changed, and how it was asked.
+        let event = change.event();
+        event.tenant_id = before.tenant_id;
+        event.target = Some(before.audit_target());
+        event.before = Some(serde_json::json!({ "status": before.status.as_str() }));
+        event.after = Some(serde_json::json!({ "enabled": enabled }));
+        change.commit().await?;
+        Ok(())
+    })
     .await
 }
 
-/// [`set_enabled`]'s work, telling a refusal (which [`set_enabled`] audits) from other errors.
-async fn set_enabled_or_refuse(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    enabled: bool,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), Failed> {
-    let db = &state.db;
-    let action = if enabled {
-        AuditAction::AccountEnabled
-    } else {
-        AuditAction::AccountDisabled
-    };
-    let before = managed_target(db, me, id).await?;
-    if !enabled {
-        refuse_self_removal(me, &before, "disable")?;
-    }
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin set enabled"))?;
-    let already = (before.status == AccountStatus::Disabled) != enabled;
-    if already {
-        return Ok(());
-    }
-    if !enabled {
-        lock_administrators(&mut tx, db.backend(), &before).await?;
-    }
-    let sql = if enabled {
-        "update accounts set status = coalesce(status_before_disable, 'active'), status_before_disable = null, \
-         updated_at = $1 where account_id = $2"
-    } else {
-        "update accounts set status_before_disable = status, status = 'disabled', updated_at = $1 \
-         where account_id = $2"
-    };
-    sqlx::query(sql)
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("set account enabled"))?;
-    if !enabled {
-        // For good: enabling it again later revives none of these sessions (SPEC §4).
-        super::accounts::end_all_sessions(&mut tx, id).await?;
-        ensure_an_administrator_remains(&mut tx, &before, now, "disabled").await?;
-    }
-    let mut record = event(action, me, &before, client);
-    record.before = Some(serde_json::json!({ "status": before.status.as_str() }));
-    record.after = Some(serde_json::json!({ "enabled": enabled }));
-    audit::record(&mut *tx, &record, now).await?;
-    tx.commit().await.map_err(internal("commit set enabled"))?;
-    Ok(())
-}
-
-/// Deletes an account for good. Its audit records stay, naming it as it was.
-pub async fn delete(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), AppError> {
-    let db = &state.db;
-    let attempt = Attempt::new(me, AuditAction::AccountDeleted, client, now);
-    refusals::recorded(db, attempt, delete_or_refuse(state, me, id, client, now)).await
-}
-
-/// [`delete`]'s work, telling a refusal (which [`delete`] audits) from other errors.
-async fn delete_or_refuse(
-    state: &AppState,
-    me: &SignedIn,
-    id: AccountId,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), Failed> {
-    let db = &state.db;
-    let before = managed_target_for(db, me, id, Action::Delete).await?;
-    refuse_self_removal(me, &before, "delete")?;
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin delete account"))?;
-    lock_administrators(&mut tx, db.backend(), &before).await?;
-    sqlx::query("delete from accounts where account_id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal("delete account"))?;
-    ensure_an_administrator_remains(&mut tx, &before, now, "deleted").await?;
-    let mut record = event(AuditAction::AccountDeleted, me, &before, client);
-    record.before = Some(snapshot_json(&before));
-    audit::record(&mut *tx, &record, now).await?;
-    tx.commit()
-        .await
-        .map_err(internal("commit delete account"))?;
-    Ok(())
+/// Deletes an account the caller may delete, for good; never the caller's own, never the
+/// last enabled administrator of its kind. Its audit records stay, naming it as it was.
+/// Audited; a refused attempt is audited with its reason.
+pub async fn delete(req: &Request, id: AccountId) -> Result<(), AppError> {
+    refusals::recorded(req, AuditAction::AccountDeleted, async {
+        let before = managed_target(req, id, Action::Delete).await?;
+        refuse_self_removal(req.actor(), &before, "delete")?;
+        let mut change = Change::begin(req, AuditAction::AccountDeleted).await?;
+        lock_administrators(change.tx(), req.db().backend(), &before).await?;
+        sqlx::query("delete from accounts where account_id = $1")
+            .bind(id.0)
+            .execute(&mut **change.tx())
+            .await
+            .map_err(internal("delete account"))?;
+        ensure_an_administrator_remains(change.tx(), &before, req.now, "deleted").await?;
+        change.record(Some(&before), None).await?;
+        Ok(())
+    })
+    .await
 }

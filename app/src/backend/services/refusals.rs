@@ -14,16 +14,16 @@
 //! shares the count) with one atomic `insert … on conflict … do update … returning`; the
 //! next record written says how many were left out (`suppressed_before`).
 
-use super::accounts::{internal, AccountRecord};
-use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
-use super::db::Db;
-use super::sessions::SignedIn;
-use super::throttle::Limit;
 use crate::access::{Decision, Refusal};
+use crate::backend::request::Request;
+use crate::backend::security::throttle::Limit;
+use crate::backend::store::accounts::AccountRecord;
+use crate::backend::store::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
+use crate::backend::store::db::internal;
+use crate::backend::store::db::Db;
 use crate::domain::TenantId;
 use crate::error::AppError;
 use std::future::Future;
-use std::net::IpAddr;
 
 /// Refused records written per (actor, action, reason) and minute; the rest are counted.
 pub const REFUSALS_RECORDED: Limit = Limit {
@@ -61,7 +61,7 @@ impl Refused {
 
     /// Refused for `refusal`, answered `Forbidden`.
     pub fn forbidden(refusal: Refusal) -> Refused {
-        Refused::new(refusal, AppError::Forbidden)
+        Refused::new(refusal, AppError::Forbidden(refusal))
     }
 
     /// Aimed at `target` in `tenant` (both visible to the actor).
@@ -154,69 +154,49 @@ pub fn allowed(decision: Decision) -> Result<(), Failed> {
     }
 }
 
-/// Who attempts what, from where, when: the parts of a refused record that the service's
-/// caller knows before any work is done.
-#[derive(Debug, Clone, Copy)]
-pub struct Attempt<'a> {
-    pub me: &'a SignedIn,
-    pub action: AuditAction,
-    pub client: IpAddr,
-    pub now: i64,
-}
-
-impl<'a> Attempt<'a> {
-    pub fn new(me: &'a SignedIn, action: AuditAction, client: IpAddr, now: i64) -> Attempt<'a> {
-        Attempt {
-            me,
-            action,
-            client,
-            now,
-        }
-    }
-}
-
 /// Runs `work`, an administrative service's body. A [`Refused`] it returns is recorded (see
 /// [`record`]) once `work` has finished, so after its transaction rolled back, and answered
 /// exactly as the service always answered it; anything else passes through untouched.
 pub async fn recorded<T>(
-    db: &Db,
-    attempt: Attempt<'_>,
+    req: &Request,
+    action: AuditAction,
     work: impl Future<Output = Result<T, Failed>>,
 ) -> Result<T, AppError> {
     match work.await {
         Ok(value) => Ok(value),
         Err(Failed::Error(error)) => Err(error),
-        Err(Failed::Refused(refused)) => Err(record(db, attempt, *refused).await),
+        Err(Failed::Refused(refused)) => Err(record(req, action, *refused).await),
     }
 }
 
 /// Records `refused` (unless [`REFUSALS_RECORDED`] of its kind were written this minute: then
 /// it is only counted) and returns its answer. A failure to record is logged and does not
 /// change the answer: the attempt was refused either way.
-pub async fn record(db: &Db, attempt: Attempt<'_>, refused: Refused) -> AppError {
+pub async fn record(req: &Request, action: AuditAction, refused: Refused) -> AppError {
     let code = refused.refusal.code();
-    let actor = &attempt.me.account;
-    let key = format!("{}|{}|{code}", actor.account_id.0, attempt.action.as_str());
+    let actor = &req.me.account;
+    let db = req.db();
+    let key = format!("{}|{}|{code}", actor.account_id.0, action.as_str());
     let written = async {
-        let Some(suppressed) = admit(db, &key, REFUSALS_RECORDED, attempt.now).await? else {
+        let Some(suppressed) = admit(db, &key, REFUSALS_RECORDED, req.now).await? else {
             return Ok::<_, AppError>(());
         };
         tracing::info!(
             actor = actor.account_id.0,
-            action = attempt.action.as_str(),
+            action = action.as_str(),
             reason = code,
             suppressed,
             "administrative attempt refused"
         );
-        let mut event = AuditEvent::new(attempt.action, Outcome::Refused);
-        event.tenant_id = refused.tenant_id.or(attempt.me.actor.tenant_id);
+        let mut event = AuditEvent::new(action, Outcome::Refused);
+        event.tenant_id = refused.tenant_id.or(req.actor().tenant_id);
         event.actor = Some(actor.snapshot());
         event.target = refused.target.clone();
         event.after = refused.attempted.clone();
-        event.client = Some(attempt.client);
+        event.client = Some(req.client);
         event.reason = Some(code);
         event.suppressed_before = (suppressed > 0).then_some(suppressed);
-        audit::record(db.pool(), &event, attempt.now).await
+        audit::record(db.pool(), &event, req.now).await
     };
     if let Err(error) = written.await {
         tracing::error!(?error, reason = code, "could not record a refused attempt");

@@ -1,11 +1,19 @@
 //! Signing in (SPEC §4): one answer for every failure, equal work for unknown accounts,
 //! failures limited per account name and per client address.
 
-use super::accounts::{self, AccountRecord};
-use super::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
-use super::sessions::refusal_reason;
-use super::{throttle, AppState};
+use super::{refusals, users};
+use crate::access::may_manage;
+use crate::backend::request::{Anonymous, Request};
+use crate::backend::security::sessions::{self, refusal_reason, SignedIn};
+use crate::backend::security::throttle;
+use crate::backend::security::totp::may_enrol;
+use crate::backend::state::AppState;
+use crate::backend::store::accounts::{self, account_event, AccountRecord};
+use crate::backend::store::audit::{self, AuditAction, AuditEvent, AuditTarget, Outcome};
+use crate::backend::store::db::internal;
+use crate::domain::{effective_status, AccountId};
 use crate::error::AppError;
+use crate::me::{PasswordChangeInput, SessionView};
 use std::net::IpAddr;
 
 /// Longest password input worth hashing; longer input fails like a wrong password.
@@ -72,16 +80,15 @@ fn password_limits(
 /// on, a pending second step. The attempt is reserved against every limit before the
 /// password is checked (so concurrent guesses cannot exceed them); a right password gives
 /// the reservations back. `device` is this browser's device cookie, if any. Every outcome is
-/// audited (the second step's by [`super::mfa::second_step`]).
+/// audited (the second step's by `services::mfa::second_step`).
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
-    state: &AppState,
+    visit: &Anonymous,
     username: &str,
     password: String,
     device: Option<&str>,
-    client: IpAddr,
-    now: i64,
 ) -> Result<(AccountRecord, SignInOutcome), AppError> {
+    let (state, client, now) = (&visit.state, visit.client, visit.now);
     let username: String = username.trim().chars().take(100).collect();
     let account = if username.is_empty() {
         None
@@ -194,60 +201,85 @@ pub async fn sign_in(
     Ok((account, SignInOutcome::Session { token, device }))
 }
 
+/// What the console shows of a signed-in account.
+pub fn session_view(me: SignedIn, now: i64) -> SessionView {
+    let a = me.account;
+    SessionView {
+        may_enrol_mfa: may_enrol(&a, me.mfa_required),
+        mfa_enabled_at: a.mfa_enabled_at,
+        mfa_session: me.mfa,
+        mfa_required: me.mfa_required,
+        must_enrol_mfa: me.must_enrol_mfa,
+        password_policy: a.password_policy.clone(),
+        actor: me.actor,
+        account_id: a.account_id,
+        status: effective_status(a.status, a.expires_at, now),
+        username: a.username,
+        full_name: a.full_name,
+        email: a.email,
+        job_title: a.job_title,
+        tier: a.tier,
+        tenant_name: a.tenant_name,
+        expires_at: a.expires_at,
+        created_at: a.created_at,
+    }
+}
+
+/// Ends the browser's session on the server, if it has one (every instance refuses its
+/// token from then on). Audited.
+pub async fn sign_out(visit: &Anonymous) -> Result<(), AppError> {
+    let Some(me) = &visit.signed_in else {
+        return Ok(());
+    };
+    sessions::revoke(&visit.state.db, &me.session_id).await?;
+    let event = account_event(AuditAction::SignOut, &me.account, visit.client);
+    audit::record(visit.state.db.pool(), &event, visit.now).await
+}
+
+/// Ends every session of the caller's account, on every device, at once (a new
+/// `jwt_version`). Audited with the change.
+pub async fn sign_out_everywhere(req: &Request) -> Result<(), AppError> {
+    let event = account_event(AuditAction::SignOutEverywhere, &req.me.account, req.client);
+    accounts::rotate_jwt_version(req.db(), req.actor().account_id, &event, req.now).await?;
+    tracing::info!(account_id = %req.actor().account_id, "signed out everywhere");
+    Ok(())
+}
+
 /// An administrator ends every session of an account they may manage (SPEC §2.3): a new
-/// `jwt_version`, so its next request is signed out. Audited with the change.
-pub async fn end_sessions_for(
-    state: &AppState,
-    me: &super::sessions::SignedIn,
-    target: crate::domain::AccountId,
-    client: IpAddr,
-    now: i64,
-) -> Result<(), AppError> {
-    // Refused (not found, forbidden), the attempt is audited with its reason.
-    let attempt = super::refusals::Attempt::new(me, AuditAction::SessionsInvalidated, client, now);
-    let account = super::refusals::recorded(
-        &state.db,
-        attempt,
-        super::users::visible_target(&state.db, me, target, crate::access::may_manage),
-    )
-    .await?;
-    if account.account_id == me.account.account_id {
+/// `jwt_version`, so its next request is signed out. Audited with the change; refused (not
+/// found, forbidden), the attempt is audited with its reason.
+pub async fn end_sessions_for(req: &Request, target: AccountId) -> Result<(), AppError> {
+    let action = AuditAction::SessionsInvalidated;
+    let account =
+        refusals::recorded(req, action, users::visible_target(req, target, may_manage)).await?;
+    if account.account_id == req.me.account.account_id {
         return Err(AppError::Conflict(
             "To end your own sessions, use “Sign out everywhere”.".into(),
         ));
     }
-    let mut event = audit::account_event(AuditAction::SessionsInvalidated, &me.account, client);
+    let mut event = account_event(action, &req.me.account, req.client);
     event.target = Some(AuditTarget::Account(account.snapshot()));
     event.tenant_id = account.tenant_id;
-    accounts::rotate_jwt_version(&state.db, account.account_id, &event, now).await?;
-    tracing::info!(account_id = %account.account_id, by = %me.account.account_id, "sessions ended by an administrator");
+    accounts::rotate_jwt_version(req.db(), account.account_id, &event, req.now).await?;
+    tracing::info!(account_id = %account.account_id, by = %req.me.account.account_id, "sessions ended by an administrator");
     Ok(())
-}
-
-/// The raw fields of the change-password form.
-pub struct PasswordChangeForm {
-    pub current_password: String,
-    pub new_password: String,
-    pub new_password_confirmation: String,
 }
 
 /// Changes the signed-in account's own password (SPEC §2.3): the current password is
 /// required, wrong guesses count towards the account's sign-in limit, the new one must
 /// satisfy the account's password policy (its tenant's, or the platform policy; see
-/// [`super::passwords::parse_new_password`]) and differ. A temporary password's "Must change password" status
-/// becomes Active. Every other session ends (a new `jwt_version`); the returned token
-/// continues this one. Audited, in one transaction with the change.
+/// `security::passwords::check_new_password`) and differ. A temporary password's "Must
+/// change password" status becomes Active. Every other session ends (a new `jwt_version`);
+/// the returned token continues this one. Audited, in one transaction with the change.
 pub async fn change_own_password(
-    state: &AppState,
-    me: &super::sessions::SignedIn,
-    form: PasswordChangeForm,
-    client: IpAddr,
-    now: i64,
+    req: &Request,
+    form: &PasswordChangeInput,
 ) -> Result<String, AppError> {
-    use super::passwords::{check_new_password, PasswordContext};
+    use crate::backend::security::passwords::{check_new_password, PasswordContext};
     use crate::domain::AccountStatus;
     use crate::error::FieldErrors;
-    let account = &me.account;
+    let (state, now) = (&req.state, req.now);
+    let account = &req.me.account;
     let key = throttle::secret_key("password_change", account.account_id);
     if let Some(secs) =
         throttle::reserve(&state.db, &key, state.throttle.per_account_secret, now).await?
@@ -311,7 +343,7 @@ pub async fn change_own_password(
         .pool()
         .begin()
         .await
-        .map_err(accounts::internal("begin password change"))?;
+        .map_err(internal("begin password change"))?;
     sqlx::query(
         "update accounts set password_hash = $1, \
          status = case when status = 'must_change_password' then 'active' else status end, \
@@ -322,19 +354,22 @@ pub async fn change_own_password(
     .bind(account.account_id.0)
     .execute(&mut *tx)
     .await
-    .map_err(accounts::internal("change password"))?;
+    .map_err(internal("change password"))?;
     // Every session ends; this one continues as a new one, with the new version.
     let version = accounts::end_all_sessions(&mut tx, account.account_id).await?;
-    let mut event = audit::account_event(AuditAction::PasswordChanged, account, client);
+    let mut event = account_event(AuditAction::PasswordChanged, account, req.client);
     if account.status == AccountStatus::MustChangePassword {
         event.reason = Some("temporary_password_replaced");
     }
     audit::record(&mut *tx, &event, now).await?;
     tx.commit()
         .await
-        .map_err(accounts::internal("commit password change"))?;
+        .map_err(internal("commit password change"))?;
     throttle::clear(&state.db, &key).await?;
     let mut renewed = account.clone();
     renewed.jwt_version = version;
-    state.sessions.issue(&state.db, &renewed, now, me.mfa).await
+    state
+        .sessions
+        .issue(&state.db, &renewed, now, req.me.mfa)
+        .await
 }

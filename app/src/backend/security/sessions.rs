@@ -5,9 +5,10 @@
 //! once) and the row (signing out deletes it; a session idle longer than the idle timeout,
 //! or past its lifetime, is refused and swept).
 
-use super::accounts::{self, internal, AccountRecord};
-use super::db::Db;
 use crate::access::{Actor, Catalog, Holdings};
+use crate::backend::store::accounts::{self, AccountRecord};
+use crate::backend::store::db::internal;
+use crate::backend::store::db::Db;
 use crate::domain::{effective_status, AccountId, AccountStatus, Tier};
 use crate::error::AppError;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -104,7 +105,7 @@ impl SessionKeys {
         now: i64,
         mfa: bool,
     ) -> Result<String, AppError> {
-        let id = super::crypto::random_token(18);
+        let id = crate::backend::security::crypto::random_token(18);
         sqlx::query(
             "delete from sessions where account_id = $1 and (expires_at <= $2 or last_seen_at <= $3)",
         )
@@ -136,7 +137,7 @@ impl SessionKeys {
         account: &AccountRecord,
         now: i64,
     ) -> Result<String, AppError> {
-        let id = super::crypto::random_token(18);
+        let id = crate::backend::security::crypto::random_token(18);
         sqlx::query("delete from mfa_pending_steps where expires_at <= $1")
             .bind(now)
             .execute(db.pool())
@@ -147,14 +148,14 @@ impl SessionKeys {
         )
         .bind(&id)
         .bind(account.account_id.0)
-        .bind(now + super::mfa::PENDING_SECS)
+        .bind(now + crate::backend::security::totp::PENDING_SECS)
         .execute(db.pool())
         .await
         .map_err(internal("start pending step"))?;
         self.sign(
             account,
             now,
-            super::mfa::PENDING_SECS,
+            crate::backend::security::totp::PENDING_SECS,
             PENDING_AUDIENCE,
             false,
             &id,
@@ -170,7 +171,7 @@ impl SessionKeys {
 
     /// A token marking this browser as one that signed in to `account`.
     pub fn issue_device(&self, account: &AccountRecord, now: i64) -> Result<String, AppError> {
-        let device = super::crypto::random_token(12);
+        let device = crate::backend::security::crypto::random_token(12);
         self.sign(
             account,
             now,
@@ -259,7 +260,11 @@ impl SessionKeys {
 
     /// The `Set-Cookie` value that holds a pending second step, for as long as it lasts.
     pub fn pending_cookie(&self, token: &str) -> String {
-        self.cookie(self.pending_cookie_name(), token, super::mfa::PENDING_SECS)
+        self.cookie(
+            self.pending_cookie_name(),
+            token,
+            crate::backend::security::totp::PENDING_SECS,
+        )
     }
 
     /// The `Set-Cookie` value that removes a pending second step.
@@ -443,11 +448,12 @@ pub async fn authenticate(
     // afresh on each request so that a change takes effect at once.
     let holdings = match (account.tier, account.tenant_id) {
         (Tier::User | Tier::ServiceAccount, Some(tenant)) => {
-            super::roles::holdings(db, catalog, account.account_id, tenant).await?
+            crate::backend::store::holdings::holdings(db, catalog, account.account_id, tenant)
+                .await?
         }
         _ => Holdings::default(),
     };
-    let mfa_required = super::mfa::required(&account, &holdings, catalog);
+    let mfa_required = crate::backend::security::totp::required(&account, &holdings, catalog);
     let must_enrol_mfa = mfa_required && account.mfa_enabled_at.is_none();
     Ok(Some(SignedIn {
         session_id: claims.sid,

@@ -1,10 +1,13 @@
 //! Account storage. Plain SQL; every function names what it reads or writes.
 
-use super::db::{is_unique_violation, Db};
+use super::audit::{AuditAction, AuditEvent, AuditTarget, Outcome};
+use super::db::internal;
+use crate::backend::store::db::{is_unique_violation, Db};
 use crate::domain::{AccountId, AccountStatus, Email, FullName, TenantId, Tier, Username};
 use crate::error::{AppError, FieldErrors};
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::net::IpAddr;
 
 /// An account as stored, with its tenant's status. Server-only: it holds the password hash.
 #[derive(Clone)]
@@ -49,8 +52,8 @@ impl std::fmt::Debug for AccountRecord {
 
 impl AccountRecord {
     /// The account as the audit trail records it.
-    pub fn snapshot(&self) -> super::audit::AccountSnapshot {
-        super::audit::AccountSnapshot {
+    pub fn snapshot(&self) -> crate::backend::store::audit::AccountSnapshot {
+        crate::backend::store::audit::AccountSnapshot {
             account_id: self.account_id,
             username: self.username.clone(),
             tier: self.tier,
@@ -109,13 +112,6 @@ fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
         },
         mfa_enabled_at: row.try_get("mfa_enabled_at")?,
     })
-}
-
-pub(crate) fn internal(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-    move |e| {
-        tracing::error!(error = %e, context, "database error");
-        AppError::Internal
-    }
 }
 
 /// The account whose username matches `username` case-insensitively.
@@ -191,15 +187,15 @@ pub async fn insert_platform_admin(
     .bind(new.email.as_ref())
     .bind(new.full_name.as_ref())
     .bind(&new.password_hash)
-    .bind(super::crypto::random_token(16))
+    .bind(crate::backend::security::crypto::random_token(16))
     .bind(now)
     .bind(new.email.key())
     .fetch_one(&mut **tx)
     .await;
     let id = AccountId(result.map_err(uniqueness_to_field_error)?);
-    super::directory::write_search_terms(
+    crate::backend::store::search::write_search_terms(
         tx,
-        &super::directory::Searchable {
+        &crate::backend::store::search::Searchable {
             account_id: id,
             tenant_id: None,
             username: new.username.as_ref(),
@@ -237,7 +233,7 @@ pub async fn end_all_sessions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: AccountId,
 ) -> Result<String, AppError> {
-    let version = super::crypto::random_token(16);
+    let version = crate::backend::security::crypto::random_token(16);
     sqlx::query("update accounts set jwt_version = $1 where account_id = $2")
         .bind(&version)
         .bind(id.0)
@@ -267,7 +263,7 @@ pub async fn end_tenant_sessions(
     .map_err(internal("end the tenant's sessions"))?;
     // One new value for all: a token names its account, so sharing it reveals nothing.
     sqlx::query("update accounts set jwt_version = $1 where tenant_id = $2")
-        .bind(super::crypto::random_token(16))
+        .bind(crate::backend::security::crypto::random_token(16))
         .bind(tenant.0)
         .execute(&mut **tx)
         .await
@@ -280,12 +276,12 @@ pub async fn end_tenant_sessions(
 pub async fn rotate_jwt_version(
     db: &Db,
     id: AccountId,
-    event: &super::audit::AuditEvent,
+    event: &crate::backend::store::audit::AuditEvent,
     now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.pool().begin().await.map_err(internal("begin rotate"))?;
     end_all_sessions(&mut tx, id).await?;
-    super::audit::record(&mut *tx, event, now).await?;
+    crate::backend::store::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
     Ok(())
 }
@@ -363,4 +359,14 @@ async fn write_email_keys(db: &Db, rows: &[(i64, String)]) -> Result<(), sqlx::E
         .await?;
     }
     tx.commit().await
+}
+
+/// An account acting on itself (signing out, for example).
+pub fn account_event(action: AuditAction, account: &AccountRecord, client: IpAddr) -> AuditEvent {
+    let mut event = AuditEvent::new(action, Outcome::Success);
+    event.tenant_id = account.tenant_id;
+    event.actor = Some(account.snapshot());
+    event.target = Some(AuditTarget::Account(account.snapshot()));
+    event.client = Some(client);
+    event
 }

@@ -18,8 +18,8 @@
 //! Counting by the name that was typed (whether or not such an account exists) reveals
 //! nothing about which accounts exist.
 
-use super::accounts::internal;
-use super::db::Db;
+use crate::backend::store::db::internal;
+use crate::backend::store::db::Db;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy)]

@@ -1,12 +1,11 @@
 //! Reading the audit trail (SPEC §8): newest first, filtered, keyset-paginated, and scoped —
 //! platform administrators read every record, tenant administrators their tenant's.
 
-use super::accounts::internal;
-use super::db::Db;
-use super::directory::{Bind, Conditions};
-use super::sessions::SignedIn;
-use crate::access::may_view_audit;
+use crate::access::{may_view_audit, Refusal};
 use crate::audit_log::*;
+use crate::backend::request::Request;
+use crate::backend::services::directory::{Bind, Conditions};
+use crate::backend::store::db::internal;
 use crate::domain::Tier;
 use crate::error::{AppError, FieldErrors};
 use sqlx::Row;
@@ -51,10 +50,9 @@ pub fn changes(
 }
 
 /// One page of the records the actor may read, as `query` filters them.
-pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPage, AppError> {
-    if !may_view_audit(&me.actor).is_allowed() {
-        return Err(AppError::Forbidden);
-    }
+pub async fn list(req: &Request, query: &AuditQuery) -> Result<AuditPage, AppError> {
+    let actor = req.actor();
+    may_view_audit(actor).into_result()?;
     let mut errors = FieldErrors::new();
     let from = match query.from.trim() {
         "" => None,
@@ -85,9 +83,9 @@ pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPag
 
     let mut c = Conditions::default();
     // Tenant administrators read their own tenant's records only.
-    if me.actor.tier != Tier::PlatformAdmin {
-        let Some(tenant) = me.actor.tenant_id else {
-            return Err(AppError::Forbidden);
+    if actor.tier != Tier::PlatformAdmin {
+        let Some(tenant) = actor.tenant_id else {
+            return Err(AppError::Forbidden(Refusal::TenantMismatch));
         };
         let p = c.param(Bind::Int(tenant.0));
         c.push(format!("e.tenant_id = {p}"));
@@ -141,7 +139,7 @@ pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPag
     );
     let rows = c
         .query(&sql)
-        .fetch_all(db.pool())
+        .fetch_all(req.db().pool())
         .await
         .map_err(internal("list audit records"))?;
     let more = rows.len() > AUDIT_PAGE_SIZE;
@@ -179,7 +177,7 @@ pub async fn list(db: &Db, me: &SignedIn, query: &AuditQuery) -> Result<AuditPag
 mod tests {
     use super::changes;
     use crate::audit_log::ACTIONS;
-    use crate::ssr::audit::AuditAction;
+    use crate::backend::store::audit::AuditAction;
 
     #[test]
     fn changes_list_only_what_differs() {

@@ -1,0 +1,9 @@
+//! Proving who is asking, and bounding what guessing costs: sessions and their cookies,
+//! password hashing and policy, TOTP keys and codes, attempt throttles, the request gate.
+
+pub mod crypto;
+pub mod gate;
+pub mod passwords;
+pub mod sessions;
+pub mod throttle;
+pub mod totp;

@@ -1,0 +1,53 @@
+//! The shared state of the server: built once at start, passed to every request by reference.
+
+use crate::access::Catalog;
+use crate::backend::security::crypto::PasswordHasher;
+use crate::backend::security::sessions::SessionKeys;
+use crate::backend::security::throttle::ThrottlePolicy;
+use crate::backend::security::totp::SecretKey;
+use crate::backend::store::db::Db;
+use std::sync::Arc;
+
+/// Everything a request handler needs, built once at start and shared by reference.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<StateInner>);
+
+#[derive(Debug)]
+pub struct StateInner {
+    pub db: Db,
+    pub sessions: SessionKeys,
+    pub throttle: ThrottlePolicy,
+    /// The privilege catalog: built in, plus the deployment's own modules.
+    pub catalog: Arc<Catalog>,
+    /// Seals secrets kept in the database (TOTP keys).
+    pub secret_key: SecretKey,
+    /// The one way passwords are hashed and checked: bounded in concurrency and memory.
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        sessions: SessionKeys,
+        throttle: ThrottlePolicy,
+        catalog: Arc<Catalog>,
+        secret_key: SecretKey,
+        hasher: PasswordHasher,
+    ) -> Self {
+        AppState(Arc::new(StateInner {
+            db,
+            sessions,
+            throttle,
+            catalog,
+            secret_key,
+            hasher,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}

@@ -17,6 +17,7 @@ pub mod audit_log;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
+pub mod credentials;
 pub mod csv;
 pub mod directory;
 pub mod domain;

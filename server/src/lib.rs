@@ -412,6 +412,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         https,
     );
     let hasher = crypto::PasswordHasher::new(serve.hash_limits());
+    let api = app::backend::security::api_auth::ApiAuth::new(&secret_key, serve.api_settings());
     let state = AppState::new(
         db,
         sessions,
@@ -419,6 +420,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         catalog.into(),
         secret_key,
         hasher,
+        api,
     );
     let setup_token = app::backend::services::setup::issue_setup_token(&state.db, now())
         .await

@@ -139,6 +139,24 @@ async fn a_token_is_shown_once_and_listed_by_its_prefix_and_last_use(s: &TestSer
     assert!(token["last_used_at"].as_i64().unwrap() > 0, "{token}");
     assert_eq!(token["last_used_address"], "127.0.0.1");
 
+    // Its last use is written at most once a minute, not on every request.
+    let last_use = || async {
+        s.strings("select cast(last_used_at as text) from api_tokens where name = 'test token'")
+            .await
+            .remove(0)
+    };
+    s.sql("update api_tokens set last_used_at = last_used_at - 30")
+        .await;
+    let recent = last_use().await;
+    assert_eq!(s.api_get("/api/v1/me", Some(&secret)).await.status(), 200);
+    assert_eq!(last_use().await, recent, "written again within a minute");
+    s.sql("update api_tokens set last_used_at = last_used_at - 60")
+        .await;
+    let old = last_use().await;
+    assert_eq!(s.api_get("/api/v1/me", Some(&secret)).await.status(), 200);
+    let now: i64 = last_use().await.parse().unwrap();
+    assert!(now > old.parse::<i64>().unwrap() + 60, "{now} after {old}");
+
     // A second token with the same name (case aside) is a field error; another name works.
     let res = create_token(s, &pa, &robot, "TEST TOKEN", "").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);

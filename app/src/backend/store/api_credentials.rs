@@ -3,7 +3,7 @@
 //! account may hold or manage them is decided by the services, never in SQL.
 
 use crate::backend::store::accounts::{decode_row, select_account_with, AccountRecord};
-use crate::backend::store::db::{internal, Db};
+use crate::backend::store::db::{internal, is_unique_violation, Db};
 use crate::credentials::{ApiClientView, ApiTokenId, ApiTokenView};
 use crate::domain::AccountId;
 use crate::error::AppError;
@@ -353,7 +353,8 @@ pub async fn find_client_account(
     row.as_ref().map(decode_row).transpose()
 }
 
-/// Creates the client of `account` with its first secret's digest.
+/// Creates the client of `account` with its first secret's digest; `Conflict` when it has
+/// one already (created concurrently).
 pub async fn insert_client<'e, E>(
     executor: E,
     account: AccountId,
@@ -374,7 +375,20 @@ where
     .bind(now)
     .execute(executor)
     .await
-    .map_err(internal("insert API client"))?;
+    .map_err(|e| {
+        // Two first generations at once: one wins, the other is told to look again.
+        if is_unique_violation(&e, "api_clients_account_key")
+            || is_unique_violation(&e, "api_clients.account_id")
+        {
+            AppError::Conflict(
+                "A client secret was just generated for this account by someone else: reload \
+                 the page and rotate it if you need one you can see."
+                    .into(),
+            )
+        } else {
+            internal("insert API client")(e)
+        }
+    })?;
     Ok(())
 }
 

@@ -324,6 +324,9 @@ async fn the_api_accepts_a_live_token_and_refuses_everything_else(s: &TestServer
     assert_eq!(me["tenant"]["name"], "Acme");
 
     assert_refused(s.api_get("/api/v1/me", None).await, "no header").await;
+    let res = s.api_get("/api/v1/no-such-thing", Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
     assert_refused(
         s.api_get("/api/v1/me", Some("wdn_nonsense")).await,
         "malformed",

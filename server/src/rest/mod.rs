@@ -9,7 +9,7 @@ pub mod problem;
 pub mod token;
 
 use app::backend::state::AppState;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 /// Every route of the REST API and the OAuth token endpoint.
@@ -17,4 +17,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/token", post(token::issue))
         .route("/api/v1/me", get(me::me))
+        .route("/api/v1/{*path}", any(no_such_route))
+}
+
+/// Any other path under `/api/v1`: a problem 404, not the console's page.
+async fn no_such_route() -> problem::Problem {
+    problem::Problem::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_such_route",
+        "Not found",
+        "The REST API has no such route.",
+    )
 }

@@ -178,6 +178,18 @@ pub struct ServeConfig {
     /// Folder of the compiled web assets (WASM, JS, CSS).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+    /// The longest a service account's API token may live, in days: every new token must
+    /// then be given a last day within it. Default: no limit (a token may never expire).
+    #[arg(long, env = "WARDEN_API_TOKEN_MAX_DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub api_token_max_days: Option<u32>,
+    /// How long a service account's previous client secret keeps working after a new one is
+    /// generated, in seconds (so an integration can switch without an outage).
+    #[arg(long, env = "WARDEN_CLIENT_SECRET_OVERLAP_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(0..=2_592_000))]
+    pub client_secret_overlap_secs: u32,
+    /// How long an access token from the token endpoint (`POST /oauth/token`) lasts, in
+    /// minutes.
+    #[arg(long, env = "WARDEN_ACCESS_TOKEN_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub access_token_minutes: u32,
 }
 
 impl Default for ServeConfig {
@@ -193,6 +205,9 @@ impl Default for ServeConfig {
             hash_queue: None,
             trusted_proxies: Vec::new(),
             site_root: PathBuf::from("target/site"),
+            api_token_max_days: None,
+            client_secret_overlap_secs: 86_400,
+            access_token_minutes: 10,
         }
     }
 }
@@ -208,6 +223,15 @@ impl ServeConfig {
             concurrency,
             queue: self.hash_queue.map_or(16 * concurrency, |n| n as usize),
             wait: defaults.wait,
+        }
+    }
+
+    /// What the REST API's credentials are configured to allow.
+    pub fn api_settings(&self) -> app::backend::security::api_auth::ApiSettings {
+        app::backend::security::api_auth::ApiSettings {
+            max_token_days: self.api_token_max_days,
+            secret_overlap_secs: i64::from(self.client_secret_overlap_secs),
+            access_token_secs: i64::from(self.access_token_minutes) * 60,
         }
     }
 

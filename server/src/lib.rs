@@ -3,6 +3,7 @@
 pub mod config;
 pub mod export;
 pub mod middleware;
+pub mod rest;
 
 use app::backend::clock::now;
 use app::backend::security::crypto;
@@ -229,9 +230,11 @@ pub fn router(
     public_origin: String,
     trusted_proxies: Vec<std::net::IpAddr>,
 ) -> Router {
+    let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = trusted_proxies.into();
+    let client_addresses = trusted_proxies.clone();
     let auth = middleware::AuthLayerState {
         app: state.clone(),
-        trusted_proxies: trusted_proxies.into(),
+        trusted_proxies,
     };
     let https = public_origin.starts_with("https://");
     let routes = route_list();
@@ -239,7 +242,7 @@ pub fn router(
         let state = state.clone();
         move || provide_context(state.clone())
     };
-    Router::new()
+    let console = Router::new()
         .route("/healthz", get(health).with_state(state.clone()))
         .route(
             "/users.csv",
@@ -268,12 +271,22 @@ pub fn router(
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
-        // Forms are small; nothing legitimate comes near this.
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             middleware::origin_of(&public_origin),
             middleware::refuse_cross_site,
+        ));
+    // The REST API sits beside the console, under none of its session or same-origin
+    // guards: it authenticates each request by its own Bearer credential (a console cookie
+    // proves nothing there), and its callers are other systems, not Warden's pages.
+    Router::new()
+        .merge(rest::routes().with_state(state.clone()))
+        .merge(console)
+        .layer(axum::middleware::from_fn_with_state(
+            client_addresses,
+            middleware::remember_client_address,
         ))
+        // Forms and API bodies are small; nothing legitimate comes near this.
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             https,
             middleware::security_headers,
@@ -412,6 +425,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         https,
     );
     let hasher = crypto::PasswordHasher::new(serve.hash_limits());
+    let api = app::backend::security::api_auth::ApiAuth::new(&secret_key, serve.api_settings());
     let state = AppState::new(
         db,
         sessions,
@@ -419,6 +433,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         catalog.into(),
         secret_key,
         hasher,
+        api,
     );
     let setup_token = app::backend::services::setup::issue_setup_token(&state.db, now())
         .await

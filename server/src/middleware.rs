@@ -113,6 +113,29 @@ pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[
         .unwrap_or(peer)
 }
 
+/// The client's address of a request (see [`client_address`]), as the request-address
+/// middleware found it: what plain routes and the REST API count throttles and audit
+/// records by.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+/// Finds every request's client address once (the peer, or behind a trusted proxy the
+/// forwarded one) and keeps it as a [`ClientAddress`] extension.
+pub async fn remember_client_address(
+    State(trusted): State<std::sync::Arc<[IpAddr]>>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let client = client_address(peer, req.headers(), &trusted);
+    req.extensions_mut().insert(ClientAddress(client));
+    next.run(req).await
+}
+
 /// Authenticates every request from its session cookie — signature, expiry, and the
 /// account's current `jwt_version`, status, expiration and tenant — and hands the result
 /// to pages and server functions as a [`RequestContext`]. A cookie that no longer proves

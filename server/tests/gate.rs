@@ -150,6 +150,22 @@ fn server_functions() -> Vec<(&'static str, Needs, Value)> {
             json!({"account_id": 1, "role_id": 1, "scope_id": null}),
         ),
         ("get_account_access", Everything, json!({"account_id": 1})),
+        (
+            "list_service_credentials",
+            Everything,
+            json!({"account_id": 1}),
+        ),
+        (
+            "create_api_token",
+            Everything,
+            json!({"account_id": 1, "name": "n", "expires_on": ""}),
+        ),
+        (
+            "revoke_api_token",
+            Everything,
+            json!({"account_id": 1, "api_token_id": 1}),
+        ),
+        ("rotate_client_secret", Everything, json!({"account_id": 1})),
     ]
 }
 

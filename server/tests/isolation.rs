@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
 
 /// Every server function and how this test covers it.
-const COVERED: [(&str, &str); 37] = [
+const COVERED: [(&str, &str); 41] = [
     (
         "session",
         "takes no id: answers only the caller's own account",
@@ -94,6 +94,22 @@ const COVERED: [(&str, &str); 37] = [
     (
         "get_account_access",
         "called with a Beta account: not found",
+    ),
+    (
+        "list_service_credentials",
+        "called with a Beta service account: not found",
+    ),
+    (
+        "create_api_token",
+        "called with a Beta service account: not found, no token",
+    ),
+    (
+        "revoke_api_token",
+        "called with a Beta service account and its token: not found, not revoked",
+    ),
+    (
+        "rotate_client_secret",
+        "called with a Beta service account: not found, no client",
     ),
 ];
 
@@ -304,6 +320,72 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
             answer(s.call(function, &missing, Some(&ta)).await).await;
         assert_eq!((status, body), (status_missing, body_missing), "{function}");
     }
+
+    // A Beta service account's credentials: "not found", exactly as for no account.
+    let robot = id_of(s, "beta_robot").await.to_string();
+    let res = s
+        .call(
+            "create_api_token",
+            &[("account_id", robot.as_str()), ("name", "beta's own")],
+            Some(&pa),
+        )
+        .await;
+    let token: Value = serde_json::from_str(&expect_ok(res).await).unwrap();
+    let token_id = token["token"]["api_token_id"].to_string();
+    for (function, form) in [
+        (
+            "list_service_credentials",
+            vec![("account_id", robot.clone())],
+        ),
+        (
+            "create_api_token",
+            vec![("account_id", robot.clone()), ("name", "stolen".to_owned())],
+        ),
+        (
+            "revoke_api_token",
+            vec![
+                ("account_id", robot.clone()),
+                ("api_token_id", token_id.clone()),
+            ],
+        ),
+        ("rotate_client_secret", vec![("account_id", robot.clone())]),
+    ] {
+        let (status, body) = answer(s.call(function, &form, Some(&ta)).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{function}: {body}");
+        let missing: Vec<(&str, String)> = form
+            .iter()
+            .map(|(k, v)| {
+                let v = if *k == "account_id" {
+                    "987654".to_owned()
+                } else {
+                    v.clone()
+                };
+                (*k, v)
+            })
+            .collect();
+        let (status_missing, body_missing) =
+            answer(s.call(function, &missing, Some(&ta)).await).await;
+        assert_eq!((status, body), (status_missing, body_missing), "{function}");
+    }
+    assert_eq!(
+        first(
+            s,
+            &format!(
+                "select cast(count(*) as text) || ':' || cast(count(revoked_at) as text)                  from api_tokens where account_id = {robot}"
+            ),
+        )
+        .await,
+        "1:0",
+        "Beta's token is neither added to nor revoked"
+    );
+    assert_eq!(
+        first(
+            s,
+            &format!("select cast(count(*) as text) from api_clients where account_id = {robot}"),
+        )
+        .await,
+        "0"
+    );
 
     // Tenant functions: forbidden to tenant administrators, whatever the id.
     for (function, form) in [

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod mfa;
 pub mod roles;
 pub mod session;
@@ -12,6 +13,7 @@ pub mod tenants;
 
 pub use accounts::*;
 pub use audit::*;
+pub use credentials::*;
 pub use mfa::*;
 pub use roles::*;
 pub use session::*;

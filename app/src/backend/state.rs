@@ -1,6 +1,7 @@
 //! The shared state of the server: built once at start, passed to every request by reference.
 
 use crate::access::Catalog;
+use crate::backend::security::api_auth::ApiAuth;
 use crate::backend::security::crypto::PasswordHasher;
 use crate::backend::security::sessions::SessionKeys;
 use crate::backend::security::throttle::ThrottlePolicy;
@@ -23,6 +24,8 @@ pub struct StateInner {
     pub secret_key: SecretKey,
     /// The one way passwords are hashed and checked: bounded in concurrency and memory.
     pub hasher: PasswordHasher,
+    /// Keys and settings of the REST API's credentials (derived from `secret_key`).
+    pub api: ApiAuth,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
         catalog: Arc<Catalog>,
         secret_key: SecretKey,
         hasher: PasswordHasher,
+        api: ApiAuth,
     ) -> Self {
         AppState(Arc::new(StateInner {
             db,
@@ -41,6 +45,7 @@ impl AppState {
             catalog,
             secret_key,
             hasher,
+            api,
         }))
     }
 }

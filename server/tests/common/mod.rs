@@ -305,6 +305,63 @@ impl TestServer {
         .await;
     }
 
+    /// Creates service account `username` through the console's server functions, as the
+    /// administrator signed in with `admin_cookie` (in its tenant; a platform administrator
+    /// creates it in tenant "Acme", made when missing), and an API token for it (named
+    /// "test token", never expiring); returns the token's secret.
+    pub async fn service_account_token(&self, admin_cookie: &str, username: &str) -> String {
+        let me = self.session(admin_cookie).await;
+        let tenant = match &me["actor"]["tenant_id"] {
+            serde_json::Value::Null => {
+                let found = self
+                    .strings("select cast(tenant_id as text) from tenants where name = 'Acme'")
+                    .await;
+                match found.first() {
+                    Some(id) => id.clone(),
+                    None => self.create_tenant(admin_cookie, "Acme").await,
+                }
+            }
+            id => id.to_string(),
+        };
+        let email = format!("{username}@robots.example");
+        let res = self
+            .call(
+                "create_account",
+                &[
+                    ("tier", "service_account"),
+                    ("tenant_id", tenant.as_str()),
+                    ("username", username),
+                    ("email", email.as_str()),
+                    ("full_name", "Test Robot"),
+                ],
+                Some(admin_cookie),
+            )
+            .await;
+        let account_id = expect_ok(res).await;
+        let res = self
+            .call(
+                "create_api_token",
+                &[("account_id", account_id.as_str()), ("name", "test token")],
+                Some(admin_cookie),
+            )
+            .await;
+        let created: serde_json::Value =
+            serde_json::from_str(&expect_ok(res).await).expect("token JSON");
+        created["secret"]
+            .as_str()
+            .expect("the new token's secret")
+            .to_owned()
+    }
+
+    /// Calls the REST API: `GET path` with `Authorization: Bearer <bearer>` if given.
+    pub async fn api_get(&self, path: &str, bearer: Option<&str>) -> Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(bearer) = bearer {
+            req = req.bearer_auth(bearer);
+        }
+        req.send().await.expect("request sent")
+    }
+
     /// Every audit record, oldest first.
     pub async fn audit(&self) -> Vec<AuditRow> {
         use sqlx::Row;

@@ -1,6 +1,7 @@
 //! Proving who is asking, and bounding what guessing costs: sessions and their cookies,
 //! password hashing and policy, TOTP keys and codes, attempt throttles, the request gate.
 
+pub mod api_auth;
 pub mod credentials;
 pub mod crypto;
 pub mod gate;

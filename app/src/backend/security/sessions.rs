@@ -320,11 +320,23 @@ fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
         .filter(|value| !value.is_empty())
 }
 
+/// What proved a request's identity: a console session, or an API credential of a service
+/// account (SPEC §7). Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A console session: the server-side row its token names.
+    Session(String),
+    /// An API token (by id, not its secret).
+    ApiToken(crate::credentials::ApiTokenId),
+    /// An access token issued at the token endpoint to the client `api_client_id`.
+    AccessToken { api_client_id: i64 },
+}
+
 /// A request's proven identity.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
-    /// The server-side session row this request's token names.
-    pub session_id: String,
+    /// How it was proven: a session (the console) or an API credential (the REST API).
+    pub via: Credential,
     pub actor: Actor,
     pub account: AccountRecord,
     /// This session was signed in with MFA.
@@ -385,6 +397,13 @@ pub fn refusal_reason(account: &AccountRecord, now: i64) -> Option<SignInRefusal
     if !account.tier.may_use_console() {
         return Some(SignInRefusal::ServiceAccount);
     }
+    standing_refusal(account, now)
+}
+
+/// Why `account` may not act now whatever way it authenticates, or `None` when it may: its
+/// tenant is disabled, or it is disabled, expired or not set up. [`refusal_reason`] adds the
+/// console's tier rule to this; the REST API adds the opposite one.
+pub fn standing_refusal(account: &AccountRecord, now: i64) -> Option<SignInRefusal> {
     if !account.tenant_active {
         return Some(SignInRefusal::TenantDisabled);
     }
@@ -444,19 +463,11 @@ pub async fn authenticate(
     if !version_matches || refusal_reason(&account, now).is_some() {
         return Ok(None);
     }
-    // Administrators hold every privilege by their tier; anyone else through roles, read
-    // afresh on each request so that a change takes effect at once.
-    let holdings = match (account.tier, account.tenant_id) {
-        (Tier::User | Tier::ServiceAccount, Some(tenant)) => {
-            crate::backend::store::holdings::holdings(db, catalog, account.account_id, tenant)
-                .await?
-        }
-        _ => Holdings::default(),
-    };
+    let holdings = holdings_of(db, catalog, &account).await?;
     let mfa_required = crate::backend::security::totp::required(&account, &holdings, catalog);
     let must_enrol_mfa = mfa_required && account.mfa_enabled_at.is_none();
     Ok(Some(SignedIn {
-        session_id: claims.sid,
+        via: Credential::Session(claims.sid),
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,
@@ -469,6 +480,22 @@ pub async fn authenticate(
         mfa_required,
         must_enrol_mfa,
     }))
+}
+
+/// What `account` holds through roles, as the access model takes it. Administrators hold
+/// every privilege by their tier (no roles are read); anyone else through roles, read afresh
+/// on each request so that a change takes effect at once.
+pub async fn holdings_of(
+    db: &Db,
+    catalog: &Catalog,
+    account: &AccountRecord,
+) -> Result<Holdings, AppError> {
+    match (account.tier, account.tenant_id) {
+        (Tier::User | Tier::ServiceAccount, Some(tenant)) => {
+            crate::backend::store::holdings::holdings(db, catalog, account.account_id, tenant).await
+        }
+        _ => Ok(Holdings::default()),
+    }
 }
 
 #[cfg(test)]

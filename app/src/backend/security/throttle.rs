@@ -52,6 +52,9 @@ pub struct ThrottlePolicy {
     pub per_account_secret: Limit,
     /// First-run setup links from one client address.
     pub setup_per_address: Limit,
+    /// Failed API authentications (a bad, unknown, revoked or expired token, a wrong client
+    /// secret) from one client address.
+    pub api_per_address: Limit,
 }
 
 impl Default for ThrottlePolicy {
@@ -63,6 +66,7 @@ impl Default for ThrottlePolicy {
             per_device: Limit::per_quarter_hour(5),
             per_account_secret: Limit::per_quarter_hour(5),
             setup_per_address: Limit::per_quarter_hour(10),
+            api_per_address: Limit::per_quarter_hour(30),
         }
     }
 }
@@ -94,6 +98,10 @@ pub fn secret_key(kind: &str, account: crate::domain::AccountId) -> String {
 
 pub fn setup_key(address: &std::net::IpAddr) -> String {
     format!("setup:{address}")
+}
+
+pub fn api_address_key(address: &std::net::IpAddr) -> String {
+    format!("api:{address}")
 }
 
 /// Counts one attempt on `key` (a new window when the last one has passed) and answers

@@ -80,6 +80,14 @@ impl SecretKey {
         digest[..12].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// A key of 32 bytes derived from this one for `purpose` alone (HMAC-SHA-256, see
+    /// [`credentials::derive_key`](crate::backend::security::credentials::derive_key)): the
+    /// digest key and the access-token key of API credentials. Keys of different purposes
+    /// are independent, and none of them reveals this key.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        crate::backend::security::credentials::derive_key(&self.0, purpose)
+    }
+
     /// HMAC-SHA-256 of `input` under a key derived from this one for `purpose`, bound to
     /// `account`, as hex prefixed `h1:`: how secrets that are only ever compared (recovery
     /// codes) are stored, so that the database alone cannot test guesses offline.

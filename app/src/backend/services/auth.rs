@@ -231,7 +231,10 @@ pub async fn sign_out(visit: &Anonymous) -> Result<(), AppError> {
     let Some(me) = &visit.signed_in else {
         return Ok(());
     };
-    sessions::revoke(&visit.state.db, &me.session_id).await?;
+    // Only a console session can be signed out; an API credential is revoked instead.
+    if let sessions::Credential::Session(session_id) = &me.via {
+        sessions::revoke(&visit.state.db, session_id).await?;
+    }
     let event = account_event(AuditAction::SignOut, &me.account, visit.client);
     audit::record(visit.state.db.pool(), &event, visit.now).await
 }

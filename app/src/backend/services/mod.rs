@@ -5,6 +5,7 @@
 pub mod audit_log;
 pub mod auth;
 pub mod change;
+pub mod credentials;
 pub mod directory;
 pub mod import;
 pub mod mfa;

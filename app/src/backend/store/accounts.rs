@@ -71,6 +71,19 @@ const SELECT_ACCOUNT: &str = "select a.account_id, a.tenant_id, t.name as tenant
      (select m.enabled_at from mfa_secrets m where m.account_id = a.account_id) as mfa_enabled_at \
      from accounts a left join tenants t on t.tenant_id = a.tenant_id";
 
+/// The account query with `extra` columns before the account's and `tail` (further joins and
+/// a `where`) after: to find an account through something that names it (an API token) in
+/// one query. Rows decode with [`decode_row`]; the account's tables are `a` and `t`.
+pub(crate) fn select_account_with(extra: &str, tail: &str) -> String {
+    let columns = SELECT_ACCOUNT.trim_start_matches("select ");
+    format!("select {extra}, {columns} {tail}")
+}
+
+/// The account of a row read with [`select_account_with`].
+pub(crate) fn decode_row(row: &AnyRow) -> Result<AccountRecord, AppError> {
+    decode(row).map_err(internal("decode account"))
+}
+
 fn decode(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
     let tier: String = row.try_get("tier")?;
     let status: String = row.try_get("status")?;

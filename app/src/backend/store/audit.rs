@@ -48,10 +48,21 @@ pub enum AuditAction {
     /// The password was right and MFA is on: the code is awaited (the `sign_in` record of
     /// the code step follows, or nothing, which is worth noticing too).
     PasswordAccepted,
+    /// An API token created for a service account (never its secret: name, prefix, expiry).
+    ApiTokenCreated,
+    /// An API token revoked.
+    ApiTokenRevoked,
+    /// A service account's client secret generated (the first time) or replaced.
+    ApiClientRotated,
+    /// An access token issued at the token endpoint (client-credentials grant).
+    AccessTokenIssued,
+    /// A REST API request or a token request refused for its credential (counted per address;
+    /// recorded a few times a minute per address and reason at most).
+    ApiAuthenticationFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -81,6 +92,11 @@ impl AuditAction {
         AuditAction::MfaDisabled,
         AuditAction::SessionsInvalidated,
         AuditAction::PasswordAccepted,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
+        AuditAction::ApiClientRotated,
+        AuditAction::AccessTokenIssued,
+        AuditAction::ApiAuthenticationFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +130,11 @@ impl AuditAction {
             AuditAction::MfaDisabled => "mfa.disable",
             AuditAction::SessionsInvalidated => "sessions.invalidate",
             AuditAction::PasswordAccepted => "sign_in.password",
+            AuditAction::ApiTokenCreated => "api_token.create",
+            AuditAction::ApiTokenRevoked => "api_token.revoke",
+            AuditAction::ApiClientRotated => "api_client.rotate",
+            AuditAction::AccessTokenIssued => "api_client.token",
+            AuditAction::ApiAuthenticationFailed => "api.authenticate",
         }
     }
 }

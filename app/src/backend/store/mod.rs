@@ -1,6 +1,7 @@
 //! The database: SQL and rows, no permission logic.
 
 pub mod accounts;
+pub mod api_credentials;
 pub mod audit;
 pub mod db;
 pub mod holdings;

@@ -1194,7 +1194,7 @@ async fn signed_in(db: &Db, username: &str) -> Result<SignedIn> {
         .await?
         .ok_or("the seeded administrator is missing")?;
     Ok(SignedIn {
-        session_id: String::new(),
+        via: app::backend::security::sessions::Credential::Session(String::new()),
         actor: Actor {
             account_id: account.account_id,
             tier: account.tier,

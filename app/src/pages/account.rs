@@ -332,6 +332,9 @@ fn Account() -> impl IntoView {
                             <p class="notice" role="status">"Account created."</p>
                         </Show>
                         <AccountView detail=detail.clone() saved_notice=saved_notice update=update toggle=toggle delete=delete/>
+                        {(detail.summary.tier == Tier::ServiceAccount).then(|| view! {
+                            <super::credentials::ApiCredentialsPanel account_id=detail.summary.account_id/>
+                        })}
                         <SignInSecurity detail=detail reset=reset_mfa end=end_sessions/>
                         <super::account_access::AccountAccessPanel access=access assign=assign unassign=unassign/>
                     }.into_any(),

@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_access;
 pub mod audit;
 pub mod change_password;
+pub mod credentials;
 pub mod import;
 pub mod login;
 pub mod mfa;

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod export;
 pub mod middleware;
+pub mod rest;
 
 use app::backend::clock::now;
 use app::backend::security::crypto;
@@ -245,6 +246,8 @@ pub fn router(
             "/users.csv",
             get(export::export_accounts).with_state(state.clone()),
         )
+        // The REST API and its docs page (SPEC §7).
+        .merge(rest::routes().with_state(state.clone()))
         // A missing asset is a quiet 404, not a page render and an error line per request.
         .nest_service(
             "/pkg",

@@ -15,6 +15,7 @@ pub mod input;
 pub mod openapi;
 #[path = "_standin_problem.rs"]
 pub mod problem;
+pub mod users;
 
 use app::backend::state::AppState;
 use axum::Router;

@@ -6,6 +6,7 @@
 //! document, and the document cannot name a route that is not served.
 
 use super::problem::Problem;
+use super::users;
 use app::backend::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -62,6 +63,7 @@ impl Modify for BearerAuth {
 /// directly.
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(users::routes())
         .routes(routes!(openapi_document))
 }
 

@@ -10,6 +10,7 @@
 
 #[path = "_standin_auth.rs"]
 pub mod auth;
+pub mod authorize;
 pub mod docs;
 pub mod input;
 pub mod openapi;

@@ -6,7 +6,7 @@
 //! document, and the document cannot name a route that is not served.
 
 use super::problem::Problem;
-use super::users;
+use super::{authorize, users};
 use app::backend::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -64,6 +64,7 @@ impl Modify for BearerAuth {
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(users::routes())
+        .merge(authorize::routes())
         .routes(routes!(openapi_document))
 }
 

@@ -305,6 +305,20 @@ impl TestServer {
         .await;
     }
 
+    /// STAND-IN (branch `rest`) for the `api-auth` branch's helper of the same name: REPLACE
+    /// IT WITH THE REAL ONE WHEN MERGING. The real one creates an API token for the service
+    /// account `username` through the console as `admin_cookie`; this one returns the fake
+    /// bearer value that the stand-in `rest::auth::ApiCaller` accepts.
+    pub async fn service_account_token(&self, admin_cookie: &str, username: &str) -> String {
+        let _ = admin_cookie;
+        let id = self
+            .strings(&format!(
+                "select cast(account_id as text) from accounts where username = '{username}'"
+            ))
+            .await;
+        format!("standin-{}", id[0])
+    }
+
     /// Every audit record, oldest first.
     pub async fn audit(&self) -> Vec<AuditRow> {
         use sqlx::Row;

@@ -305,11 +305,11 @@ async fn answer(req: &Request, reads: &mut Reads, q: &Question) -> Result<Answer
 
 /// The caller may ask about accounts only if it may see accounts at all (`Users: View` or
 /// `Service accounts: View`); refused, the reason's code.
-fn may_ask(req: &Request) -> Result<(), Problem> {
+fn may_ask(req: &Request) -> Result<(), AppError> {
     may_list_accounts(req.actor())
         .into_result()
         .map(|_| ())
-        .map_err(|refusal| Problem::from(AppError::Forbidden(refusal)))
+        .map_err(AppError::Forbidden)
 }
 
 /// Asks whether an account may do something, and why (not). The caller needs to see the

@@ -11,7 +11,7 @@ use app::backend::request::Request;
 use app::backend::services::{auth, directory, mfa, users};
 use app::directory::{percent_encode, AccountDetail, AccountQuery, AccountSort, Cursor};
 use app::domain::{AccountId, Tier};
-use app::error::FieldErrors;
+use app::error::{AppError, FieldErrors};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -140,7 +140,7 @@ pub struct ListParams {
 
 impl ListParams {
     /// The query and the page size, or field errors naming each bad parameter.
-    fn parse(&self) -> Result<(AccountQuery, usize), Problem> {
+    fn parse(&self) -> Result<(AccountQuery, usize), AppError> {
         let mut errors = FieldErrors::new();
         let id = |errors: &mut FieldErrors, name: &str, value: &Option<String>| {
             value.as_deref().and_then(|v| {
@@ -209,7 +209,7 @@ impl ListParams {
                 }),
             )
         });
-        errors.into_result().map_err(Problem::from)?;
+        errors.into_result()?;
         Ok((
             AccountQuery {
                 search: self.q.clone().unwrap_or_default(),

@@ -312,6 +312,8 @@ fn may_ask(req: &Request) -> Result<(), AppError> {
         .map_err(AppError::Forbidden)
 }
 
+/// Ask whether an account may do something.
+///
 /// Asks whether an account may do something, and why (not). The caller needs to see the
 /// account (`Users: View`, or `Service accounts: View` for a service account); an account it
 /// may not see, or of another tenant, is 404. Reads only; not audited.
@@ -345,6 +347,8 @@ pub async fn authorize(
     }
 }
 
+/// Ask up to 100 questions at once.
+///
 /// Asks up to 100 questions at once; the answers come in the questions' order. A question
 /// that cannot be answered (an unknown privilege, scope or account) fails the whole batch
 /// with 422, its field named `questions[i].…`. Same rules as `POST /api/v1/authorize`.
@@ -437,6 +441,8 @@ pub struct EffectiveAccess {
     pub places: Vec<Place>,
 }
 
+/// An account's effective access.
+///
 /// An account's roles and, for every privilege, tenant-wide and in each scope, whether it
 /// holds it and why, as its page in the console explains it (whatever the session: a
 /// sensitive privilege says that using it needs MFA). Needs to see the account. Reads only.

@@ -80,6 +80,8 @@ fn document_json() -> &'static [u8] {
     JSON.get_or_init(|| serde_json::to_vec(document()).unwrap_or_default())
 }
 
+/// This OpenAPI document.
+///
 /// The OpenAPI 3.1 document of this API. Public: it describes the API, not its data.
 #[utoipa::path(
     get,

@@ -267,6 +267,8 @@ fn with_etag(status: StatusCode, user: User) -> Response {
     res
 }
 
+/// List accounts.
+///
 /// Lists the accounts the caller may see, filtered, searched and sorted as the console's
 /// users list; pages are keyset cursors. Needs `Users: View` or `Service accounts: View`
 /// (each shows its own tiers). Reads only.
@@ -302,6 +304,8 @@ pub async fn list_users(
     }))
 }
 
+/// Get an account.
+///
 /// One account, with its `ETag` (send it back as `If-Match` to change the account).
 #[utoipa::path(
     get,
@@ -324,6 +328,8 @@ pub async fn get_user(
     Ok(with_etag(StatusCode::OK, user))
 }
 
+/// Create an account.
+///
 /// Creates an account of a tier the caller may manage, in the caller's tenant (`tenant_id`
 /// is ignored). People get the temporary password given (changed at first sign-in); service
 /// accounts get none. Audited; a refused attempt is audited with its reason.
@@ -365,6 +371,8 @@ fn if_match_allows(if_match: &str, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
 }
 
+/// Replace an account's details.
+///
 /// Replaces an account's editable fields (`email`, `full_name`, `job_title`, `country_code`,
 /// `phone`, `expires_on`, `ref_id_1`, `ref_id_2`, `external_id`; the others are ignored).
 /// Needs `If-Match` with the account's current `ETag`: a stale one is 412 and nothing is
@@ -417,6 +425,8 @@ pub async fn replace_user(
     ))
 }
 
+/// Delete an account.
+///
 /// Deletes an account (its audit records stay). Needs `Users: Delete` (or `Service accounts:
 /// Delete`); nobody deletes their own account or the last administrator. Audited.
 #[utoipa::path(
@@ -443,6 +453,8 @@ async fn set_enabled(req: &Request, id: AccountId, enabled: bool) -> Result<Stat
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Disable an account.
+///
 /// Disables an account: it can no longer sign in or call the API; its sessions end. Needs
 /// `Edit` on its kind of account. Audited (unless it already was disabled).
 #[utoipa::path(
@@ -463,6 +475,8 @@ pub async fn disable_user(
     set_enabled(&req, id, false).await
 }
 
+/// Enable an account.
+///
 /// Enables a disabled account again, with the status it had before. Needs `Edit` on its kind
 /// of account. Audited (unless it already was enabled).
 #[utoipa::path(
@@ -483,6 +497,8 @@ pub async fn enable_user(
     set_enabled(&req, id, true).await
 }
 
+/// End an account's sessions.
+///
 /// Ends every console session of an account (its next request is signed out). Needs `Edit`
 /// on its kind of account. Audited.
 #[utoipa::path(
@@ -505,6 +521,8 @@ pub async fn end_sessions(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Reset an account's MFA.
+///
 /// Turns MFA off for someone who lost their device; they can enrol again. Only platform
 /// administrators and the account's tenant administrators may (a service account is refused
 /// with `administrators_only`). Audited.

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Creating an account reads every field; editing one reads only the editable fields
 /// (`tier`, `tenant_id`, `username` and `password` are ignored then).
+// Its schema is the REST API's request body (server build only: no utoipa in the WASM).
 #[derive(Serialize, Deserialize, Default, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountInput {
     /// The account's tier: `platform_admin`, `tenant_admin`, `user` or `service_account`.
     /// Creation only.

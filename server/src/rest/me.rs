@@ -10,6 +10,16 @@ use serde_json::{json, Value};
 /// The caller's account and its effective privileges: tenant-wide (`privileges`), and for
 /// each scope it holds a role for, what that adds there (`scoped_privileges`). Each is a
 /// catalog key (`security.users:edit`) with its label (`Users: Edit`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The calling service account and its effective privileges", body = Object),
+        (status = 401, description = "No valid credential", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this address", body = super::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn me(ApiCaller(req): ApiCaller) -> Json<Value> {
     let (account, actor, catalog) = (&req.me.account, req.actor(), req.catalog());
     let listed = |set: &PrivilegeSet| -> Vec<Value> {

@@ -51,6 +51,16 @@ impl Problem {
         }
     }
 
+    /// A problem titled by its status's reason phrase.
+    pub fn of(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem::new(
+            status,
+            code,
+            status.canonical_reason().unwrap_or("Error"),
+            detail,
+        )
+    }
+
     /// 401 for a missing (`presented = false`) or refused credential: one message for
     /// every cause, with a Bearer challenge (RFC 6750 §3: `invalid_token` once one was sent).
     pub fn unauthenticated(presented: bool) -> Problem {
@@ -92,6 +102,37 @@ impl Problem {
             body["errors"] = serde_json::json!(errors.0);
         }
         body
+    }
+}
+
+/// The shape of every problem document, for the OpenAPI document (the answer itself is
+/// written by [`Problem`]'s `IntoResponse`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ProblemDocument {
+    /// `urn:warden:problem:<code>`.
+    #[schema(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    /// A sentence for a person (for a refusal, the access model's explanation).
+    detail: String,
+    /// Stable and machine-readable: `invalid`, `not_found`, `invalid_token`, or a refusal's
+    /// code (`lacks_privilege`, `tier_ceiling`, …).
+    code: String,
+    /// Invalid input: field name → messages.
+    errors: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+impl utoipa::PartialSchema for Problem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ProblemDocument as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Problem {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Problem".into()
     }
 }
 

@@ -107,6 +107,20 @@ fn basic_credentials(value: &str) -> Option<(String, String)> {
 }
 
 /// `POST /oauth/token` (see the module's documentation).
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "meta",
+    security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`grant_type=client_credentials`, with the client ID and secret as HTTP Basic credentials or as `client_id` and `client_secret`"),
+    responses(
+        (status = 200, description = "`{access_token, token_type: \"Bearer\", expires_in}`", body = Object),
+        (status = 400, description = "RFC 6749 §5.2: `invalid_request` or `unsupported_grant_type`", body = Object),
+        (status = 401, description = "RFC 6749 §5.2: `invalid_client`", body = Object),
+        (status = 429, description = "Too many failed authentications from this address", body = Object),
+    )
+)]
 pub async fn issue(
     State(state): State<AppState>,
     parts: axum::http::request::Parts,

@@ -305,11 +305,20 @@ impl TestServer {
         .await;
     }
 
-    /// Creates service account `username` through the console's server functions, as the
-    /// administrator signed in with `admin_cookie` (in its tenant; a platform administrator
-    /// creates it in tenant "Acme", made when missing), and an API token for it (named
-    /// "test token", never expiring); returns the token's secret.
+    /// An API token (named "test token", never expiring) for service account `username`,
+    /// created through the console's server functions as the administrator signed in with
+    /// `admin_cookie`; the account too when there is none of that name yet (in the
+    /// administrator's tenant; a platform administrator creates it in tenant "Acme", made
+    /// when missing). Returns the token's secret.
     pub async fn service_account_token(&self, admin_cookie: &str, username: &str) -> String {
+        let existing = self
+            .strings(&format!(
+                "select cast(account_id as text) from accounts where username = '{username}'"
+            ))
+            .await;
+        if let Some(account_id) = existing.first() {
+            return self.token_for(admin_cookie, account_id).await;
+        }
         let me = self.session(admin_cookie).await;
         let tenant = match &me["actor"]["tenant_id"] {
             serde_json::Value::Null => {
@@ -338,10 +347,15 @@ impl TestServer {
             )
             .await;
         let account_id = expect_ok(res).await;
+        self.token_for(admin_cookie, &account_id).await
+    }
+
+    /// A new API token for account `account_id`, created as `admin_cookie`.
+    async fn token_for(&self, admin_cookie: &str, account_id: &str) -> String {
         let res = self
             .call(
                 "create_api_token",
-                &[("account_id", account_id.as_str()), ("name", "test token")],
+                &[("account_id", account_id), ("name", "test token")],
                 Some(admin_cookie),
             )
             .await;

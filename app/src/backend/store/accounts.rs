@@ -141,6 +141,25 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<AccountR
         .map_err(internal("decode account"))
 }
 
+/// The account of `tenant` whose external ID (unique in its tenant) is `external_id`.
+pub async fn find_by_external_id(
+    db: &Db,
+    tenant: TenantId,
+    external_id: &str,
+) -> Result<Option<AccountRecord>, AppError> {
+    let sql = format!("{SELECT_ACCOUNT} where a.tenant_id = $1 and a.external_id = $2");
+    let row = sqlx::query(&sql)
+        .bind(tenant.0)
+        .bind(external_id.to_owned())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal("find account by external id"))?;
+    row.as_ref()
+        .map(decode)
+        .transpose()
+        .map_err(internal("decode account"))
+}
+
 /// The account with this key, whatever its tenant: used to authenticate a session, before
 /// any actor exists.
 pub async fn find_for_session(db: &Db, id: AccountId) -> Result<Option<AccountRecord>, AppError> {

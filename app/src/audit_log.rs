@@ -8,7 +8,7 @@ pub const AUDIT_PAGE_SIZE: usize = 50;
 
 /// Every action the trail records, with how a person reads it. The server's `AuditAction`
 /// writes exactly these codes (a test holds them together).
-pub const ACTIONS: [(&str, &str); 29] = [
+pub const ACTIONS: [(&str, &str); 30] = [
     ("sign_in", "Sign-in"),
     ("sign_out", "Sign-out"),
     ("sign_out_everywhere", "Sign-out everywhere"),
@@ -41,6 +41,7 @@ pub const ACTIONS: [(&str, &str); 29] = [
     ("mfa.disable", "MFA turned off"),
     ("sessions.invalidate", "Sessions ended by an administrator"),
     ("sign_in.password", "Password accepted, MFA code awaited"),
+    ("audit.export", "Audit log exported"),
 ];
 
 /// How a person reads an action code (the code itself if unknown).

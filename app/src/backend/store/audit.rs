@@ -48,10 +48,13 @@ pub enum AuditAction {
     /// The password was right and MFA is on: the code is awaited (the `sign_in` record of
     /// the code step follows, or nothing, which is worth noticing too).
     PasswordAccepted,
+    /// The audit trail downloaded (CSV or JSON Lines, from the console or the API): records
+    /// of people and changes leaving Warden.
+    AuditExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -81,6 +84,7 @@ impl AuditAction {
         AuditAction::MfaDisabled,
         AuditAction::SessionsInvalidated,
         AuditAction::PasswordAccepted,
+        AuditAction::AuditExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +118,7 @@ impl AuditAction {
             AuditAction::MfaDisabled => "mfa.disable",
             AuditAction::SessionsInvalidated => "sessions.invalidate",
             AuditAction::PasswordAccepted => "sign_in.password",
+            AuditAction::AuditExported => "audit.export",
         }
     }
 }

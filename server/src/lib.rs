@@ -1,8 +1,10 @@
 //! Warden's server: start-up, the axum router and the command line's services.
 
+pub mod audit_export;
 pub mod config;
 pub mod export;
 pub mod middleware;
+pub mod rest;
 
 use app::backend::clock::now;
 use app::backend::security::crypto;
@@ -245,6 +247,15 @@ pub fn router(
             "/users.csv",
             get(export::export_accounts).with_state(state.clone()),
         )
+        .route(
+            "/audit.csv",
+            get(audit_export::export_csv).with_state(state.clone()),
+        )
+        .route(
+            "/audit.jsonl",
+            get(audit_export::export_jsonl).with_state(state.clone()),
+        )
+        .merge(rest::routes().with_state(state.clone()))
         // A missing asset is a quiet 404, not a page render and an error line per request.
         .nest_service(
             "/pkg",

@@ -90,7 +90,7 @@ pub async fn export_batch(
 }
 
 /// The start of an export of the records `query` filters (its cursor ignored): authorizes
-/// (a refusal is recorded in the trail and answered `Forbidden` with its reason), checks the
+/// ([`authorize_export`]: a refusal is recorded and answered with its reason), checks the
 /// filters, reads the first batch, then records the export itself (`audit.export`, with the
 /// format, the filters and the interface in its "after"). The first batch is read before the
 /// record is written, and later batches continue below it, so an export never contains its
@@ -102,15 +102,7 @@ pub async fn begin_export(
     format: ExportFormat,
     via: &str,
 ) -> Result<(Vec<AuditRecord>, Option<AuditQuery>), AppError> {
-    if let Err(refusal) = may_export_audit(req.actor()).into_result() {
-        let attempted = serde_json::json!({ "format": format.as_str(), "via": via });
-        return Err(refusals::record(
-            req,
-            AuditAction::AuditExported,
-            Refused::forbidden(refusal).attempting(attempted),
-        )
-        .await);
-    }
+    authorize_export(req, via).await?;
     let query = AuditQuery {
         cursor: None,
         ..query.clone()
@@ -131,6 +123,21 @@ pub async fn begin_export(
         ..query
     });
     Ok((first, next))
+}
+
+/// May the caller export the trail ([`may_export_audit`])? A refusal is recorded in the trail
+/// (`audit.export`, outcome `refused`, with its reason and `via`: `console` or `api`) and
+/// answered `Forbidden` with its reason. Interfaces call it before reading their input.
+pub async fn authorize_export(req: &Request, via: &str) -> Result<(), AppError> {
+    match may_export_audit(req.actor()).into_result() {
+        Ok(_) => Ok(()),
+        Err(refusal) => Err(refusals::record(
+            req,
+            AuditAction::AuditExported,
+            Refused::forbidden(refusal).attempting(serde_json::json!({ "via": via })),
+        )
+        .await),
+    }
 }
 
 /// Records per database round trip of an export.

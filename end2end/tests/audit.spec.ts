@@ -43,3 +43,29 @@ test("the audit page lists what happened, newest first, and filters it", async (
   await page.getByRole("link", { name: "Clear" }).click();
   await expect(rows.first()).toContainText("Tenant edited");
 });
+
+test("the audit page exports what its filters select as CSV", async ({ page, warden }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  await page.goto("/audit");
+  await hydrated(page);
+  await page.getByLabel("Action").selectOption({ label: "Sign-in" });
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/\/audit\?action=sign_in$/);
+  // The links carry the filters shown.
+  await expect(page.getByRole("link", { name: "Export JSON Lines" })).toHaveAttribute("href", "/audit.jsonl?action=sign_in");
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^warden-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+  const exported = require("node:fs").readFileSync(await file.path(), "utf8");
+  const lines = exported.trim().split("\r\n");
+  expect(lines[0]).toBe("id,occurred_at,tenant_name,actor_username,actor_tier,action,target_kind,target_label,outcome,reason,suppressed_before,client,before,after");
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain(",first_admin,platform_admin,sign_in,");
+  // The export is itself in the trail.
+  await page.goto("/audit?action=audit.export");
+  await expect(page.locator("table.audit tbody tr:not(.changes-row)")).toHaveCount(1);
+  await expect(page.locator("table.audit tbody")).toContainText("Audit log exported");
+});

@@ -1,5 +1,6 @@
 //! Warden's server: start-up, the axum router and the command line's services.
 
+pub mod audit_export;
 pub mod config;
 pub mod export;
 pub mod middleware;
@@ -247,6 +248,14 @@ pub fn router(
         .route(
             "/users.csv",
             get(export::export_accounts).with_state(state.clone()),
+        )
+        .route(
+            "/audit.csv",
+            get(audit_export::export_csv).with_state(state.clone()),
+        )
+        .route(
+            "/audit.jsonl",
+            get(audit_export::export_jsonl).with_state(state.clone()),
         )
         // A missing asset is a quiet 404, not a page render and an error line per request.
         .nest_service(

@@ -19,7 +19,7 @@ fn is_public_asset(path: &str) -> bool {
 }
 
 /// Paths that are plain routes of the server (not console pages).
-pub const PLAIN_ROUTES: &[&str] = &["/healthz", "/users.csv"];
+pub const PLAIN_ROUTES: &[&str] = &["/healthz", "/users.csv", "/audit.csv", "/audit.jsonl"];
 
 /// Is this a console page (not a server function, an asset or a plain route)?
 fn is_page(path: &str) -> bool {

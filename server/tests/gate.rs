@@ -211,6 +211,8 @@ fn pages() -> Vec<(&'static str, &'static str, Needs)> {
         ("/audit", "/audit", Everything),
         ("/tenants", "/tenants", Everything),
         ("/users.csv", "/users.csv", Everything),
+        ("/audit.csv", "/audit.csv", Everything),
+        ("/audit.jsonl", "/audit.jsonl", Everything),
         ("/healthz", "/healthz", Nothing),
     ]
 }

@@ -113,6 +113,18 @@ const COVERED: [(&str, &str); 41] = [
     ),
 ];
 
+/// Every plain route of the server (`server::middleware::PLAIN_ROUTES`) and how this test
+/// covers it.
+const PLAIN_COVERED: [(&str, &str); 4] = [
+    ("/healthz", "takes no id and shows nothing of a tenant"),
+    ("/users.csv", "called asking for Beta: only Acme's accounts"),
+    ("/audit.csv", "called asking for Beta: only Acme's records"),
+    (
+        "/audit.jsonl",
+        "called asking for Beta: only Acme's records",
+    ),
+];
+
 async fn id_of(s: &TestServer, username: &str) -> i64 {
     use sqlx::{Connection, Row};
     sqlx::any::install_default_drivers();
@@ -196,6 +208,12 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
     assert_eq!(
         registered, covered,
         "every server function needs a line in COVERED (and a call below)"
+    );
+    let plain: BTreeSet<&str> = server::middleware::PLAIN_ROUTES.iter().copied().collect();
+    let plain_covered: BTreeSet<&str> = PLAIN_COVERED.iter().map(|(r, _)| *r).collect();
+    assert_eq!(
+        plain, plain_covered,
+        "every plain route needs a line in PLAIN_COVERED (and a call below)"
     );
 
     let pa = s.platform_admin_session().await;
@@ -502,6 +520,24 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
         .await
         .unwrap();
     assert!(!csv.contains("beta_"), "{csv}");
+    for path in ["audit.csv", "audit.jsonl"] {
+        for params in [
+            "target=beta".to_owned(),
+            format!("tenant={beta}"),
+            String::new(),
+        ] {
+            let res = reqwest::Client::new()
+                .get(format!("{}/{path}?{params}", s.running().public_url))
+                .header(reqwest::header::COOKIE, &ta)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}?{params}");
+            let text = res.text().await.unwrap();
+            assert!(!text.contains("beta_"), "{path}?{params}: {text}");
+            assert!(!text.contains("Beta"), "{path}?{params}: {text}");
+        }
+    }
 
     // Import: rows naming Beta are refused one by one; nothing is created.
     let rows = app::csv::read_import(

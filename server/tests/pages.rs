@@ -40,6 +40,8 @@ fn page_paths(accounts: &[&str], roles: &[&str]) -> Vec<String> {
         "/roles/not-a-number",
         "/audit",
         "/audit?action=nope&from=yesterday&to=2026-99-99",
+        "/audit.csv",
+        "/audit.jsonl?action=nope&from=yesterday&to=2026-99-99&page=x",
         "/tenants",
         "/login",
         "/no-such-page",

@@ -536,6 +536,23 @@ pub fn may_view_audit(actor: &Actor) -> Decision {
     }
 }
 
+/// May `actor` export the audit trail (SPEC §8: download it as CSV or JSON Lines)? Needs
+/// `Audit log: Export` (which implies View): platform administrators export all of it,
+/// everyone else their own tenant's records. Apart from viewing, because a download leaves
+/// Warden's own access control behind.
+pub fn may_export_audit(actor: &Actor) -> Decision {
+    match (actor.tier, actor.tenant_id) {
+        (Tier::PlatformAdmin, _) => Decision::Allowed(Because::PlatformAdministrator),
+        (_, None) => Decision::Denied(Refusal::TenantMismatch),
+        (_, Some(tenant)) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::AUDIT_EXPORT,
+            At::Tenant(tenant),
+        ),
+    }
+}
+
 /// May `actor` create, configure, disable or delete tenants? Platform administrators only
 /// (SPEC §1).
 pub fn may_manage_tenants(actor: &Actor) -> Decision {
@@ -978,6 +995,25 @@ mod tests {
                 other,
                 "{a:?} managing {t:?} in other tenant"
             );
+        }
+    }
+
+    #[test]
+    fn exporting_the_audit_trail_needs_its_own_privilege_which_implies_viewing() {
+        let c = Catalog::builtin();
+        let viewer = user_with(&c, &[Privilege::AUDIT_VIEW], true);
+        assert!(may_view_audit(&viewer).is_allowed());
+        assert_eq!(
+            may_export_audit(&viewer),
+            Decision::Denied(Refusal::Lacks(Privilege::AUDIT_EXPORT))
+        );
+        let exporter = user_with(&c, &[Privilege::AUDIT_EXPORT], true);
+        assert!(may_export_audit(&exporter).is_allowed());
+        assert!(may_view_audit(&exporter).is_allowed());
+        let nobody = user_with(&c, &[Privilege::USERS_VIEW], true);
+        assert!(!may_export_audit(&nobody).is_allowed());
+        for tier in [PlatformAdmin, TenantAdmin] {
+            assert!(may_export_audit(&actor(tier)).is_allowed());
         }
     }
 

@@ -1,6 +1,6 @@
 //! `/audit`: the audit trail, newest first, with filters kept in the URL.
 
-use crate::access::{may_manage_tenants, may_view_audit};
+use crate::access::{may_export_audit, may_manage_tenants, may_view_audit};
 use crate::api::{list_audit, SessionView};
 use crate::audit_log::{action_label, format_time, outcome_text, AuditEntry, AuditQuery, ACTIONS};
 use crate::components::form::navigate_with_form;
@@ -13,28 +13,59 @@ use leptos_router::hooks::use_query_map;
 pub fn AuditPage() -> impl IntoView {
     view! {
         <GuardedPage title="Audit" decide=may_view_audit page=|session: SessionView| {
-            view! { <Audit all_tenants=may_manage_tenants(&session.actor).is_allowed()/> }
+            view! {
+                <Audit
+                    all_tenants=may_manage_tenants(&session.actor).is_allowed()
+                    may_export=may_export_audit(&session.actor).is_allowed()
+                />
+            }
         }/>
     }
 }
 
 #[component]
-fn Audit(all_tenants: bool) -> impl IntoView {
+fn Audit(all_tenants: bool, may_export: bool) -> impl IntoView {
     let params = use_query_map();
     let navigate = leptos_router::hooks::use_navigate();
     let query = Memo::new(move |_| params.with(|p| AuditQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_audit);
     let text = move |f: fn(&AuditQuery) -> &String| move || query.with(|q| f(q).clone());
-    view! {
-        <div class="page-head">
-            <h1>"Audit"</h1>
-            <p class="lead">
-                {if all_tenants {
-                    "Every sign-in and every change, in every tenant, newest first. Records cannot be changed or deleted."
+    // Plain download links (they work before the page is hydrated): every record the
+    // filters select, from the newest, whatever page is shown.
+    let export = move |path: &'static str| {
+        move || {
+            query.with(|q| {
+                let params = AuditQuery {
+                    cursor: None,
+                    ..q.clone()
+                }
+                .to_params();
+                if params.is_empty() {
+                    path.to_owned()
                 } else {
-                    "Every sign-in and every change in your organisation, newest first. Records cannot be changed or deleted."
-                }}
-            </p>
+                    format!("{path}?{params}")
+                }
+            })
+        }
+    };
+    view! {
+        <div class="page-head with-actions">
+            <div>
+                <h1>"Audit"</h1>
+                <p class="lead">
+                    {if all_tenants {
+                        "Every sign-in and every change, in every tenant, newest first. Records cannot be changed or deleted."
+                    } else {
+                        "Every sign-in and every change in your organisation, newest first. Records cannot be changed or deleted."
+                    }}
+                </p>
+            </div>
+            {may_export.then(|| view! {
+                <div class="head-actions">
+                    <a class="button-link" rel="external" download="" href=export("/audit.csv")>"Export CSV"</a>
+                    <a class="button-link" rel="external" download="" href=export("/audit.jsonl")>"Export JSON Lines"</a>
+                </div>
+            })}
         </div>
         <section class="panel" aria-label="Filter records">
             <form method="get" action="/audit" class="filters" role="search" on:submit=move |ev| {

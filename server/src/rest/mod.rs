@@ -4,6 +4,7 @@
 //! with the same `Request`; every error is a [`problem::Problem`] (RFC 9457). Every route is
 //! declared through [`openapi::api_router`], so none is served without being documented.
 
+pub mod audit;
 pub mod auth;
 pub mod authorize;
 pub mod docs;
@@ -23,6 +24,7 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     let (api, _document) = openapi::api_router().split_for_parts();
     api.merge(docs::routes())
+        .merge(audit::routes())
         .route("/api/v1/{*path}", any(no_such_route))
 }
 

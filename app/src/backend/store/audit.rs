@@ -59,10 +59,13 @@ pub enum AuditAction {
     /// A REST API request or a token request refused for its credential (counted per address;
     /// recorded a few times a minute per address and reason at most).
     ApiAuthenticationFailed,
+    /// The audit trail downloaded (CSV or JSON Lines, from the console or the API): records
+    /// of people and changes leaving Warden.
+    AuditExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -97,6 +100,7 @@ impl AuditAction {
         AuditAction::ApiClientRotated,
         AuditAction::AccessTokenIssued,
         AuditAction::ApiAuthenticationFailed,
+        AuditAction::AuditExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +139,7 @@ impl AuditAction {
             AuditAction::ApiClientRotated => "api_client.rotate",
             AuditAction::AccessTokenIssued => "api_client.token",
             AuditAction::ApiAuthenticationFailed => "api.authenticate",
+            AuditAction::AuditExported => "audit.export",
         }
     }
 }

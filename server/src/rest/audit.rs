@@ -60,10 +60,10 @@ fn filters(params: &HashMap<String, String>, errors: &mut FieldErrors) -> AuditQ
 /// The query string, or a field error when it cannot be read at all.
 fn read(
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<HashMap<String, String>, Problem> {
+) -> Result<HashMap<String, String>, AppError> {
     params
         .map(|Query(params)| params)
-        .map_err(|_| AppError::field("query", "The query string could not be read.").into())
+        .map_err(|_| AppError::field("query", "The query string could not be read."))
 }
 
 /// A page's cursor as its link carries it: `<unix time>.<record id>`.

@@ -285,6 +285,7 @@ fn Account() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     let reset_mfa = ServerAction::<crate::api::ResetMfa>::new();
     let end_sessions = ServerAction::<crate::api::EndSessions>::new();
+    let credentials = super::credentials::credentials_resource(id);
     // Reload after successful changes only: a refused save keeps what was typed.
     let changed = RwSignal::new(0u32);
     let saved_notice = RwSignal::new(false);
@@ -333,7 +334,7 @@ fn Account() -> impl IntoView {
                         </Show>
                         <AccountView detail=detail.clone() saved_notice=saved_notice update=update toggle=toggle delete=delete/>
                         {(detail.summary.tier == Tier::ServiceAccount).then(|| view! {
-                            <super::credentials::ApiCredentialsPanel account_id=detail.summary.account_id/>
+                            <super::credentials::ApiCredentialsPanel account_id=detail.summary.account_id parts=credentials/>
                         })}
                         <SignInSecurity detail=detail reset=reset_mfa end=end_sessions/>
                         <super::account_access::AccountAccessPanel access=access assign=assign unassign=unassign/>

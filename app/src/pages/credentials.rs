@@ -7,25 +7,57 @@ use crate::api::{list_service_credentials, CreateApiToken, RevokeApiToken, Rotat
 use crate::components::form::{track_action_errors, TextField};
 use crate::credentials::{ApiTokenView, ServiceCredentials};
 use crate::domain::{format_date, AccountId};
-use crate::error::FieldErrors;
+use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 
-/// The credentials panel of service account `account_id`.
-#[component]
-pub fn ApiCredentialsPanel(account_id: AccountId) -> impl IntoView {
+/// The resource and actions behind [`ApiCredentialsPanel`], made where the page starts (a
+/// resource made inside another's `Suspend` would not hydrate).
+pub fn credentials_resource(id: Memo<Option<AccountId>>) -> CredentialsParts {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let rotate = ServerAction::<RotateClientSecret>::new();
     let credentials = Resource::new(
         move || {
             (
+                id.get(),
                 create.version().get(),
                 revoke.version().get(),
                 rotate.version().get(),
             )
         },
-        move |_| list_service_credentials(account_id),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => list_service_credentials(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
     );
+    CredentialsParts {
+        credentials,
+        create,
+        revoke,
+        rotate,
+    }
+}
+
+/// What [`credentials_resource`] makes.
+#[derive(Clone, Copy)]
+pub struct CredentialsParts {
+    credentials: Resource<Result<ServiceCredentials, AppError>>,
+    create: ServerAction<CreateApiToken>,
+    revoke: ServerAction<RevokeApiToken>,
+    rotate: ServerAction<RotateClientSecret>,
+}
+
+/// The credentials panel of service account `account_id`.
+#[component]
+pub fn ApiCredentialsPanel(account_id: AccountId, parts: CredentialsParts) -> impl IntoView {
+    let CredentialsParts {
+        credentials,
+        create,
+        revoke,
+        rotate,
+    } = parts;
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading API credentials…"</p> }>
             {move || Suspend::new(async move {
@@ -35,7 +67,7 @@ pub fn ApiCredentialsPanel(account_id: AccountId) -> impl IntoView {
                     }.into_any(),
                     Err(err) => view! {
                         <section class="panel" aria-labelledby="api-heading">
-                            <h2 id="api-heading">"API access"</h2>
+                            <h2 id="api-heading">"API tokens"</h2>
                             <p class="alert" role="alert">{err.to_string()}</p>
                         </section>
                     }.into_any(),

@@ -13,23 +13,24 @@ use app::error::{AppError, FieldErrors};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Records per page when `limit` is not given, and the most a page holds whatever it asks.
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/audit", get(list_audit))
-        .route("/api/v1/audit/export", get(export_audit))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_audit))
+        .routes(routes!(export_audit))
 }
 
 /// One page of records, newest first, with the next (older) page's link.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecordPage {
     pub items: Vec<AuditRecord>,
     /// The next page's URL (path and query, same filters and `limit`), or `null` on the last
@@ -93,6 +94,24 @@ fn page_link(query: &AuditQuery, limit: usize, cursor: (i64, i64)) -> String {
 /// `GET /api/v1/audit`: the records the caller may read, newest first, filtered as the
 /// Audit page filters them (see [`filters`]); `limit` 1 to 200 (larger asks get 200, default
 /// 50); `cursor` from a page's `next` link. Needs `Audit log: View`. Reads only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(
+        ("actor" = Option<String>, Query, description = "The start of the actor's username, any case"),
+        ("target" = Option<String>, Query, description = "The start of the target's name, any case"),
+        ("action" = Option<String>, Query, description = "One action code (`account.update`, …)"),
+        ("from" = Option<String>, Query, description = "First day, `YYYY-MM-DD` (UTC)"),
+        ("to" = Option<String>, Query, description = "Last day, `YYYY-MM-DD` (UTC)"),
+        ("limit" = Option<u32>, Query, description = "Records per page, 1 to 200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "From a page's `next` link"),
+    ),
+    responses(
+        (status = 200, description = "One page, newest first", body = AuditRecordPage),
+        (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list_audit(
     ApiCaller(req): ApiCaller,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -130,6 +149,26 @@ pub async fn list_audit(
 /// `GET /api/v1/audit/export?format=csv|jsonl`: every record the filters select (see
 /// [`filters`]), newest first, as a streamed download — the console's export, recorded in the
 /// trail as `audit.export` (`via: api`) before anything is sent. Needs `Audit log: Export`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/export",
+    tag = "audit",
+    params(
+        ("actor" = Option<String>, Query, description = "The start of the actor's username, any case"),
+        ("target" = Option<String>, Query, description = "The start of the target's name, any case"),
+        ("action" = Option<String>, Query, description = "One action code (`account.update`, …)"),
+        ("from" = Option<String>, Query, description = "First day, `YYYY-MM-DD` (UTC)"),
+        ("to" = Option<String>, Query, description = "Last day, `YYYY-MM-DD` (UTC)"),
+        ("format" = String, Query, description = "`csv` or `jsonl`"),
+    ),
+    responses(
+        (status = 200, description = "Every selected record, newest first, streamed", content(
+            (String = "text/csv"),
+            (String = "application/jsonl"),
+        )),
+        (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn export_audit(
     ApiCaller(req): ApiCaller,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,

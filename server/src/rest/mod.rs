@@ -24,7 +24,6 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     let (api, _document) = openapi::api_router().split_for_parts();
     api.merge(docs::routes())
-        .merge(audit::routes())
         .route("/api/v1/{*path}", any(no_such_route))
 }
 

@@ -33,7 +33,8 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
     tags(
         (name = "users", description = "Accounts of the caller's tenant (SPEC §1–§2)"),
         (name = "authorization", description = "May an account do something, and why (SPEC §3)"),
-        (name = "meta", description = "This document"),
+        (name = "audit", description = "The audit trail: pages and exports (SPEC §8)"),
+        (name = "meta", description = "This document, the caller, the token endpoint"),
     )
 )]
 struct ApiDoc;
@@ -65,6 +66,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(users::routes())
         .merge(authorize::routes())
+        .merge(super::audit::routes())
         .routes(routes!(super::me::me))
         .routes(routes!(super::token::issue))
         .routes(routes!(openapi_document))
@@ -73,7 +75,73 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// The document, built once per process.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| api_router().split_for_parts().1)
+    DOCUMENT.get_or_init(|| {
+        let mut document = api_router().split_for_parts().1;
+        CommonProblems.modify(&mut document);
+        document
+    })
+}
+
+/// The problems any operation may answer, added to each one that does not list them itself,
+/// so that the document states every status the API can send (the contract test holds it to
+/// that): 400 for a malformed path id, query or body; 401 without a valid credential (not on
+/// public operations); 409 for a change the account's state forbids (its own account, the
+/// last administrator, already in that state); 415 for a body that is not JSON; 422 for
+/// invalid values; 429 after too many failed authentications from an address.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The document itself and the token endpoint (RFC 6749 errors) list their own.
+            if path == DOCUMENT_PATH || path == "/oauth/token" {
+                continue;
+            }
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ];
+            for (operation, changes) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                let mut common = vec![
+                    ("400", "The path, query or body is malformed"),
+                    ("401", "No valid credential"),
+                    ("422", "Invalid values, named per field"),
+                    ("429", "Too many failed authentications from this address"),
+                ];
+                if changes {
+                    common.push(("409", "The account's state forbids this change"));
+                }
+                if operation.request_body.is_some() {
+                    common.push(("415", "The body is not JSON"));
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
 }
 
 /// The document as JSON, serialized once per process.

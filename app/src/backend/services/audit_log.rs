@@ -343,7 +343,7 @@ pub fn rfc3339(unix_secs: i64) -> String {
 /// One record as an export and the REST API give it: every field under a stable name,
 /// before and after as JSON objects. Records hold no secret (no password, code or token is
 /// ever written to the trail), so neither does this.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     /// RFC 3339, UTC.
@@ -365,7 +365,11 @@ pub struct AuditRecord {
     /// How many refusals like this one were left out of the trail just before it.
     pub suppressed_before: Option<i64>,
     pub client: Option<String>,
+    /// The target's fields before the change (absent for a creation).
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The target's fields after the change (absent for a deletion).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

@@ -35,6 +35,8 @@ test("an administrator gives a service account a token, the API accepts it, and 
   const shown = page.getByLabel("New token");
   await expect(shown).toHaveValue(/^wdn_[0-9A-Za-z]{36}$/);
   const token = await shown.inputValue();
+  // The form is empty again, ready for another token.
+  await expect(page.getByLabel("Token name")).toHaveValue("");
   await expect(page.getByRole("row", { name: /HR sync/ })).toContainText(token.slice(0, 8));
   await expect(page.getByRole("row", { name: /HR sync/ })).toContainText("Never");
   await shot("service-account-token-created");

@@ -12,11 +12,12 @@ use leptos::prelude::*;
 use crate::backend::{context::serve, security::gate::Access, services::credentials};
 
 /// The tokens (never their secrets) and the client ID of a service account the caller may
-/// see, and whether the caller may change them.
+/// see, and whether the caller may change them; `None` for a person's account (people have
+/// no API credentials), so the account page can ask for any account.
 #[server(prefix = "/api", endpoint = "list_service_credentials")]
 pub async fn list_service_credentials(
     account_id: AccountId,
-) -> Result<ServiceCredentials, AppError> {
+) -> Result<Option<ServiceCredentials>, AppError> {
     serve(Access::Full, async |req| {
         credentials::list(&req, account_id).await
     })

@@ -62,7 +62,7 @@ fn DetailFields(errors: RwSignal<FieldErrors>, current: Option<AccountDetail>) -
     let external = value(|d| d.summary.external_id.clone());
     view! {
         <fieldset class="form-group">
-            <legend>"Person"</legend>
+            <legend>"Name and contact"</legend>
             <div class="form-grid">
                 <TextField name="full_name" label="Full name" autocomplete="off" value=full_name.unwrap_or_default()
                     rule=full_name_rule errors=errors/>

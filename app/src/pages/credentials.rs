@@ -43,7 +43,7 @@ pub fn credentials_resource(id: Memo<Option<AccountId>>) -> CredentialsParts {
 /// What [`credentials_resource`] makes.
 #[derive(Clone, Copy)]
 pub struct CredentialsParts {
-    credentials: Resource<Result<ServiceCredentials, AppError>>,
+    credentials: Resource<Result<Option<ServiceCredentials>, AppError>>,
     create: ServerAction<CreateApiToken>,
     revoke: ServerAction<RevokeApiToken>,
     rotate: ServerAction<RotateClientSecret>,
@@ -62,9 +62,10 @@ pub fn ApiCredentialsPanel(account_id: AccountId, parts: CredentialsParts) -> im
         <Transition fallback=|| view! { <p class="loading">"Loading API credentials…"</p> }>
             {move || Suspend::new(async move {
                 match credentials.await {
-                    Ok(found) => view! {
+                    Ok(Some(found)) => view! {
                         <Credentials account_id=account_id found=found create=create revoke=revoke rotate=rotate/>
                     }.into_any(),
+                    Ok(None) => ().into_any(),
                     Err(err) => view! {
                         <section class="panel" aria-labelledby="api-heading">
                             <h2 id="api-heading">"API tokens"</h2>
@@ -103,6 +104,15 @@ fn Credentials(
         .map(|e| e.to_string())
     };
     let confirming_rotation = RwSignal::new(false);
+    // A created token empties the form, ready for the next one.
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = create_form.get() {
+                form.reset();
+            }
+        }
+    });
     let tokens = found.tokens.clone();
     let client = found.client.clone();
     let has_client = client.is_some();
@@ -124,7 +134,7 @@ fn Credentials(
                 view! { <TokenTable tokens=tokens account_id=account_id may_manage=may_manage revoke=revoke/> }.into_any()
             }}
             {may_manage.then(|| view! {
-                <ActionForm action=create attr:class="inline-form" attr:novalidate=true attr:aria-label="Create an API token">
+                <ActionForm action=create node_ref=create_form attr:class="inline-form" attr:novalidate=true attr:aria-label="Create an API token">
                     <input type="hidden" name="account_id" value=id.clone()/>
                     <TextField name="name" label="Token name" errors=errors id_prefix="token-"
                         hint="What uses it, e.g. “HR sync”."/>

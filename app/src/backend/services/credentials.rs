@@ -44,9 +44,14 @@ fn require_service_account(account: &AccountRecord) -> Result<(), AppError> {
 
 /// The tokens (never their secrets) and the client of a service account the caller may see,
 /// and whether the caller may change them. Not audited (a read).
-pub async fn list(req: &Request, account_id: AccountId) -> Result<ServiceCredentials, AppError> {
+pub async fn list(
+    req: &Request,
+    account_id: AccountId,
+) -> Result<Option<ServiceCredentials>, AppError> {
     let account = users::visible_target(req, account_id, may_view_account).await?;
-    require_service_account(&account)?;
+    if require_service_account(&account).is_err() {
+        return Ok(None);
+    }
     let tokens = api_credentials::list_tokens(req.db(), account_id).await?;
     let client = api_credentials::find_client(req.db().pool(), account_id)
         .await?
@@ -55,11 +60,11 @@ pub async fn list(req: &Request, account_id: AccountId) -> Result<ServiceCredent
         tier: account.tier,
         tenant_id: account.tenant_id,
     };
-    Ok(ServiceCredentials {
+    Ok(Some(ServiceCredentials {
         tokens,
         client,
         may_manage: may_manage(req.actor(), target).is_allowed(),
-    })
+    }))
 }
 
 /// A token's name: trimmed, 1 to [`TOKEN_NAME_MAX`] characters, no control characters.

@@ -77,6 +77,7 @@ pub struct RoleForm {
 /// Parsed by [`RoleInput::parse`], on the server by the roles service; nothing here is
 /// trusted. The tenant to create it in is not part of it (see `create_role`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleInput {
     pub name: String,
     #[serde(default)]
@@ -93,6 +94,7 @@ impl RoleInput {
 /// The form that creates, renames or re-describes a scope (SPEC §3.5): the console's form
 /// fields, the REST API's body. Parsed by [`ScopeInput::parse`]; nothing here is trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScopeInput {
     pub name: String,
     #[serde(default)]

@@ -37,6 +37,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/users/{id}/sessions/end"),
     ("post", "/api/v1/users/{id}/mfa/reset"),
     ("get", "/api/v1/users/{id}/access"),
+    ("post", "/api/v1/users/{id}/roles"),
+    ("delete", "/api/v1/users/{id}/roles/{role_id}"),
+    ("get", "/api/v1/roles"),
+    ("post", "/api/v1/roles"),
+    ("get", "/api/v1/roles/{id}"),
+    ("put", "/api/v1/roles/{id}"),
+    ("delete", "/api/v1/roles/{id}"),
+    ("post", "/api/v1/scopes"),
+    ("put", "/api/v1/scopes/{id}"),
+    ("delete", "/api/v1/scopes/{id}"),
     ("post", "/api/v1/authorize"),
     ("post", "/api/v1/authorize/batch"),
     ("get", "/api/v1/me"),
@@ -77,7 +87,7 @@ async fn the_openapi_document_lists_every_route_the_router_serves(s: &TestServer
     // Every listed route is served: without a credential it is refused (401) as a problem,
     // never an unrouted 404 or 405. The document itself is public.
     for (method, path) in ROUTES {
-        let path = path.replace("{id}", "1");
+        let path = path.replace("{id}", "1").replace("{role_id}", "1");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let res = api(s, method.clone(), &path, None, Some(&json!({}))).await;
         if path == "/api/v1/openapi.json" {
@@ -102,6 +112,12 @@ async fn the_openapi_document_lists_every_route_the_router_serves(s: &TestServer
         "UserPage",
         "Question",
         "Answer",
+        "RoleInput",
+        "ScopeInput",
+        "Role",
+        "RoleList",
+        "RoleReplacement",
+        "AssignmentBody",
     ] {
         assert!(schemas.contains_key(name), "schema {name} is missing");
     }

@@ -86,3 +86,74 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountIdPath {
         }
     }
 }
+
+/// A positive whole number read from a path or query value, or `None`.
+pub fn positive_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// The 400 for a malformed id in the path, naming its parameter (`field`).
+pub fn bad_path_id(field: &str, what: &str) -> Problem {
+    let mut problem = Problem::of(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        format!("The {what} id in the path must be a positive whole number."),
+    );
+    let mut errors = FieldErrors::new();
+    errors.add(field, "Must be a positive whole number.");
+    problem.errors = Some(errors);
+    problem
+}
+
+/// A role id in the path (`/roles/{id}`): a positive whole number, or 400 naming `id`. One
+/// that is not the caller's to see is a 404 later.
+pub struct RoleIdPath(pub app::domain::RoleId);
+
+impl<S: Send + Sync> FromRequestParts<S> for RoleIdPath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad_path_id("id", "role"))?;
+        positive_id(&raw)
+            .map(|id| RoleIdPath(app::domain::RoleId(id)))
+            .ok_or_else(|| bad_path_id("id", "role"))
+    }
+}
+
+/// A scope id in the path (`/scopes/{id}`): a positive whole number, or 400 naming `id`.
+pub struct ScopeIdPath(pub app::domain::ScopeId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ScopeIdPath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad_path_id("id", "scope"))?;
+        positive_id(&raw)
+            .map(|id| ScopeIdPath(app::domain::ScopeId(id)))
+            .ok_or_else(|| bad_path_id("id", "scope"))
+    }
+}
+
+/// An account id and a role id in the path (`/users/{id}/roles/{role_id}`), each a positive
+/// whole number, or 400 naming the one at fault.
+pub struct AccountRolePath(pub AccountId, pub app::domain::RoleId);
+
+impl<S: Send + Sync> FromRequestParts<S> for AccountRolePath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let Path((account, role)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad_path_id("id", "account"))?;
+        let account = positive_id(&account).ok_or_else(|| bad_path_id("id", "account"))?;
+        let role = positive_id(&role).ok_or_else(|| bad_path_id("role_id", "role"))?;
+        Ok(AccountRolePath(
+            AccountId(account),
+            app::domain::RoleId(role),
+        ))
+    }
+}

@@ -12,6 +12,7 @@ pub mod input;
 pub mod me;
 pub mod openapi;
 pub mod problem;
+pub mod roles;
 pub mod token;
 pub mod users;
 

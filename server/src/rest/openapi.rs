@@ -6,7 +6,7 @@
 //! document, and the document cannot name a route that is not served.
 
 use super::problem::Problem;
-use super::{authorize, users};
+use super::{authorize, roles, users};
 use app::backend::state::AppState;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
     security(("bearer" = [])),
     tags(
         (name = "users", description = "Accounts of the caller's tenant (SPEC §1–§2)"),
+        (name = "roles", description = "Roles, scopes and who holds which role (SPEC §3)"),
         (name = "authorization", description = "May an account do something, and why (SPEC §3)"),
         (name = "audit", description = "The audit trail: pages and exports (SPEC §8)"),
         (name = "meta", description = "This document, the caller, the token endpoint"),
@@ -65,6 +66,7 @@ impl Modify for BearerAuth {
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(users::routes())
+        .merge(roles::routes())
         .merge(authorize::routes())
         .merge(super::audit::routes())
         .routes(routes!(super::me::me))

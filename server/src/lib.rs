@@ -461,6 +461,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     );
     warn_if_cookies_cannot_work(&public_url);
     let hasher = state.hasher.clone();
+    let watched = state.db.clone();
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(
@@ -470,10 +471,12 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         .with_graceful_shutdown(async move {
             let _ = on_shutdown.await;
         });
-        // The memory reaper runs for as long as the server does.
+        // The memory reaper, and the watcher of other instances' changes (which keeps the
+        // API's credential cache honest), run for as long as the server does.
         tokio::select! {
             result = std::future::IntoFuture::into_future(serving) => result,
             () = release_idle_hashing_memory(hasher) => Ok(()),
+            () = app::backend::security::credential_cache::watch_changes(watched) => Ok(()),
         }
     });
     Ok(Running {

@@ -21,6 +21,8 @@ on_both_databases!(
     client_credentials_are_exchanged_for_an_access_token,
     failed_api_authentications_are_throttled_per_address,
     every_change_is_audited_without_a_secret,
+    a_cached_identity_gives_way_to_every_change_on_the_next_request,
+    a_change_made_elsewhere_is_seen_within_two_seconds,
 );
 
 async fn json(res: Response) -> Value {
@@ -147,11 +149,13 @@ async fn a_token_is_shown_once_and_listed_by_its_prefix_and_last_use(s: &TestSer
     };
     s.sql("update api_tokens set last_used_at = last_used_at - 30")
         .await;
+    time_passed(s);
     let recent = last_use().await;
     assert_eq!(s.api_get("/api/v1/me", Some(&secret)).await.status(), 200);
     assert_eq!(last_use().await, recent, "written again within a minute");
     s.sql("update api_tokens set last_used_at = last_used_at - 60")
         .await;
+    time_passed(s);
     let old = last_use().await;
     assert_eq!(s.api_get("/api/v1/me", Some(&secret)).await.status(), 200);
     let now: i64 = last_use().await.parse().unwrap();
@@ -386,6 +390,7 @@ async fn the_api_accepts_a_live_token_and_refuses_everything_else(s: &TestServer
         third["token"]["api_token_id"]
     ))
     .await;
+    time_passed(s);
     assert_refused(
         s.api_get("/api/v1/me", Some(&third_secret)).await,
         "expired",
@@ -438,13 +443,199 @@ async fn the_api_accepts_a_live_token_and_refuses_everything_else(s: &TestServer
         .await;
     expect_ok(res).await;
     assert_eq!(s.api_get("/api/v1/me", Some(&token)).await.status(), 200);
-    s.sql(&format!(
-        "update accounts set expires_at = 1 where account_id = {robot}"
-    ))
+    // Made in the database, with its audit record, as another instance would: seen within
+    // the documented delay (the credential cache; see `a_change_made_elsewhere_…`).
+    changed_elsewhere(
+        s,
+        &format!("update accounts set expires_at = 1 where account_id = {robot}"),
+    )
     .await;
     assert_refused(
-        s.api_get("/api/v1/me", Some(&token)).await,
+        refused_within(s, &token, std::time::Duration::from_secs(2)).await,
         "expired account",
+    )
+    .await;
+}
+
+/// Says to the server that the times a test just rewrote in the database (a last use, an
+/// expiry) are to be read again: they stand for time passing, which no instance audits, so
+/// the credential cache is told directly, as a change would tell it.
+fn time_passed(s: &TestServer) {
+    s.running().state.db.note_change();
+}
+
+/// Makes a change in the database with its audit record, as another instance of Warden
+/// would (this instance's change epoch does not move: only its watcher of the trail sees it).
+async fn changed_elsewhere(s: &TestServer, statement: &str) {
+    s.sql(statement).await;
+    s.sql(
+        "insert into audit_events (occurred_at, action, outcome) \
+         values (1, 'account.update', 'success')",
+    )
+    .await;
+}
+
+/// The first answer to `GET /api/v1/me` with `bearer` that is not a success, trying for up to
+/// `within`; the last answer when every one succeeded.
+async fn refused_within(s: &TestServer, bearer: &str, within: std::time::Duration) -> Response {
+    let started = std::time::Instant::now();
+    loop {
+        let res = s.api_get("/api/v1/me", Some(bearer)).await;
+        if res.status() != StatusCode::OK || started.elapsed() >= within {
+            return res;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The privilege keys `GET /api/v1/me` lists for `bearer`.
+async fn privileges_of(s: &TestServer, bearer: &str) -> Vec<String> {
+    let me = json(s.api_get("/api/v1/me", Some(bearer)).await).await;
+    me["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The credential cache (`app::backend::security::credential_cache`): with both kinds of
+/// credential answered from it (a request made just before), a role change, a disabled
+/// account or tenant and a revoked token are each seen on the very next request.
+async fn a_cached_identity_gives_way_to_every_change_on_the_next_request(s: &TestServer) {
+    let (pa, acme) = admin_with_acme(s).await;
+    let (client_id, secret) = client_of(s, &pa, "robot_1").await;
+    let robot = account_id(s, "robot_1").await;
+    let token = json(create_token(s, &pa, &robot, "cached", "").await).await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let access = json(access_token(s, &client_id, &secret).await).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let both = [token.as_str(), access.as_str()];
+    let warm = || async move {
+        for bearer in both {
+            for _ in 0..2 {
+                assert_eq!(s.api_get("/api/v1/me", Some(bearer)).await.status(), 200);
+            }
+        }
+    };
+    let call = |function: &'static str, form: Vec<(&'static str, String)>| {
+        let pa = pa.clone();
+        async move { expect_ok(s.call(function, &form, Some(&pa)).await).await }
+    };
+
+    // A role change.
+    warm().await;
+    for bearer in both {
+        assert!(privileges_of(s, bearer).await.is_empty());
+    }
+    let role = s
+        .strings(&format!(
+            "select cast(role_id as text) from roles where tenant_id = {acme} and name = 'Read-only'"
+        ))
+        .await
+        .remove(0);
+    let assignment = vec![("account_id", robot.clone()), ("role_id", role.clone())];
+    call("assign_role", assignment.clone()).await;
+    for bearer in both {
+        let keys = privileges_of(s, bearer).await;
+        assert!(
+            keys.contains(&"operations.cases:view".to_owned()),
+            "{keys:?}"
+        );
+    }
+    call("unassign_role", assignment).await;
+    for bearer in both {
+        assert!(privileges_of(s, bearer).await.is_empty());
+    }
+
+    // The account disabled, then enabled again.
+    warm().await;
+    let enabled = |on: &str| vec![("account_id", robot.clone()), ("enabled", on.to_owned())];
+    call("set_account_enabled", enabled("false")).await;
+    for bearer in both {
+        assert_refused(
+            s.api_get("/api/v1/me", Some(bearer)).await,
+            "disabled account",
+        )
+        .await;
+    }
+    call("set_account_enabled", enabled("true")).await;
+
+    // The tenant disabled, then enabled again.
+    warm().await;
+    let active = |on: &str| vec![("tenant_id", acme.clone()), ("active", on.to_owned())];
+    call("set_tenant_active", active("false")).await;
+    for bearer in both {
+        assert_refused(
+            s.api_get("/api/v1/me", Some(bearer)).await,
+            "disabled tenant",
+        )
+        .await;
+    }
+    call("set_tenant_active", active("true")).await;
+
+    // The token revoked; the access token is another credential and still works.
+    warm().await;
+    let listed = json(list(s, &pa, &robot).await).await;
+    let id = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "cached")
+        .unwrap()["api_token_id"]
+        .to_string();
+    expect_ok(revoke(s, &pa, &robot, &id).await).await;
+    assert_refused(s.api_get("/api/v1/me", Some(&token)).await, "revoked").await;
+    assert_eq!(s.api_get("/api/v1/me", Some(&access)).await.status(), 200);
+}
+
+/// A change made by another instance (here: directly in the database, with the audit record
+/// every change writes) is seen within two seconds, though this instance's cache answered
+/// just before.
+async fn a_change_made_elsewhere_is_seen_within_two_seconds(s: &TestServer) {
+    let (pa, acme) = admin_with_acme(s).await;
+    let token = s.service_account_token(&pa, "robot_1").await;
+    let robot = account_id(s, "robot_1").await;
+    for _ in 0..3 {
+        assert_eq!(s.api_get("/api/v1/me", Some(&token)).await.status(), 200);
+    }
+    let within = std::time::Duration::from_secs(2);
+    changed_elsewhere(
+        s,
+        &format!("update accounts set status = 'disabled' where account_id = {robot}"),
+    )
+    .await;
+    assert_refused(
+        refused_within(s, &token, within).await,
+        "disabled elsewhere",
+    )
+    .await;
+    changed_elsewhere(
+        s,
+        &format!("update accounts set status = 'active' where account_id = {robot}"),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    while s.api_get("/api/v1/me", Some(&token)).await.status() != 200 {
+        assert!(
+            started.elapsed() < within,
+            "enabled elsewhere, still refused"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The tenant, this time.
+    changed_elsewhere(
+        s,
+        &format!("update tenants set status = 'disabled' where tenant_id = {acme}"),
+    )
+    .await;
+    assert_refused(
+        refused_within(s, &token, within).await,
+        "tenant disabled elsewhere",
     )
     .await;
 }

@@ -13,8 +13,13 @@
 //! Either way the account is then checked exactly as a session's is on every request
 //! ([`sessions::standing_refusal`]: tenant enabled; account enabled, not expired, set up),
 //! with the tier rule inverted: **only** service accounts may use the API. Its privileges
-//! are read afresh ([`sessions::holdings_of`]), so a role change applies from the next
-//! request on. No password hash (Argon2) is computed anywhere on this path: the secrets are
+//! are read with it ([`sessions::holdings_of`]).
+//!
+//! What a credential proved is kept in memory
+//! ([`crate::backend::security::credential_cache`]) while nothing audited has changed: a
+//! revocation, a disabled account or tenant, or a role change is seen on the next request on
+//! the instance that made it, and within about a second on the others. Expiries (the token's
+//! and the account's) are checked on every request. No password hash (Argon2) is computed anywhere on this path: the secrets are
 //! random and long, and a keyed digest (HMAC-SHA-256) is as strong and costs microseconds.
 //!
 //! **MFA.** Service accounts have no second factor. An API credential is treated as
@@ -28,6 +33,7 @@
 //! message), throttles them per address and audits them (see the server's `rest::auth`).
 
 use crate::access::Actor;
+use crate::backend::security::credential_cache::{CacheKey, CredentialCache};
 use crate::backend::security::credentials::{
     self, AccessGrant, AccessTokenKey, ACCESS_TOKEN_KEY_PURPOSE, API_TOKEN_PREFIX,
     DIGEST_KEY_PURPOSE,
@@ -42,7 +48,7 @@ use crate::domain::Tier;
 use crate::error::AppError;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The key under which API tokens and client secrets are digested (HMAC-SHA-256), derived
 /// from the server's secret key. `Debug` prints nothing of it.
@@ -94,6 +100,8 @@ pub struct ApiAuth {
     /// this instance refuses their requests without any lookup. The count itself is kept in
     /// the database (`throttle`), shared by every instance.
     blocked: Mutex<HashMap<IpAddr, i64>>,
+    /// What credentials proved, kept while nothing changed (see [`crate::backend::security::credential_cache`]).
+    pub cache: CredentialCache<Arc<SignedIn>>,
 }
 
 /// How many blocked addresses are remembered before expired ones are swept.
@@ -108,6 +116,7 @@ impl ApiAuth {
             access_key: AccessTokenKey::from_bytes(&secret_key.derive(ACCESS_TOKEN_KEY_PURPOSE)),
             settings,
             blocked: Mutex::new(HashMap::new()),
+            cache: CredentialCache::default(),
         }
     }
 
@@ -212,21 +221,56 @@ async fn authenticate_api_token(
     let Ok(token) = credentials::parse_api_token(text) else {
         return Ok(Err(ApiAuthFailure::Malformed));
     };
-    let digest = token.digest(state.api.digest_key.bytes());
-    let Some(live) = api_credentials::find_live_token(&state.db, &digest, now).await? else {
-        return Ok(Err(ApiAuthFailure::Unknown));
+    let key = CacheKey::Token(token.digest(state.api.digest_key.bytes()));
+    // Read before anything is looked up: a change committed meanwhile moves it on, and what
+    // was read is then not kept.
+    let epoch = state.db.change_epoch();
+    let cache = &state.api.cache;
+    let (me, expires_at, last_used_at) = match cache.get(&key, epoch, now) {
+        Some(cached) => (
+            cached.identity,
+            cached.token_expires_at,
+            cached.last_used_at,
+        ),
+        None => {
+            let CacheKey::Token(digest) = &key else {
+                unreachable!("an API token's key is its digest")
+            };
+            let Some(live) = api_credentials::find_live_token(&state.db, digest, now).await? else {
+                return Ok(Err(ApiAuthFailure::Unknown));
+            };
+            if let Err(refused) = may_use_api(&live.account, now) {
+                return Ok(Err(refused));
+            }
+            let via = Credential::ApiToken(live.api_token_id);
+            let me = Arc::new(identity(state, live.account, via).await?);
+            let (expires_at, last_used_at) = (live.expires_at, live.last_used_at);
+            cache.put(
+                key.clone(),
+                me.clone(),
+                expires_at,
+                last_used_at,
+                epoch,
+                now,
+            );
+            (me, expires_at, last_used_at)
+        }
     };
-    if let Err(refused) = may_use_api(&live.account, now) {
+    // What changes with time alone is checked on every request.
+    if expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(ApiAuthFailure::Unknown));
+    }
+    if let Err(refused) = may_use_api(&me.account, now) {
         return Ok(Err(refused));
     }
-    if live
-        .last_used_at
-        .is_none_or(|at| now - at >= api_credentials::TOUCH_EVERY_SECS)
-    {
-        api_credentials::touch_token(&state.db, live.api_token_id, client, now).await?;
+    if last_used_at.is_none_or(|at| now - at >= api_credentials::TOUCH_EVERY_SECS) {
+        let Credential::ApiToken(id) = me.via else {
+            unreachable!("an API token's identity is proven by it")
+        };
+        api_credentials::touch_token(&state.db, id, client, now).await?;
+        cache.touched(&key, now);
     }
-    let via = Credential::ApiToken(live.api_token_id);
-    identity(state, live.account, via).await.map(Ok)
+    Ok(Ok(SignedIn::clone(&me)))
 }
 
 async fn authenticate_access_token(
@@ -241,22 +285,39 @@ async fn authenticate_access_token(
         }
         Err(_) => return Ok(Err(ApiAuthFailure::Malformed)),
     };
-    let account = api_credentials::find_client_account(
-        &state.db,
-        claims.api_client_id,
-        crate::domain::AccountId(claims.account_id),
-    )
-    .await?;
-    let Some(account) = account else {
-        return Ok(Err(ApiAuthFailure::Unknown));
+    let key = CacheKey::Client {
+        api_client_id: claims.api_client_id,
+        account_id: claims.account_id,
     };
-    if let Err(refused) = may_use_api(&account, now) {
+    let epoch = state.db.change_epoch();
+    let me = match state.api.cache.get(&key, epoch, now) {
+        Some(cached) => cached.identity,
+        None => {
+            let account = api_credentials::find_client_account(
+                &state.db,
+                claims.api_client_id,
+                crate::domain::AccountId(claims.account_id),
+            )
+            .await?;
+            let Some(account) = account else {
+                return Ok(Err(ApiAuthFailure::Unknown));
+            };
+            if let Err(refused) = may_use_api(&account, now) {
+                return Ok(Err(refused));
+            }
+            let via = Credential::AccessToken {
+                api_client_id: claims.api_client_id,
+            };
+            let me = Arc::new(identity(state, account, via).await?);
+            state.api.cache.put(key, me.clone(), None, None, epoch, now);
+            me
+        }
+    };
+    // The account's own expiry passes with time alone.
+    if let Err(refused) = may_use_api(&me.account, now) {
         return Ok(Err(refused));
     }
-    let via = Credential::AccessToken {
-        api_client_id: claims.api_client_id,
-    };
-    identity(state, account, via).await.map(Ok)
+    Ok(Ok(SignedIn::clone(&me)))
 }
 
 /// May `account` use the API now? Only service accounts, and only while they (and their

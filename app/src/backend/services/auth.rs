@@ -368,6 +368,7 @@ pub async fn change_own_password(
     tx.commit()
         .await
         .map_err(internal("commit password change"))?;
+    state.db.note_change();
     throttle::clear(&state.db, &key).await?;
     let mut renewed = account.clone();
     renewed.jwt_version = version;

@@ -76,9 +76,17 @@ impl<'r> Change<'r> {
         self.commit().await
     }
 
-    /// Writes the record as it stands and commits.
+    /// Writes the record as it stands and commits; then bumps the change epoch
+    /// ([`crate::backend::store::db::Db::note_change`]), so the next request on this instance
+    /// sees the change.
     pub async fn commit(mut self) -> Result<(), AppError> {
         audit::record(&mut *self.tx, &self.event, self.req.now).await?;
-        self.tx.commit().await.map_err(internal("commit a change"))
+        self.tx
+            .commit()
+            .await
+            .map_err(internal("commit a change"))?;
+        // What this instance caches of credentials is stale from now on.
+        self.req.db().note_change();
+        Ok(())
     }
 }

@@ -185,6 +185,7 @@ pub async fn confirm_enrolment(
     tx.commit()
         .await
         .map_err(internal("commit MFA enrolment"))?;
+    state.db.note_change();
     throttle::clear(&state.db, &mfa_throttle_key(id)).await?;
     tracing::info!(account_id = %id, "MFA turned on");
     Ok(codes)
@@ -395,6 +396,7 @@ async fn remove(
         .map_err(internal("remove MFA key"))?;
     audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit MFA removal"))?;
+    state.db.note_change();
     Ok(())
 }
 

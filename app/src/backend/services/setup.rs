@@ -171,6 +171,7 @@ pub async fn create_first_admin(
     event.client = Some(client);
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit setup"))?;
+    db.note_change();
     tracing::info!(account_id = %id, "first platform administrator created through the setup link");
     Ok(id)
 }
@@ -197,6 +198,7 @@ pub async fn create_admin_from_cli(
     let event = admin_created(AuditAction::AdminCreatedByCli, id, &new);
     audit::record(&mut *tx, &event, now).await?;
     tx.commit().await.map_err(internal("commit create admin"))?;
+    db.note_change();
     tracing::info!(account_id = %id, "platform administrator created from the command line");
     Ok(id)
 }

@@ -315,6 +315,7 @@ pub async fn rotate_jwt_version(
     end_all_sessions(&mut tx, id).await?;
     crate::backend::store::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
+    db.note_change();
     Ok(())
 }
 

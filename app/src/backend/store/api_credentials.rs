@@ -162,6 +162,8 @@ where
 pub struct LiveToken {
     pub api_token_id: ApiTokenId,
     pub last_used_at: Option<i64>,
+    /// When the token expires (Unix seconds); `None`: never.
+    pub expires_at: Option<i64>,
     pub account: AccountRecord,
 }
 
@@ -173,7 +175,8 @@ pub async fn find_live_token(
     now: i64,
 ) -> Result<Option<LiveToken>, AppError> {
     let sql = select_account_with(
-        "k.api_token_id as api_token_id, k.last_used_at as token_last_used_at",
+        "k.api_token_id as api_token_id, k.last_used_at as token_last_used_at, \
+         k.expires_at as token_expires_at",
         "join api_tokens k on k.account_id = a.account_id \
          where k.digest = $1 and k.revoked_at is null and (k.expires_at is null or k.expires_at > $2)",
     );
@@ -190,12 +193,14 @@ pub async fn find_live_token(
         Ok::<_, sqlx::Error>((
             row.try_get::<i64, _>("api_token_id")?,
             row.try_get::<Option<i64>, _>("token_last_used_at")?,
+            row.try_get::<Option<i64>, _>("token_expires_at")?,
         ))
     })()
     .map_err(internal("decode API token"))?;
     Ok(Some(LiveToken {
         api_token_id: ApiTokenId(token.0),
         last_used_at: token.1,
+        expires_at: token.2,
         account: decode_row(&row)?,
     }))
 }

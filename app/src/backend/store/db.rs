@@ -8,6 +8,8 @@ use crate::error::AppError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The change epoch of this instance: see [`Db::change_epoch`].
+    epoch: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,22 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migration
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 impl Db {
+    /// The change epoch: a counter that moves whenever something this instance caches
+    /// (API credentials and what their accounts hold) may have changed. It is bumped by every
+    /// audited change committed through this pool ([`Db::note_change`]) and, for changes made
+    /// by other instances, by the watcher of the audit trail
+    /// (`credential_cache::watch_changes`). What was read under one epoch is valid only while
+    /// the epoch is unchanged. Read it *before* reading what is to be cached.
+    pub fn change_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Says that something may have changed (an audited change was just committed, or another
+    /// instance's was seen): everything cached under an earlier epoch is stale.
+    pub fn note_change(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Connects to `url` and applies pending migrations. SQLite files are created when
     /// missing, in WAL mode with foreign keys enforced.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
@@ -85,7 +105,11 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.map_err(DbError::Migrate)?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            epoch: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -1015,7 +1015,17 @@ async fn change_assignment(
             .bind(req.now)
             .execute(&mut **change.tx())
             .await
-            .map_err(internal("assign role"))?
+            .map_err(|e| {
+                // Given at the same moment by another request: held already, as above.
+                if is_unique_violation(&e, "role_assignments_key") {
+                    AppError::Conflict(format!(
+                        "{} already holds “{}” there.",
+                        account.username, stored.role.name
+                    ))
+                } else {
+                    internal("assign role")(e)
+                }
+            })?
             .rows_affected()
         } else {
             sqlx::query(

@@ -56,3 +56,14 @@ impl std::ops::Deref for AppState {
         &self.0
     }
 }
+
+impl AppState {
+    /// What API authentication reads, borrowed from this state.
+    pub fn api_context(&self) -> crate::backend::security::api_auth::ApiContext<'_> {
+        crate::backend::security::api_auth::ApiContext {
+            db: &self.db,
+            api: &self.api,
+            catalog: &self.catalog,
+        }
+    }
+}

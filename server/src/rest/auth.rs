@@ -41,7 +41,7 @@ impl axum::extract::FromRequestParts<AppState> for ApiCaller {
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(api_auth::bearer);
-        match api_auth::authenticate(state, credential, client, now).await {
+        match api_auth::authenticate(&state.api_context(), credential, client, now).await {
             Ok(Ok(me)) => Ok(ApiCaller(Request {
                 state: state.clone(),
                 me,

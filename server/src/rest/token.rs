@@ -190,8 +190,14 @@ async fn grant(
         ),
         (None, false) => return Err(OAuthError::invalid_client()),
     };
-    let exchanged =
-        api_auth::exchange_client_credentials(state, &client_id, &secret, client, now).await;
+    let exchanged = api_auth::exchange_client_credentials(
+        &state.api_context(),
+        &client_id,
+        &secret,
+        client,
+        now,
+    )
+    .await;
     let failure = match exchanged {
         Ok(Ok(issued)) => {
             let body = serde_json::json!({

@@ -32,7 +32,7 @@
 //! Every failure is one [`ApiAuthFailure`]; the caller answers all of them alike (401, one
 //! message), throttles them per address and audits them (see the server's `rest::auth`).
 
-use crate::access::Actor;
+use crate::access::{Actor, Catalog};
 use crate::backend::security::credential_cache::{CacheKey, CredentialCache};
 use crate::backend::security::credentials::{
     self, AccessGrant, AccessTokenKey, ACCESS_TOKEN_KEY_PURPOSE, API_TOKEN_PREFIX,
@@ -40,10 +40,10 @@ use crate::backend::security::credentials::{
 };
 use crate::backend::security::sessions::{self, Credential, SignedIn};
 use crate::backend::security::totp::SecretKey;
-use crate::backend::state::AppState;
 use crate::backend::store::accounts::AccountRecord;
 use crate::backend::store::api_credentials;
 use crate::backend::store::audit::{self, AuditAction, AuditEvent, Outcome};
+use crate::backend::store::db::Db;
 use crate::domain::Tier;
 use crate::error::AppError;
 use std::collections::HashMap;
@@ -89,8 +89,16 @@ impl Default for ApiSettings {
     }
 }
 
+/// What authenticating an API request reads: the database, the keys and cache, the catalog
+/// (borrowed from the shared state, which holds all three).
+pub struct ApiContext<'a> {
+    pub db: &'a Db,
+    pub api: &'a ApiAuth,
+    pub catalog: &'a Catalog,
+}
+
 /// The keys and settings of API credentials, and the addresses currently refused for
-/// guessing: built once at start, kept in the [`AppState`].
+/// guessing: built once at start, kept in the shared state.
 #[derive(Debug)]
 pub struct ApiAuth {
     pub digest_key: DigestKey,
@@ -197,7 +205,7 @@ pub fn bearer(authorization: &str) -> Option<&str> {
 /// credential; `Err(_)` a failure to read the database. Records an API token's use (at most
 /// once a minute).
 pub async fn authenticate(
-    state: &AppState,
+    state: &ApiContext<'_>,
     credential: Option<&str>,
     client: IpAddr,
     now: i64,
@@ -213,7 +221,7 @@ pub async fn authenticate(
 }
 
 async fn authenticate_api_token(
-    state: &AppState,
+    state: &ApiContext<'_>,
     text: &str,
     client: IpAddr,
     now: i64,
@@ -236,7 +244,7 @@ async fn authenticate_api_token(
             let CacheKey::Token(digest) = &key else {
                 unreachable!("an API token's key is its digest")
             };
-            let Some(live) = api_credentials::find_live_token(&state.db, digest, now).await? else {
+            let Some(live) = api_credentials::find_live_token(state.db, digest, now).await? else {
                 return Ok(Err(ApiAuthFailure::Unknown));
             };
             if let Err(refused) = may_use_api(&live.account, now) {
@@ -267,14 +275,14 @@ async fn authenticate_api_token(
         let Credential::ApiToken(id) = me.via else {
             unreachable!("an API token's identity is proven by it")
         };
-        api_credentials::touch_token(&state.db, id, client, now).await?;
+        api_credentials::touch_token(state.db, id, client, now).await?;
         cache.touched(&key, now);
     }
     Ok(Ok(SignedIn::clone(&me)))
 }
 
 async fn authenticate_access_token(
-    state: &AppState,
+    state: &ApiContext<'_>,
     text: &str,
     now: i64,
 ) -> Result<Result<SignedIn, ApiAuthFailure>, AppError> {
@@ -294,7 +302,7 @@ async fn authenticate_access_token(
         Some(cached) => cached.identity,
         None => {
             let account = api_credentials::find_client_account(
-                &state.db,
+                state.db,
                 claims.api_client_id,
                 crate::domain::AccountId(claims.account_id),
             )
@@ -336,13 +344,12 @@ pub fn may_use_api(account: &AccountRecord, now: i64) -> Result<(), ApiAuthFailu
 /// the credential counts as MFA (see the module's documentation), so nothing is left to
 /// enrol.
 async fn identity(
-    state: &AppState,
+    state: &ApiContext<'_>,
     account: AccountRecord,
     via: Credential,
 ) -> Result<SignedIn, AppError> {
-    let holdings = sessions::holdings_of(&state.db, &state.catalog, &account).await?;
-    let mfa_required =
-        crate::backend::security::totp::required(&account, &holdings, &state.catalog);
+    let holdings = sessions::holdings_of(state.db, state.catalog, &account).await?;
+    let mfa_required = crate::backend::security::totp::required(&account, &holdings, state.catalog);
     Ok(SignedIn {
         via,
         actor: Actor {
@@ -380,7 +387,7 @@ impl std::fmt::Debug for IssuedAccessToken {
 /// lifetime. Audited (`api_client.token`, the service account as actor). Refused, the
 /// failure says why (for the audit trail only: the client gets `invalid_client`).
 pub async fn exchange_client_credentials(
-    state: &AppState,
+    state: &ApiContext<'_>,
     client_id: &str,
     secret: &str,
     client: IpAddr,
@@ -392,7 +399,7 @@ pub async fn exchange_client_credentials(
     ) else {
         return Ok(Err(ApiAuthFailure::Malformed));
     };
-    let found = api_credentials::find_client_by_client_id(&state.db, client_id.as_str()).await?;
+    let found = api_credentials::find_client_by_client_id(state.db, client_id.as_str()).await?;
     let key = state.api.digest_key.bytes();
     // Compared against every live digest of the row, each in constant time.
     let matched = found.filter(|(row, _)| {

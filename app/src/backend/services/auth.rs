@@ -343,8 +343,7 @@ pub async fn change_own_password(
     let hash = state.hasher.hash(new.expose().to_owned()).await?;
     let mut tx = state
         .db
-        .pool()
-        .begin()
+        .begin_write()
         .await
         .map_err(internal("begin password change"))?;
     sqlx::query(

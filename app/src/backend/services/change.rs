@@ -38,8 +38,7 @@ impl<'r> Change<'r> {
     pub async fn begin(req: &'r Request, action: AuditAction) -> Result<Change<'r>, AppError> {
         let tx = req
             .db()
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .map_err(internal("begin a change"))?;
         let mut event = AuditEvent::new(action, Outcome::Success);

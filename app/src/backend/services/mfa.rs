@@ -158,8 +158,7 @@ pub async fn confirm_enrolment(
     let codes = new_recovery_codes();
     let mut tx = state
         .db
-        .pool()
-        .begin()
+        .begin_write()
         .await
         .map_err(internal("begin MFA enrolment"))?;
     let done = sqlx::query(
@@ -380,8 +379,7 @@ async fn remove(
 ) -> Result<(), AppError> {
     let mut tx = state
         .db
-        .pool()
-        .begin()
+        .begin_write()
         .await
         .map_err(internal("begin MFA removal"))?;
     sqlx::query("delete from mfa_recovery_codes where account_id = $1")

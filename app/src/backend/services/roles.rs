@@ -96,8 +96,7 @@ pub async fn ensure_starter_roles(db: &Db, catalog: &Catalog, now: i64) -> Resul
     .map_err(internal("find tenants without roles"))?;
     for tenant in missing {
         let mut tx = db
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .map_err(internal("begin starter roles"))?;
         create_starter_roles(&mut tx, catalog, TenantId(tenant), now).await?;

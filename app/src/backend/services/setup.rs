@@ -142,7 +142,7 @@ pub async fn create_first_admin(
     // A right link is no guess; a wrong form (its fields) is not either.
     crate::backend::security::throttle::give_back(db, &key).await?;
     let new = prepare_admin(&state.hasher, form).await?;
-    let mut tx = db.pool().begin().await.map_err(internal("begin setup"))?;
+    let mut tx = db.begin_write().await.map_err(internal("begin setup"))?;
     let consumed =
         sqlx::query("delete from setup_tokens where token_hash = $1 and expires_at > $2")
             .bind(crypto::token_hash(token))
@@ -186,8 +186,7 @@ pub async fn create_admin_from_cli(
 ) -> Result<AccountId, AppError> {
     let new = prepare_admin(&crypto::PasswordHasher::default(), form).await?;
     let mut tx = db
-        .pool()
-        .begin()
+        .begin_write()
         .await
         .map_err(internal("begin create admin"))?;
     sqlx::query("delete from setup_tokens")

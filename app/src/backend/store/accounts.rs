@@ -311,7 +311,7 @@ pub async fn rotate_jwt_version(
     event: &crate::backend::store::audit::AuditEvent,
     now: i64,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool().begin().await.map_err(internal("begin rotate"))?;
+    let mut tx = db.begin_write().await.map_err(internal("begin rotate"))?;
     end_all_sessions(&mut tx, id).await?;
     crate::backend::store::audit::record(&mut *tx, event, now).await?;
     tx.commit().await.map_err(internal("commit rotate"))?;
@@ -381,7 +381,7 @@ pub async fn backfill_email_keys(db: &Db) -> Result<usize, AppError> {
 }
 
 async fn write_email_keys(db: &Db, rows: &[(i64, String)]) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for (id, email) in rows {
         sqlx::query(
             "update accounts set email_key = $1 where account_id = $2 and email_key is null",

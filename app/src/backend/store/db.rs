@@ -45,7 +45,7 @@ impl Db {
     /// (API credentials and what their accounts hold) may have changed. It is bumped by every
     /// audited change committed through this pool ([`Db::note_change`]) and, for changes made
     /// by other instances, by the watcher of the audit trail
-    /// (`credential_cache::watch_changes`). What was read under one epoch is valid only while
+    /// ([`crate::backend::store::epoch_cache::watch_changes`]). What was read under one epoch is valid only while
     /// the epoch is unchanged. Read it *before* reading what is to be cached.
     pub fn change_epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
@@ -110,6 +110,19 @@ impl Db {
             backend,
             epoch: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: it takes the
+    /// write lock at once (waiting up to the busy timeout for another writer), so a
+    /// transaction that reads before it writes cannot find, at its first write, that another
+    /// connection committed since its read and fail with `SQLITE_BUSY` (a deferred `BEGIN`
+    /// cannot upgrade its read snapshot in WAL mode; the busy timeout does not help there).
+    /// On PostgreSQL it is a plain `BEGIN`; row locks and constraints order the writers.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -476,7 +476,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         tokio::select! {
             result = std::future::IntoFuture::into_future(serving) => result,
             () = release_idle_hashing_memory(hasher) => Ok(()),
-            () = app::backend::security::credential_cache::watch_changes(watched) => Ok(()),
+            () = app::backend::store::epoch_cache::watch_changes(watched) => Ok(()),
         }
     });
     Ok(Running {

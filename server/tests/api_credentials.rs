@@ -445,10 +445,9 @@ async fn the_api_accepts_a_live_token_and_refuses_everything_else(s: &TestServer
     assert_eq!(s.api_get("/api/v1/me", Some(&token)).await.status(), 200);
     // Made in the database, with its audit record, as another instance would: seen within
     // the documented delay (the credential cache; see `a_change_made_elsewhere_…`).
-    changed_elsewhere(
-        s,
-        &format!("update accounts set expires_at = 1 where account_id = {robot}"),
-    )
+    s.changed_elsewhere(&format!(
+        "update accounts set expires_at = 1 where account_id = {robot}"
+    ))
     .await;
     assert_refused(
         refused_within(s, &token, std::time::Duration::from_secs(2)).await,
@@ -462,17 +461,6 @@ async fn the_api_accepts_a_live_token_and_refuses_everything_else(s: &TestServer
 /// the credential cache is told directly, as a change would tell it.
 fn time_passed(s: &TestServer) {
     s.running().state.db.note_change();
-}
-
-/// Makes a change in the database with its audit record, as another instance of Warden
-/// would (this instance's change epoch does not move: only its watcher of the trail sees it).
-async fn changed_elsewhere(s: &TestServer, statement: &str) {
-    s.sql(statement).await;
-    s.sql(
-        "insert into audit_events (occurred_at, action, outcome) \
-         values (1, 'account.update', 'success')",
-    )
-    .await;
 }
 
 /// The first answer to `GET /api/v1/me` with `bearer` that is not a success, trying for up to
@@ -604,20 +592,18 @@ async fn a_change_made_elsewhere_is_seen_within_two_seconds(s: &TestServer) {
         assert_eq!(s.api_get("/api/v1/me", Some(&token)).await.status(), 200);
     }
     let within = std::time::Duration::from_secs(2);
-    changed_elsewhere(
-        s,
-        &format!("update accounts set status = 'disabled' where account_id = {robot}"),
-    )
+    s.changed_elsewhere(&format!(
+        "update accounts set status = 'disabled' where account_id = {robot}"
+    ))
     .await;
     assert_refused(
         refused_within(s, &token, within).await,
         "disabled elsewhere",
     )
     .await;
-    changed_elsewhere(
-        s,
-        &format!("update accounts set status = 'active' where account_id = {robot}"),
-    )
+    s.changed_elsewhere(&format!(
+        "update accounts set status = 'active' where account_id = {robot}"
+    ))
     .await;
     let started = std::time::Instant::now();
     while s.api_get("/api/v1/me", Some(&token)).await.status() != 200 {
@@ -628,10 +614,9 @@ async fn a_change_made_elsewhere_is_seen_within_two_seconds(s: &TestServer) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The tenant, this time.
-    changed_elsewhere(
-        s,
-        &format!("update tenants set status = 'disabled' where tenant_id = {acme}"),
-    )
+    s.changed_elsewhere(&format!(
+        "update tenants set status = 'disabled' where tenant_id = {acme}"
+    ))
     .await;
     assert_refused(
         refused_within(s, &token, within).await,

@@ -7,6 +7,7 @@ use crate::backend::security::sessions::SessionKeys;
 use crate::backend::security::throttle::ThrottlePolicy;
 use crate::backend::security::totp::SecretKey;
 use crate::backend::store::db::Db;
+use crate::backend::store::hot::HotReads;
 use std::sync::Arc;
 
 /// Everything a request handler needs, built once at start and shared by reference.
@@ -26,6 +27,8 @@ pub struct StateInner {
     pub hasher: PasswordHasher,
     /// Keys and settings of the REST API's credentials (derived from `secret_key`).
     pub api: ApiAuth,
+    /// What the REST API reads on nearly every request, kept while nothing changes.
+    pub hot: HotReads,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             secret_key,
             hasher,
             api,
+            hot: HotReads::default(),
         }))
     }
 }

@@ -2,28 +2,28 @@
 //! scope S)?", answered with the access model's decision and its sentence, exactly as the
 //! console decides for that account; a batch form; and an account's effective access.
 //!
-//! Cheap by design, as applications ask on every request of theirs: one query for the
-//! account, the holdings loader's two for its roles, one for a scope's name when a scope is
-//! asked about; no password hashing, nothing written. A batch reads each account and scope
-//! once.
+//! Cheap by design, as applications ask on every request of theirs: the account asked about,
+//! what it holds and a scope's name are read once (one query for the account, the holdings
+//! loader's two for its roles, one for the scope) and then kept in memory while nothing
+//! changes ([`app::backend::store::hot`]); no password hashing, nothing written.
 
 use super::auth::ApiCaller;
 use super::input::{AccountIdPath, ApiJson};
 use super::problem::Problem;
 use app::access::{
-    holds, may_list_accounts, may_view_account, Actor, At, Catalog, Decision, Explainer, Holdings,
-    Privilege, Target,
+    holds, may_list_accounts, may_view_account, Actor, At, Catalog, Decision, Explainer, Privilege,
+    Target,
 };
 use app::backend::request::Request;
 use app::backend::services::roles;
-use app::backend::store::accounts::{self, AccountRecord};
-use app::backend::store::db::internal;
-use app::backend::store::holdings::holdings;
-use app::domain::{effective_status, AccountId, AccountStatus, ScopeId, TenantId, Tier};
+use app::backend::store::accounts::AccountRecord;
+use app::backend::store::hot::{self, AccountKey};
+use app::domain::{effective_status, AccountId, AccountStatus, ScopeId, TenantId};
 use app::error::{AppError, FieldErrors};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -100,9 +100,9 @@ pub struct BatchAnswers {
     pub answers: Vec<Answer>,
 }
 
-/// An account and what it holds, read once per request.
+/// An account and what it holds, as the caller may see it.
 struct Subject {
-    account: AccountRecord,
+    stored: Arc<hot::Subject>,
     tenant: TenantId,
     actor: Actor,
 }
@@ -110,8 +110,7 @@ struct Subject {
 /// What one request has read so far (a batch asks about few accounts and scopes, often).
 #[derive(Default)]
 struct Reads {
-    subjects: HashMap<AccountRef, Option<std::sync::Arc<Subject>>>,
-    scopes: HashMap<(TenantId, i64), Option<String>>,
+    subjects: HashMap<AccountRef, Option<Arc<Subject>>>,
 }
 
 /// Why a question cannot be answered: the field at fault and what to say, or a failure.
@@ -134,20 +133,17 @@ impl Reads {
         &mut self,
         req: &Request,
         r: &AccountRef,
-    ) -> Result<std::sync::Arc<Subject>, Unanswerable> {
+    ) -> Result<Arc<Subject>, Unanswerable> {
         if let Some(known) = self.subjects.get(r) {
             return known.clone().ok_or(Unanswerable::NotFound);
         }
         let caller = req.actor();
-        let found = match (r.id, r.username.as_deref(), r.external_id.as_deref()) {
-            (Some(id), None, None) => accounts::find_for_session(req.db(), AccountId(id)).await?,
-            (None, Some(name), None) => accounts::find_by_username(req.db(), name.trim()).await?,
-            (None, None, Some(external)) => match caller.tenant_id {
-                Some(tenant) => {
-                    accounts::find_by_external_id(req.db(), tenant, external.trim()).await?
-                }
-                None => None,
-            },
+        let key = match (r.id, r.username.as_deref(), r.external_id.as_deref()) {
+            (Some(id), None, None) => Some(AccountKey::Id(AccountId(id))),
+            (None, Some(name), None) => Some(AccountKey::Username(name.trim().to_owned())),
+            (None, None, Some(external)) => caller
+                .tenant_id
+                .map(|tenant| AccountKey::External(tenant, external.trim().to_owned())),
             _ => {
                 return Err(Unanswerable::Field(
                     "account",
@@ -155,67 +151,40 @@ impl Reads {
                 ))
             }
         };
-        let visible = found.filter(|a| {
-            let target = Target {
-                tier: a.tier,
-                tenant_id: a.tenant_id,
-            };
-            may_view_account(caller, target).is_allowed()
-        });
-        let subject = match visible {
-            Some(account) => {
-                // Visible accounts are of the caller's tenant (a platform administrator's
-                // would be of none: it holds every privilege everywhere, by its tier).
-                let tenant = account.tenant_id.or(caller.tenant_id);
-                match tenant {
-                    None => None,
-                    Some(tenant) => {
-                        let held = match account.tier {
-                            Tier::User | Tier::ServiceAccount => {
-                                holdings(req.db(), req.catalog(), account.account_id, tenant)
-                                    .await?
-                            }
-                            _ => Holdings::default(),
-                        };
-                        Some(std::sync::Arc::new(Subject {
-                            actor: Actor {
-                                account_id: account.account_id,
-                                tier: account.tier,
-                                tenant_id: account.tenant_id,
-                                holdings: held,
-                                mfa: false,
-                            },
-                            account,
-                            tenant,
-                        }))
-                    }
-                }
+        let found = match key {
+            Some(key) => {
+                req.state
+                    .hot
+                    .subject(req.db(), req.catalog(), key, req.now)
+                    .await?
             }
             None => None,
         };
+        let visible = found.filter(|stored| {
+            let target = Target {
+                tier: stored.account.tier,
+                tenant_id: stored.account.tenant_id,
+            };
+            may_view_account(caller, target).is_allowed()
+        });
+        // Visible accounts are of the caller's tenant (a platform administrator's would be of
+        // none: it holds every privilege everywhere, by its tier).
+        let subject = visible.and_then(|stored| {
+            let tenant = stored.account.tenant_id.or(caller.tenant_id)?;
+            Some(Arc::new(Subject {
+                actor: Actor {
+                    account_id: stored.account.account_id,
+                    tier: stored.account.tier,
+                    tenant_id: stored.account.tenant_id,
+                    holdings: stored.holdings.clone(),
+                    mfa: false,
+                },
+                stored,
+                tenant,
+            }))
+        });
         self.subjects.insert(r.clone(), subject.clone());
         subject.ok_or(Unanswerable::NotFound)
-    }
-
-    /// The name of scope `id` of `tenant`, or `None` when the tenant has no such scope.
-    async fn scope(
-        &mut self,
-        req: &Request,
-        tenant: TenantId,
-        id: i64,
-    ) -> Result<Option<String>, AppError> {
-        if let Some(known) = self.scopes.get(&(tenant, id)) {
-            return Ok(known.clone());
-        }
-        let name: Option<String> =
-            sqlx::query_scalar("select name from scopes where scope_id = $1 and tenant_id = $2")
-                .bind(id)
-                .bind(tenant.0)
-                .fetch_optional(req.db().pool())
-                .await
-                .map_err(internal("read scope"))?;
-        self.scopes.insert((tenant, id), name.clone());
-        Ok(name)
     }
 }
 
@@ -265,7 +234,12 @@ async fn answer(req: &Request, reads: &mut Reads, q: &Question) -> Result<Answer
     let mut scopes = Vec::new();
     let at = match q.scope {
         None => At::Tenant(subject.tenant),
-        Some(id) => match reads.scope(req, subject.tenant, id).await? {
+        Some(id) => match req
+            .state
+            .hot
+            .scope_name(req.db(), subject.tenant, ScopeId(id), req.now)
+            .await?
+        {
             Some(name) => {
                 scopes.push((ScopeId(id), name));
                 At::Scope(subject.tenant, ScopeId(id))
@@ -278,7 +252,7 @@ async fn answer(req: &Request, reads: &mut Reads, q: &Question) -> Result<Answer
             }
         },
     };
-    if let Some(refused) = unable_to_act(&subject.account, req.now) {
+    if let Some(refused) = unable_to_act(&subject.stored.account, req.now) {
         return Ok(refused);
     }
     let decision = if q.mfa {

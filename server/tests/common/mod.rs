@@ -269,6 +269,26 @@ impl TestServer {
         conn.close().await.ok();
     }
 
+    /// Runs `statement` on the database, then tells this instance that something changed,
+    /// as an audited change does: what it caches is read again on the next request. (Plain
+    /// [`TestServer::sql`] is a change behind Warden's back, which no cache hears of.)
+    pub async fn sql_seen(&self, statement: &str) {
+        self.sql(statement).await;
+        self.running().state.db.note_change();
+    }
+
+    /// Makes a change in the database with its audit record, as another instance of Warden
+    /// would (this instance's change epoch does not move: only its watcher of the trail sees
+    /// it, within about a second).
+    pub async fn changed_elsewhere(&self, statement: &str) {
+        self.sql(statement).await;
+        self.sql(
+            "insert into audit_events (occurred_at, action, outcome) \
+             values (1, 'account.update', 'success')",
+        )
+        .await;
+    }
+
     /// The first column of every row `query` returns, as text.
     pub async fn strings(&self, query: &str) -> Vec<String> {
         use sqlx::Row;

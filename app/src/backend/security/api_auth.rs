@@ -33,7 +33,7 @@
 //! message), throttles them per address and audits them (see the server's `rest::auth`).
 
 use crate::access::{Actor, Catalog};
-use crate::backend::security::credential_cache::{CacheKey, CredentialCache};
+use crate::backend::security::credential_cache::{self, CacheKey, CredentialCache, Proven};
 use crate::backend::security::credentials::{
     self, AccessGrant, AccessTokenKey, ACCESS_TOKEN_KEY_PURPOSE, API_TOKEN_PREFIX,
     DIGEST_KEY_PURPOSE,
@@ -124,7 +124,7 @@ impl ApiAuth {
             access_key: AccessTokenKey::from_bytes(&secret_key.derive(ACCESS_TOKEN_KEY_PURPOSE)),
             settings,
             blocked: Mutex::new(HashMap::new()),
-            cache: CredentialCache::default(),
+            cache: credential_cache::new_cache(),
         }
     }
 
@@ -253,14 +253,12 @@ async fn authenticate_api_token(
             let via = Credential::ApiToken(live.api_token_id);
             let me = Arc::new(identity(state, live.account, via).await?);
             let (expires_at, last_used_at) = (live.expires_at, live.last_used_at);
-            cache.put(
-                key.clone(),
-                me.clone(),
-                expires_at,
+            let proven = Proven {
+                identity: me.clone(),
+                token_expires_at: expires_at,
                 last_used_at,
-                epoch,
-                now,
-            );
+            };
+            cache.put(key.clone(), proven, epoch, now);
             (me, expires_at, last_used_at)
         }
     };
@@ -276,7 +274,7 @@ async fn authenticate_api_token(
             unreachable!("an API token's identity is proven by it")
         };
         api_credentials::touch_token(state.db, id, client, now).await?;
-        cache.touched(&key, now);
+        cache.update(&key, |proven| proven.last_used_at = Some(now));
     }
     Ok(Ok(SignedIn::clone(&me)))
 }
@@ -317,7 +315,12 @@ async fn authenticate_access_token(
                 api_client_id: claims.api_client_id,
             };
             let me = Arc::new(identity(state, account, via).await?);
-            state.api.cache.put(key, me.clone(), None, None, epoch, now);
+            let proven = Proven {
+                identity: me.clone(),
+                token_expires_at: None,
+                last_used_at: None,
+            };
+            state.api.cache.put(key, proven, epoch, now);
             me
         }
     };

@@ -9,12 +9,14 @@ use crate::access::{
 use crate::backend::request::Request;
 use crate::backend::services::users::Scope;
 use crate::backend::store::db::{internal, Db};
+use crate::backend::store::hot::StoredDetail;
 use crate::backend::store::search::{write_search_terms, Searchable, MAX_TERM_CHARS};
 use crate::directory::*;
 use crate::domain::{effective_status, AccountId, AccountStatus, TenantId, Tier};
 use crate::error::AppError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::sync::Arc;
 
 const TERMS_MARKER: &str = "search_terms_v1";
 
@@ -153,11 +155,7 @@ pub async fn backfill_search_terms(db: &Db, now: i64) -> Result<(), AppError> {
     if done > 0 {
         return Ok(());
     }
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(internal("begin backfill"))?;
+    let mut tx = db.begin_write().await.map_err(internal("begin backfill"))?;
     let rows = sqlx::query(
         "select account_id, tenant_id, username, email, full_name, external_id from accounts",
     )
@@ -750,44 +748,57 @@ pub async fn fetch(
 pub async fn get(req: &Request, id: AccountId) -> Result<AccountDetail, AppError> {
     let (db, actor, now) = (req.db(), req.actor(), req.now);
     may_list_accounts(actor).into_result()?;
-    let mut c = Conditions::default();
-    let p = c.param(Bind::Int(id.0));
-    let mut sql = format!(
-        "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS} from accounts a \
-         left join tenants t on t.tenant_id = a.tenant_id where a.account_id = {p}"
-    );
-    match Scope::of(actor) {
-        Scope::AllTenants => {}
-        Scope::Tenant(t) => {
-            let p = c.param(Bind::Int(t.0));
-            sql.push_str(&format!(" and a.tenant_id = {p}"));
-        }
-        Scope::Nothing => return Err(AppError::NotFound),
+    if matches!(Scope::of(actor), Scope::Nothing) {
+        return Err(AppError::NotFound);
     }
-    let row = c
-        .query(&sql)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal("get account"))?
+    // Read as stored (cached while nothing changes); what the actor may see of it is decided
+    // below, on every request.
+    let read = async {
+        let sql = format!(
+            "select {SUMMARY_COLUMNS}, {DETAIL_COLUMNS} from accounts a \
+             left join tenants t on t.tenant_id = a.tenant_id where a.account_id = $1"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal("get account"))?
+        else {
+            return Ok(None);
+        };
+        let mfa_enabled_at: Option<Option<i64>> =
+            sqlx::query_scalar("select enabled_at from mfa_secrets where account_id = $1")
+                .bind(id.0)
+                .fetch_optional(db.pool())
+                .await
+                .map_err(internal("read account MFA"))?;
+        Ok(Some(Arc::new(StoredDetail {
+            row,
+            mfa_enabled_at,
+        })))
+    };
+    let stored = req
+        .state
+        .hot
+        .detail(db, id, now, read)
+        .await?
         .ok_or(AppError::NotFound)?;
-    let detail = decode_detail(actor, &row, now).map_err(internal("decode account"))?;
-    // An account of a tier the actor may not see is, to it, not there.
+    let mut detail = decode_detail(actor, &stored.row, now).map_err(internal("decode account"))?;
+    // Another tenant's account, or one of a tier the actor may not see, is, to it, not there.
     let target = Target {
         tier: detail.summary.tier,
         tenant_id: detail.summary.tenant_id,
     };
-    if !may_view_account(actor, target).is_allowed() {
+    let in_scope = match Scope::of(actor) {
+        Scope::AllTenants => true,
+        Scope::Tenant(t) => detail.summary.tenant_id == Some(t),
+        Scope::Nothing => false,
+    };
+    if !in_scope || !may_view_account(actor, target).is_allowed() {
         return Err(AppError::NotFound);
     }
-    let mut detail = detail;
-    let enabled_at: Option<Option<i64>> =
-        sqlx::query_scalar("select enabled_at from mfa_secrets where account_id = $1")
-            .bind(id.0)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(internal("read account MFA"))?;
     detail.mfa = Some(crate::directory::AccountMfa {
-        enabled_at: enabled_at.flatten(),
+        enabled_at: stored.mfa_enabled_at.flatten(),
         reset: crate::access::may_reset_mfa(actor, target),
         end_sessions: may_manage(actor, target),
     });

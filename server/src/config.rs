@@ -190,6 +190,11 @@ pub struct ServeConfig {
     /// minutes.
     #[arg(long, env = "WARDEN_ACCESS_TOKEN_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub access_token_minutes: u32,
+    /// How many requests a minute each API credential (an API token, or a client's access
+    /// tokens) may make, per instance, in bursts of ten seconds' worth; past it, 429 with
+    /// `Retry-After`. 0: no limit.
+    #[arg(long, env = "WARDEN_API_RATE_LIMIT", default_value_t = app::backend::security::api_auth::DEFAULT_REQUESTS_PER_MINUTE)]
+    pub api_rate_limit: u32,
 }
 
 impl Default for ServeConfig {
@@ -208,6 +213,7 @@ impl Default for ServeConfig {
             api_token_max_days: None,
             client_secret_overlap_secs: 86_400,
             access_token_minutes: 10,
+            api_rate_limit: app::backend::security::api_auth::DEFAULT_REQUESTS_PER_MINUTE,
         }
     }
 }
@@ -232,6 +238,7 @@ impl ServeConfig {
             max_token_days: self.api_token_max_days,
             secret_overlap_secs: i64::from(self.client_secret_overlap_secs),
             access_token_secs: i64::from(self.access_token_minutes) * 60,
+            requests_per_minute: self.api_rate_limit,
         }
     }
 

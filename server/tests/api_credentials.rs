@@ -1068,3 +1068,57 @@ configured!(
     a_maximum_lifetime_bounds_every_new_token,
     |c: &mut server::config::ServeConfig| c.api_token_max_days = Some(30)
 );
+configured!(
+    each_credential_is_held_to_its_rate,
+    |c: &mut server::config::ServeConfig| c.api_rate_limit = 6
+);
+
+/// Six requests a minute (one every ten seconds, in bursts of ten): a token's eleventh
+/// request at once is refused with 429, `Retry-After` and the problem's code; another token,
+/// even of the same account, has its own budget; a refused request does nothing.
+async fn each_credential_is_held_to_its_rate(s: &TestServer) {
+    let (pa, _) = admin_with_acme(s).await;
+    let first = s.service_account_token(&pa, "robot_1").await;
+    let robot = account_id(s, "robot_1").await;
+    let res = create_token(s, &pa, &robot, "second", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 0..10 {
+        let res = s.api_get("/api/v1/me", Some(&first)).await;
+        assert_eq!(res.status(), StatusCode::OK, "request {i}");
+    }
+    let res = s.api_get("/api/v1/me", Some(&first)).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = res.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "Retry-After: {wait}");
+    assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("rate"), "{body}");
+    // Refused before anything is done: a change asked for past the rate is not made.
+    let res = s
+        .client
+        .post(format!("{}/api/v1/roles", s.base))
+        .bearer_auth(&first)
+        .json(&serde_json::json!({ "name": "Made past the rate" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(s
+        .strings("select name from roles where name = 'Made past the rate'")
+        .await
+        .is_empty());
+    assert_eq!(
+        s.api_get("/api/v1/me", Some(&second)).await.status(),
+        StatusCode::OK,
+        "another token's budget is its own"
+    );
+}

@@ -6,12 +6,15 @@
 //! instance without any lookup until the window ends. They are also audited
 //! (`api.authenticate`, with the reason and address), a few records per address, reason and
 //! minute at most (`refusals::admit`), so a flood of guesses cannot flood the trail.
+//! A credential that proves itself is then held to its rate (`api_rate`): past it, 429 with
+//! `Retry-After`.
 
 use super::problem::Problem;
 use crate::middleware::ClientAddress;
 use app::backend::clock::now;
 use app::backend::request::Request;
 use app::backend::security::api_auth::{self, ApiAuthFailure};
+use app::backend::security::api_rate;
 use app::backend::security::throttle;
 use app::backend::services::refusals::{self, REFUSALS_RECORDED};
 use app::backend::state::AppState;
@@ -42,12 +45,18 @@ impl axum::extract::FromRequestParts<AppState> for ApiCaller {
             .and_then(|value| value.to_str().ok())
             .and_then(api_auth::bearer);
         match api_auth::authenticate(&state.api_context(), credential, client, now).await {
-            Ok(Ok(me)) => Ok(ApiCaller(Request {
-                state: state.clone(),
-                me,
-                client,
-                now,
-            })),
+            Ok(Ok(me)) => {
+                if let Err(wait) = state.api.rate.admit(&me.via, std::time::Instant::now()) {
+                    tracing::debug!(%client, "API credential over its rate");
+                    return Err(Problem::over_rate(api_rate::retry_after_secs(wait)));
+                }
+                Ok(ApiCaller(Request {
+                    state: state.clone(),
+                    me,
+                    client,
+                    now,
+                }))
+            }
             Ok(Err(failure)) => {
                 if let Some(secs) = count_failure(state, client, now, failure).await? {
                     return Err(Problem::rate_limited(secs));

@@ -90,6 +90,21 @@ impl Problem {
         problem
     }
 
+    /// 429: this credential made more requests than its rate allows.
+    pub fn over_rate(retry_after_secs: i64) -> Problem {
+        let mut problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+            format!(
+                "This credential made more requests than its rate allows. Try again in \
+                 {retry_after_secs} seconds."
+            ),
+        );
+        problem.retry_after = Some(retry_after_secs);
+        problem
+    }
+
     fn body(&self) -> serde_json::Value {
         let mut body = serde_json::json!({
             "type": format!("urn:warden:problem:{}", self.code),

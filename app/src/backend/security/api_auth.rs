@@ -33,6 +33,7 @@
 //! message), throttles them per address and audits them (see the server's `rest::auth`).
 
 use crate::access::{Actor, Catalog};
+use crate::backend::security::api_rate::RateLimiter;
 use crate::backend::security::credential_cache::{self, CacheKey, CredentialCache, Proven};
 use crate::backend::security::credentials::{
     self, AccessGrant, AccessTokenKey, ACCESS_TOKEN_KEY_PURPOSE, API_TOKEN_PREFIX,
@@ -77,6 +78,9 @@ pub struct ApiSettings {
     pub secret_overlap_secs: i64,
     /// How long an access token from the token endpoint lasts, in seconds.
     pub access_token_secs: i64,
+    /// How many requests a minute each credential may make (0: no limit); see
+    /// [`crate::backend::security::api_rate`].
+    pub requests_per_minute: u32,
 }
 
 impl Default for ApiSettings {
@@ -85,9 +89,14 @@ impl Default for ApiSettings {
             max_token_days: None,
             secret_overlap_secs: 24 * 3600,
             access_token_secs: 10 * 60,
+            requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
         }
     }
 }
+
+/// Each credential's requests a minute, unless configured otherwise: 200 a second, in
+/// bursts of 2,000.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 12_000;
 
 /// What authenticating an API request reads: the database, the keys and cache, the catalog
 /// (borrowed from the shared state, which holds all three).
@@ -110,6 +119,8 @@ pub struct ApiAuth {
     blocked: Mutex<HashMap<IpAddr, i64>>,
     /// What credentials proved, kept while nothing changed (see [`crate::backend::security::credential_cache`]).
     pub cache: CredentialCache<Arc<SignedIn>>,
+    /// Each credential's requests: admitted at its rate, refused past it.
+    pub rate: RateLimiter,
 }
 
 /// How many blocked addresses are remembered before expired ones are swept.
@@ -125,6 +136,7 @@ impl ApiAuth {
             settings,
             blocked: Mutex::new(HashMap::new()),
             cache: credential_cache::new_cache(),
+            rate: RateLimiter::new(settings.requests_per_minute),
         }
     }
 

@@ -2,6 +2,7 @@
 //! password hashing and policy, TOTP keys and codes, attempt throttles, the request gate.
 
 pub mod api_auth;
+pub mod api_rate;
 pub mod credential_cache;
 pub mod credentials;
 pub mod crypto;

@@ -25,6 +25,24 @@ impl TenantView {
     }
 }
 
+/// A tenant's own settings as submitted by someone of the tenant who may change them
+/// (`Tenant settings: Edit`): its MFA and password policies, not its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettingsInput {
+    /// `off`, `optional` or `required`.
+    pub mfa_policy: String,
+    /// `default`, `strict` or `modern`; absent: unchanged (and then `refuse_guessable` is
+    /// ignored).
+    #[serde(default)]
+    pub password_policy: Option<String>,
+    /// The guessable-password check for the Default and Strict presets (Modern always has
+    /// it).
+    #[serde(default, deserialize_with = "checkbox")]
+    pub refuse_guessable: bool,
+}
+
 /// The tenant form as submitted (SPEC §1, §2.3, §5): the console's form fields, the REST
 /// API's body. Parsed on the server by the tenants service; nothing here is trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,6 +36,8 @@ enum Check {
 const COVERED: &[(&str, &str, Check)] = &[
     ("get", "/api/v1/openapi.json", Check::NoId),
     ("get", "/api/v1/me", Check::NoId),
+    ("get", "/api/v1/tenant", Check::NoId), // the caller's own tenant, by its credential
+    ("put", "/api/v1/tenant", Check::NoId),
     ("post", "/oauth/token", Check::NoId), // a client is named by its own secret only
     ("get", "/api/v1/users", Check::Ids),  // the role and scope filters
     ("post", "/api/v1/users", Check::OwnTenant),

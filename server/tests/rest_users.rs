@@ -50,6 +50,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/authorize"),
     ("post", "/api/v1/authorize/batch"),
     ("get", "/api/v1/me"),
+    ("get", "/api/v1/tenant"),
+    ("put", "/api/v1/tenant"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/export"),
     ("post", "/oauth/token"),

@@ -553,6 +553,36 @@ pub fn may_export_audit(actor: &Actor) -> Decision {
     }
 }
 
+/// May `actor` read its own tenant's settings (its MFA and password policies)? `Tenant
+/// settings: View` (tenant administrators by their tier). Platform administrators, in no
+/// tenant, configure every tenant through [`may_manage_tenants`] instead.
+pub fn may_view_tenant_settings(actor: &Actor) -> Decision {
+    match actor.tenant_id {
+        None => Decision::Denied(Refusal::TenantMismatch),
+        Some(tenant) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::On(ResourceId::TENANT_SETTINGS, Action::View),
+            At::Tenant(tenant),
+        ),
+    }
+}
+
+/// May `actor` change its own tenant's MFA and password policies? `Tenant settings: Edit`
+/// (tenant administrators by their tier). Its name, status and existence stay the platform
+/// administrators' ([`may_manage_tenants`]).
+pub fn may_change_tenant_settings(actor: &Actor) -> Decision {
+    match actor.tenant_id {
+        None => Decision::Denied(Refusal::TenantMismatch),
+        Some(tenant) => holds(
+            builtin_catalog(),
+            actor,
+            Privilege::On(ResourceId::TENANT_SETTINGS, Action::Edit),
+            At::Tenant(tenant),
+        ),
+    }
+}
+
 /// May `actor` create, configure, disable or delete tenants? Platform administrators only
 /// (SPEC §1).
 pub fn may_manage_tenants(actor: &Actor) -> Decision {

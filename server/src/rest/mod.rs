@@ -8,11 +8,13 @@ pub mod audit;
 pub mod auth;
 pub mod authorize;
 pub mod docs;
+pub mod etag;
 pub mod input;
 pub mod me;
 pub mod openapi;
 pub mod problem;
 pub mod roles;
+pub mod tenant;
 pub mod token;
 pub mod users;
 

@@ -34,6 +34,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         (name = "users", description = "Accounts of the caller's tenant (SPEC §1–§2)"),
         (name = "roles", description = "Roles, scopes and who holds which role (SPEC §3)"),
         (name = "authorization", description = "May an account do something, and why (SPEC §3)"),
+        (name = "tenant", description = "The caller's own tenant and its policies (SPEC §2.3, §5)"),
         (name = "audit", description = "The audit trail: pages and exports (SPEC §8)"),
         (name = "meta", description = "This document, the caller, the token endpoint"),
     )
@@ -69,6 +70,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(roles::routes())
         .merge(authorize::routes())
         .merge(super::audit::routes())
+        .merge(super::tenant::routes())
         .routes(routes!(super::me::me))
         .routes(routes!(super::token::issue))
         .routes(routes!(openapi_document))

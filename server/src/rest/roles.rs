@@ -6,6 +6,7 @@
 //! keys (`security.users:edit`, `security:admin`), never by the internal representation.
 
 use super::auth::ApiCaller;
+use super::etag;
 use super::input::{positive_id, AccountIdPath, AccountRolePath, ApiJson, RoleIdPath, ScopeIdPath};
 use super::problem::Problem;
 use app::access::{self, Catalog, Decision, ObjectGrant, Privilege, PrivilegeSet, Refusal};
@@ -21,7 +22,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -116,15 +116,6 @@ impl Role {
             object_grants,
         }
     }
-
-    /// A strong entity tag: a digest of every field shown, so that any change of the role's
-    /// name, description or grants gives another tag.
-    pub fn etag(&self) -> String {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
-    }
 }
 
 /// A role's new name, description and grants, replacing all the old ones.
@@ -194,29 +185,12 @@ pub struct UnassignParams {
     scope_id: Option<String>,
 }
 
-/// A role's JSON with its `ETag`.
-fn with_etag(status: StatusCode, role: Role) -> Response {
-    let mut res = (status, Json(&role)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&role.etag()) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
-}
-
 /// `res` with a `Location` header.
 fn located(mut res: Response, location: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
-}
-
-/// Does `If-Match` name `etag` (or `*`)?
-fn if_match_allows(if_match: &str, etag: &str) -> bool {
-    if_match
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
 }
 
 /// List roles and scopes.
@@ -283,7 +257,10 @@ pub async fn get_role(
     RoleIdPath(id): RoleIdPath,
 ) -> Result<Response, Problem> {
     let detail = roles::detail(&req, id).await?;
-    Ok(with_etag(StatusCode::OK, Role::of(req.catalog(), &detail)))
+    Ok(etag::tagged(
+        StatusCode::OK,
+        &Role::of(req.catalog(), &detail),
+    ))
 }
 
 /// Create a role.
@@ -308,7 +285,7 @@ pub async fn create_role(
     let id = roles::create(&req, None, &input).await?;
     let location = format!("/api/v1/roles/{id}");
     let res = match roles::detail(&req, id).await {
-        Ok(detail) => with_etag(StatusCode::CREATED, Role::of(req.catalog(), &detail)),
+        Ok(detail) => etag::tagged(StatusCode::CREATED, &Role::of(req.catalog(), &detail)),
         // Created, but not the caller's to read (Security Admin without Roles: View).
         Err(_) => StatusCode::CREATED.into_response(),
     };
@@ -348,28 +325,18 @@ pub async fn replace_role(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RoleReplacement>,
 ) -> Result<Response, Problem> {
-    let Some(if_match) = headers.get(header::IF_MATCH) else {
-        return Err(Problem::of(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
-            "Send If-Match with the role's ETag (from GET), so that nobody's change is overwritten unseen.",
-        ));
-    };
     let current_detail = roles::detail(&req, id).await?;
     let current = Role::of(req.catalog(), &current_detail);
-    if !if_match_allows(if_match.to_str().unwrap_or_default(), &current.etag()) {
-        return Err(Problem::of(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            "The role changed since you read it: read it again, then send your change.",
-        ));
-    }
+    etag::check_if_match(&headers, &current, "the role")?;
     let form = body.parse(req.catalog())?;
     if let Err(error) = roles::update(&req, id, &form).await {
         return Err(as_refusal(&req, &current_detail, &form, error));
     }
     let detail = roles::detail(&req, id).await?;
-    Ok(with_etag(StatusCode::OK, Role::of(req.catalog(), &detail)))
+    Ok(etag::tagged(
+        StatusCode::OK,
+        &Role::of(req.catalog(), &detail),
+    ))
 }
 
 /// The answer to a refused role change. The roles service answers a grant the caller may

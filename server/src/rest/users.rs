@@ -4,6 +4,7 @@
 //! missing one (404); a refusal answers 403 with the access model's code.
 
 use super::auth::ApiCaller;
+use super::etag;
 use super::input::{AccountIdPath, ApiJson};
 use super::problem::Problem;
 use app::accounts::AccountInput;
@@ -18,7 +19,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -89,17 +89,6 @@ impl From<AccountDetail> for User {
             created_at: s.created_at,
             updated_at: d.updated_at,
         }
-    }
-}
-
-impl User {
-    /// A strong entity tag: a digest of every field shown, so that any change anyone makes
-    /// (even twice in one second) gives another tag.
-    pub fn etag(&self) -> String {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
     }
 }
 
@@ -258,15 +247,6 @@ fn page_link(query: &AccountQuery, limit: usize, cursor: &Cursor) -> String {
     format!("/api/v1/users?{}", params.join("&"))
 }
 
-/// An account's JSON with its `ETag`.
-fn with_etag(status: StatusCode, user: User) -> Response {
-    let mut res = (status, Json(&user)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&user.etag()) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
-}
-
 /// List accounts.
 ///
 /// Lists the accounts the caller may see, filtered, searched and sorted as the console's
@@ -325,7 +305,7 @@ pub async fn get_user(
     AccountIdPath(id): AccountIdPath,
 ) -> Result<Response, Problem> {
     let user = User::from(directory::get(&req, id).await?);
-    Ok(with_etag(StatusCode::OK, user))
+    Ok(etag::tagged(StatusCode::OK, &user))
 }
 
 /// Create an account.
@@ -353,7 +333,7 @@ pub async fn create_user(
     let id = users::create(&req, &input).await?;
     let location = format!("/api/v1/users/{id}");
     let mut res = match directory::get(&req, id).await {
-        Ok(detail) => with_etag(StatusCode::CREATED, User::from(detail)),
+        Ok(detail) => etag::tagged(StatusCode::CREATED, &User::from(detail)),
         // Created, but not the caller's to see (it may create what it may not list).
         Err(_) => StatusCode::CREATED.into_response(),
     };
@@ -361,14 +341,6 @@ pub async fn create_user(
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
-}
-
-/// Does `If-Match` name `etag` (or `*`)?
-fn if_match_allows(if_match: &str, etag: &str) -> bool {
-    if_match
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
 }
 
 /// Replace an account's details.
@@ -403,25 +375,12 @@ pub async fn replace_user(
     headers: HeaderMap,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<Response, Problem> {
-    let Some(if_match) = headers.get(header::IF_MATCH) else {
-        return Err(Problem::of(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
-            "Send If-Match with the account's ETag (from GET), so that nobody's change is overwritten unseen.",
-        ));
-    };
     let current = User::from(directory::get(&req, id).await?);
-    if !if_match_allows(if_match.to_str().unwrap_or_default(), &current.etag()) {
-        return Err(Problem::of(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            "The account changed since you read it: read it again, then send your change.",
-        ));
-    }
+    etag::check_if_match(&headers, &current, "the account")?;
     users::update(&req, id, &input).await?;
-    Ok(with_etag(
+    Ok(etag::tagged(
         StatusCode::OK,
-        User::from(directory::get(&req, id).await?),
+        &User::from(directory::get(&req, id).await?),
     ))
 }
 

@@ -4,13 +4,13 @@
 
 use super::change::{Audited, Change};
 use super::refusals;
-use crate::access::may_manage_tenants;
+use crate::access::{may_change_tenant_settings, may_manage_tenants, may_view_tenant_settings};
 use crate::backend::request::Request;
 use crate::backend::store::audit::{AuditAction, AuditTarget};
 use crate::backend::store::db::{internal, is_unique_violation};
 use crate::domain::{MfaPolicy, PasswordPreset, TenantId, TenantName};
 use crate::error::{AppError, FieldErrors};
-use crate::tenants::{TenantInput, TenantView};
+use crate::tenants::{TenantInput, TenantSettingsInput, TenantView};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -93,21 +93,38 @@ struct Settings {
 fn parse_form(form: &TenantInput) -> Result<Settings, AppError> {
     let mut errors = FieldErrors::new();
     let name = errors.check("name", TenantName::parse(&form.name));
-    let policy = errors.check("mfa_policy", MfaPolicy::parse(&form.mfa_policy));
-    let password = match &form.password_policy {
-        Some(value) => errors
-            .check("password_policy", PasswordPreset::parse(value))
-            .map(|p| Some((p, p.policy(form.refuse_guessable).refuse_guessable))),
-        None => Some(None),
-    };
-    match (name, policy, password) {
-        (Some(name), Some(mfa_policy), Some(password)) => Ok(Settings {
+    let policies = parse_policies(
+        &mut errors,
+        &form.mfa_policy,
+        form.password_policy.as_deref(),
+        form.refuse_guessable,
+    );
+    match (name, policies) {
+        (Some(name), Some((mfa_policy, password))) => Ok(Settings {
             name,
             mfa_policy,
             password,
         }),
         _ => Err(AppError::Invalid(errors)),
     }
+}
+
+/// The MFA policy and the password preset with its guessable-password check as stored
+/// (`None`: not sent), or `None` with `errors` naming the fields.
+fn parse_policies(
+    errors: &mut FieldErrors,
+    mfa_policy: &str,
+    password_policy: Option<&str>,
+    refuse_guessable: bool,
+) -> Option<(MfaPolicy, Option<(PasswordPreset, bool)>)> {
+    let policy = errors.check("mfa_policy", MfaPolicy::parse(mfa_policy));
+    let password = match password_policy {
+        Some(value) => errors
+            .check("password_policy", PasswordPreset::parse(value))
+            .map(|p| Some((p, p.policy(refuse_guessable).refuse_guessable))),
+        None => Some(None),
+    };
+    Some((policy?, password?))
 }
 
 fn on_off(on: bool) -> &'static str {
@@ -186,19 +203,69 @@ pub async fn update(
 ) -> Result<TenantView, AppError> {
     authorize_change(req, AuditAction::TenantUpdated).await?;
     let settings = parse_form(input)?;
+    write(
+        req,
+        id,
+        Some(settings.name),
+        settings.mfa_policy,
+        settings.password,
+    )
+    .await
+}
+
+/// The caller's own tenant, for reading its settings (`Tenant settings: View`).
+pub async fn own(req: &Request) -> Result<TenantView, AppError> {
+    may_view_tenant_settings(req.actor()).into_result()?;
+    let id = req.actor().tenant_id.ok_or(AppError::NotFound)?;
+    find(req.db().pool(), id).await?.ok_or(AppError::NotFound)
+}
+
+/// Changes the caller's own tenant's MFA and password policies (`Tenant settings: Edit`),
+/// as [`update`] does; its name stays. Audited as a tenant update; a refused attempt with
+/// its reason.
+pub async fn update_own(
+    req: &Request,
+    input: &TenantSettingsInput,
+) -> Result<TenantView, AppError> {
+    refusals::recorded(req, AuditAction::TenantUpdated, async {
+        refusals::allowed(may_change_tenant_settings(req.actor()))
+    })
+    .await?;
+    let id = req.actor().tenant_id.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let Some((mfa_policy, password)) = parse_policies(
+        &mut errors,
+        &input.mfa_policy,
+        input.password_policy.as_deref(),
+        input.refuse_guessable,
+    ) else {
+        return Err(AppError::Invalid(errors));
+    };
+    write(req, id, None, mfa_policy, password).await
+}
+
+/// Writes tenant `id`'s name (`None`: unchanged) and policies (`password` `None`:
+/// unchanged), in one audited change.
+async fn write(
+    req: &Request,
+    id: TenantId,
+    name: Option<TenantName>,
+    mfa_policy: MfaPolicy,
+    password: Option<(PasswordPreset, bool)>,
+) -> Result<TenantView, AppError> {
     let mut change = Change::begin(req, AuditAction::TenantUpdated).await?;
     let before = find(&mut **change.tx(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (preset, refuse_guessable) = settings
-        .password
-        .unwrap_or((before.password_preset, before.refuse_guessable));
+    let (preset, refuse_guessable) =
+        password.unwrap_or((before.password_preset, before.refuse_guessable));
+    let name = name.map_or_else(|| before.name.clone(), |n| n.as_ref().to_owned());
     sqlx::query(
         "update tenants set name = $1, mfa_policy = $2, password_policy = $5, \
          password_refuse_guessable = $6, updated_at = $3 where tenant_id = $4",
     )
-    .bind(settings.name.as_ref())
-    .bind(settings.mfa_policy.as_str())
+    .bind(name)
+    .bind(mfa_policy.as_str())
     .bind(req.now)
     .bind(id.0)
     .bind(preset.as_str())

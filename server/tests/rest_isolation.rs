@@ -57,6 +57,7 @@ const COVERED: &[(&str, &str, Check)] = &[
     ("put", "/api/v1/roles/{id}", Check::Ids),
     ("delete", "/api/v1/roles/{id}", Check::Ids),
     ("post", "/api/v1/scopes", Check::OwnTenant),
+    ("get", "/api/v1/scopes/{id}", Check::Ids),
     ("put", "/api/v1/scopes/{id}", Check::Ids),
     ("delete", "/api/v1/scopes/{id}", Check::Ids),
     ("post", "/api/v1/authorize", Check::Ids),
@@ -258,6 +259,7 @@ async fn every_route_keeps_to_the_callers_tenant(s: &TestServer) {
         ));
     }
     for (route, body) in [
+        (("get", "/api/v1/scopes/{id}"), None),
         (("put", "/api/v1/scopes/{id}"), Some(scope.clone())),
         (("delete", "/api/v1/scopes/{id}"), None),
     ] {

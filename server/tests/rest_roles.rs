@@ -251,15 +251,34 @@ async fn scopes_are_created_renamed_used_in_object_grants_and_deleted(s: &TestSe
         ))
         .await;
     assert_eq!(tenants[..], [acme.as_str()], "the caller's tenant");
-    let res = put(
-        s,
-        &token,
-        &location,
-        None,
-        &json!({ "name": "Northern", "description": "Up there" }),
+    let renamed = json!({ "name": "Northern", "description": "Up there" });
+    // Renamed only with its current ETag.
+    problem(
+        put(s, &token, &location, None, &renamed).await,
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition_required",
     )
     .await;
-    expect(res, StatusCode::NO_CONTENT).await;
+    let res = api(s, Method::GET, &location, Some(&token), None).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(expect(res, StatusCode::OK).await["name"], "North");
+    let res = put(s, &token, &location, Some(&etag), &renamed).await;
+    let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    assert_eq!(expect(res, StatusCode::OK).await["name"], "Northern");
+    problem(
+        put(
+            s,
+            &token,
+            &location,
+            Some(&etag),
+            &json!({ "name": "Stale" }),
+        )
+        .await,
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+    )
+    .await;
     let list = expect(
         api(s, Method::GET, "/api/v1/roles", Some(&token), None).await,
         StatusCode::OK,

@@ -45,6 +45,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/roles/{id}"),
     ("delete", "/api/v1/roles/{id}"),
     ("post", "/api/v1/scopes"),
+    ("get", "/api/v1/scopes/{id}"),
     ("put", "/api/v1/scopes/{id}"),
     ("delete", "/api/v1/scopes/{id}"),
     ("post", "/api/v1/authorize"),

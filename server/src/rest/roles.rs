@@ -31,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_roles, create_role))
         .routes(routes!(get_role, replace_role, delete_role))
         .routes(routes!(create_scope))
-        .routes(routes!(replace_scope, delete_scope))
+        .routes(routes!(get_scope, replace_scope, delete_scope))
         .routes(routes!(assign_role))
         .routes(routes!(unassign_role))
 }
@@ -434,7 +434,7 @@ pub async fn delete_role(
     tag = "roles",
     request_body = ScopeInput,
     responses(
-        (status = 201, description = "Created", body = Scope, headers(("Location" = String, description = "The new scope's URL (for PUT and DELETE)"))),
+        (status = 201, description = "Created", body = Scope, headers(("Location" = String, description = "The new scope's URL"), ("ETag" = String))),
         (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (a name already taken, too long…)", body = Problem, content_type = "application/problem+json"),
     )
@@ -451,33 +451,75 @@ pub async fn create_scope(
         name: name.as_ref().to_owned(),
         description,
     };
-    let res = (StatusCode::CREATED, Json(scope)).into_response();
+    let res = etag::tagged(StatusCode::CREATED, &scope);
     Ok(located(res, &format!("/api/v1/scopes/{id}")))
+}
+
+impl From<app::roles::ScopeView> for Scope {
+    fn from(s: app::roles::ScopeView) -> Scope {
+        Scope {
+            id: s.scope_id.0,
+            name: s.name,
+            description: s.description,
+        }
+    }
+}
+
+/// Get a scope.
+///
+/// One scope of the caller's tenant, with its `ETag`. Needs `Roles: View`. Reads only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/scopes/{id}",
+    tag = "roles",
+    params(("id" = i64, Path, description = "The scope's id")),
+    responses(
+        (status = 200, description = "The scope", body = Scope, headers(("ETag" = String))),
+        (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such scope in the caller's tenant", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_scope(
+    ApiCaller(req): ApiCaller,
+    ScopeIdPath(id): ScopeIdPath,
+) -> Result<Response, Problem> {
+    let scope = Scope::from(roles::scope(&req, id).await?);
+    Ok(etag::tagged(StatusCode::OK, &scope))
 }
 
 /// Rename a scope.
 ///
-/// Replaces a scope's name and description. Needs `Tenant settings: Edit`. Audited.
+/// Replaces a scope's name and description. Needs `Tenant settings: Edit` and `If-Match`
+/// with the scope's `ETag`. Audited.
 #[utoipa::path(
     put,
     path = "/api/v1/scopes/{id}",
     tag = "roles",
-    params(("id" = i64, Path, description = "The scope's id")),
+    params(
+        ("id" = i64, Path, description = "The scope's id"),
+        ("If-Match" = String, Header, description = "The scope's ETag, from GET (or `*`)"),
+    ),
     request_body = ScopeInput,
     responses(
-        (status = 204, description = "Changed"),
+        (status = 200, description = "Changed", body = Scope, headers(("ETag" = String))),
         (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such scope in the caller's tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The scope changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn replace_scope(
     ApiCaller(req): ApiCaller,
     ScopeIdPath(id): ScopeIdPath,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<ScopeInput>,
-) -> Result<StatusCode, Problem> {
+) -> Result<Response, Problem> {
+    let current = Scope::from(roles::scope(&req, id).await?);
+    etag::check_if_match(&headers, &current, "the scope")?;
     roles::update_scope(&req, id, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let changed = Scope::from(roles::scope(&req, id).await?);
+    Ok(etag::tagged(StatusCode::OK, &changed))
 }
 
 /// Delete a scope.

@@ -786,6 +786,14 @@ pub async fn create_scope(
 
 /// Renames a scope or changes its description, from the scope form. Needs `Tenant settings:
 /// Edit`; audited.
+/// Scope `id`, of a tenant whose roles and scopes the caller may see (`Roles: View`);
+/// another tenant's is "not found". Reads only.
+pub async fn scope(req: &Request, id: ScopeId) -> Result<ScopeView, AppError> {
+    let stored = load_scope(req, id).await?;
+    may_view_roles(req.catalog(), req.actor(), stored.tenant_id).into_result()?;
+    Ok(stored.scope)
+}
+
 pub async fn update_scope(req: &Request, id: ScopeId, input: &ScopeInput) -> Result<(), AppError> {
     let action = AuditAction::ScopeUpdated;
     refusals::recorded(req, action, async {

@@ -47,7 +47,7 @@ impl axum::extract::FromRequestParts<AppState> for FullRequest {
                 .map(|me| {
                     FullRequest(ServiceRequest {
                         state: state.clone(),
-                        me,
+                        me: std::sync::Arc::new(me),
                         client: ctx.client,
                         now: now(),
                     })

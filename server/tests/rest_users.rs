@@ -87,6 +87,20 @@ async fn the_openapi_document_lists_every_route_the_router_serves(s: &TestServer
         documented, listed,
         "the document and this list must name the same routes"
     );
+    // Every operation that takes a credential states its 429 and the header saying how long
+    // to wait (the per-address and per-credential limits apply to all of them).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if path == "/api/v1/openapi.json" || path == "/oauth/token" {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            let too_many = &operation["responses"]["429"];
+            assert!(
+                too_many["headers"]["Retry-After"].is_object(),
+                "{method} {path}: {too_many}"
+            );
+        }
+    }
     // Every listed route is served: without a credential it is refused (401) as a problem,
     // never an unrouted 404 or 405. The document itself is public.
     for (method, path) in ROUTES {

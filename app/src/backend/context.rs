@@ -73,7 +73,7 @@ pub fn request(access: gate::Access) -> Result<Request, AppError> {
     let me = ctx.signed_in.ok_or(AppError::Unauthenticated)?;
     Ok(Request {
         state: state()?,
-        me,
+        me: std::sync::Arc::new(me),
         client: ctx.client,
         now: now(),
     })

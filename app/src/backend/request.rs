@@ -15,8 +15,9 @@ use std::net::IpAddr;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub state: AppState,
-    /// The proven identity, as the gate admitted it.
-    pub me: SignedIn,
+    /// The proven identity, as the gate admitted it (shared: an API credential's is kept in
+    /// the credential cache and handed to each request without a copy).
+    pub me: std::sync::Arc<SignedIn>,
     pub client: IpAddr,
     /// Unix seconds, read once per request so that every check of one call agrees.
     pub now: i64,

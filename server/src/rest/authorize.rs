@@ -11,8 +11,7 @@ use super::auth::ApiCaller;
 use super::input::{AccountIdPath, ApiJson};
 use super::problem::Problem;
 use app::access::{
-    holds, may_list_accounts, may_view_account, Actor, At, Catalog, Decision, Explainer, Privilege,
-    Target,
+    holds, may_list_accounts, may_view_account, At, Catalog, Decision, Explainer, Privilege, Target,
 };
 use app::backend::request::Request;
 use app::backend::services::roles;
@@ -100,11 +99,10 @@ pub struct BatchAnswers {
     pub answers: Vec<Answer>,
 }
 
-/// An account and what it holds, as the caller may see it.
+/// An account the caller may see, and the tenant its questions are asked in.
 struct Subject {
     stored: Arc<hot::Subject>,
     tenant: TenantId,
-    actor: Actor,
 }
 
 /// What one request has read so far (a batch asks about few accounts and scopes, often).
@@ -171,17 +169,7 @@ impl Reads {
         // none: it holds every privilege everywhere, by its tier).
         let subject = visible.and_then(|stored| {
             let tenant = stored.account.tenant_id.or(caller.tenant_id)?;
-            Some(Arc::new(Subject {
-                actor: Actor {
-                    account_id: stored.account.account_id,
-                    tier: stored.account.tier,
-                    tenant_id: stored.account.tenant_id,
-                    holdings: stored.holdings.clone(),
-                    mfa: false,
-                },
-                stored,
-                tenant,
-            }))
+            Some(Arc::new(Subject { stored, tenant }))
         });
         self.subjects.insert(r.clone(), subject.clone());
         subject.ok_or(Unanswerable::NotFound)
@@ -256,15 +244,15 @@ async fn answer(req: &Request, reads: &mut Reads, q: &Question) -> Result<Answer
         return Ok(refused);
     }
     let decision = if q.mfa {
-        let mut actor = subject.actor.clone();
+        let mut actor = subject.stored.actor.clone();
         actor.mfa = true;
         holds(catalog, &actor, privilege, at)
     } else {
-        holds(catalog, &subject.actor, privilege, at)
+        holds(catalog, &subject.stored.actor, privilege, at)
     };
     let explanation = Explainer::new(catalog)
         .about_someone_else()
-        .with_holdings(&subject.actor.holdings)
+        .with_holdings(&subject.stored.actor.holdings)
         .with_scopes(scopes)
         .explain(decision);
     Ok(Answer {
@@ -299,7 +287,6 @@ fn may_ask(req: &Request) -> Result<(), AppError> {
     responses(
         (status = 200, description = "The decision", body = Answer),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not see accounts", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An unknown privilege or scope, or a malformed question", body = Problem, content_type = "application/problem+json"),
@@ -334,7 +321,6 @@ pub async fn authorize(
     responses(
         (status = 200, description = "The decisions, in order", body = BatchAnswers),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not see accounts", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than 100 questions, or one that cannot be answered", body = Problem, content_type = "application/problem+json"),
     )
@@ -428,7 +414,6 @@ pub struct EffectiveAccess {
     responses(
         (status = 200, description = "Its effective access", body = EffectiveAccess),
         (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not see accounts", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account the caller may see", body = Problem, content_type = "application/problem+json"),
     )

@@ -16,8 +16,6 @@ use serde_json::{json, Value};
     tag = "meta",
     responses(
         (status = 200, description = "The calling service account and its effective privileges", body = Object),
-        (status = 401, description = "No valid credential", body = super::problem::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this address", body = super::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn me(ApiCaller(req): ApiCaller) -> Json<Value> {

@@ -91,7 +91,8 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
 /// that): 400 for a malformed path id, query or body; 401 without a valid credential (not on
 /// public operations); 409 for a change the account's state forbids (its own account, the
 /// last administrator, already in that state); 415 for a body that is not JSON; 422 for
-/// invalid values; 429 after too many failed authentications from an address.
+/// invalid values; 429 (with `Retry-After`) after too many failed authentications from an
+/// address, or a credential over its rate.
 struct CommonProblems;
 
 impl Modify for CommonProblems {
@@ -107,6 +108,22 @@ impl Modify for CommonProblems {
                         .build(),
                 )
                 .build()
+        };
+        let too_many = {
+            use utoipa::openapi::schema::{ObjectBuilder, Type};
+            use utoipa::openapi::HeaderBuilder;
+            let mut response = problem(
+                "Too many requests: failed authentications from this address, or this \
+                 credential over its rate",
+            );
+            response.headers.insert(
+                "Retry-After".to_owned(),
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before trying again"))
+                    .build(),
+            );
+            response
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
             // The document itself and the token endpoint (RFC 6749 errors) list their own.
@@ -128,7 +145,6 @@ impl Modify for CommonProblems {
                     ("400", "The path, query or body is malformed"),
                     ("401", "No valid credential"),
                     ("422", "Invalid values, named per field"),
-                    ("429", "Too many failed authentications from this address"),
                 ];
                 if changes {
                     common.push(("409", "The account's state forbids this change"));
@@ -143,6 +159,11 @@ impl Modify for CommonProblems {
                         .entry(status.to_owned())
                         .or_insert_with(|| problem(description).into());
                 }
+                operation
+                    .responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| too_many.clone().into());
             }
         }
     }

@@ -203,7 +203,6 @@ fn located(mut res: Response, location: &str) -> Response {
     tag = "roles",
     responses(
         (status = 200, description = "The tenant's roles and scopes", body = RoleList),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not see roles", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -259,7 +259,6 @@ fn page_link(query: &AccountQuery, limit: usize, cursor: &Cursor) -> String {
     params(ListParams),
     responses(
         (status = 200, description = "A page of accounts", body = UserPage),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not list accounts", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
     )
@@ -295,7 +294,6 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The account", body = User, headers(("ETag" = String, description = "The account's version"))),
         (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may not see accounts", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account the caller may see", body = Problem, content_type = "application/problem+json"),
     )
@@ -321,7 +319,6 @@ pub async fn get_user(
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String, description = "The new account's URL"), ("ETag" = String))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -361,7 +358,6 @@ pub async fn create_user(
     responses(
         (status = 200, description = "The account as changed", body = User, headers(("ETag" = String))),
         (status = 400, description = "The id or body is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The account changed since it was read", body = Problem, content_type = "application/problem+json"),

@@ -221,7 +221,7 @@ pub async fn authenticate(
     credential: Option<&str>,
     client: IpAddr,
     now: i64,
-) -> Result<Result<SignedIn, ApiAuthFailure>, AppError> {
+) -> Result<Result<Arc<SignedIn>, ApiAuthFailure>, AppError> {
     let Some(credential) = credential else {
         return Ok(Err(ApiAuthFailure::Missing));
     };
@@ -237,7 +237,7 @@ async fn authenticate_api_token(
     text: &str,
     client: IpAddr,
     now: i64,
-) -> Result<Result<SignedIn, ApiAuthFailure>, AppError> {
+) -> Result<Result<Arc<SignedIn>, ApiAuthFailure>, AppError> {
     let Ok(token) = credentials::parse_api_token(text) else {
         return Ok(Err(ApiAuthFailure::Malformed));
     };
@@ -288,14 +288,14 @@ async fn authenticate_api_token(
         api_credentials::touch_token(state.db, id, client, now).await?;
         cache.update(&key, |proven| proven.last_used_at = Some(now));
     }
-    Ok(Ok(SignedIn::clone(&me)))
+    Ok(Ok(me))
 }
 
 async fn authenticate_access_token(
     state: &ApiContext<'_>,
     text: &str,
     now: i64,
-) -> Result<Result<SignedIn, ApiAuthFailure>, AppError> {
+) -> Result<Result<Arc<SignedIn>, ApiAuthFailure>, AppError> {
     let claims = match credentials::verify_access_token(&state.api.access_key, text, now) {
         Ok(claims) => claims,
         Err(credentials::CredentialFormatError::AccessTokenExpired) => {
@@ -340,7 +340,7 @@ async fn authenticate_access_token(
     if let Err(refused) = may_use_api(&me.account, now) {
         return Ok(Err(refused));
     }
-    Ok(Ok(SignedIn::clone(&me)))
+    Ok(Ok(me))
 }
 
 /// May `account` use the API now? Only service accounts, and only while they (and their

@@ -6,7 +6,7 @@
 //! What is cached is what the database said, before any caller's view of it: every reader
 //! still decides, per request, what its caller may see of it.
 
-use crate::access::{Catalog, Holdings};
+use crate::access::{Actor, Catalog, Holdings};
 use crate::backend::store::accounts::{self, AccountRecord};
 use crate::backend::store::db::{internal, Db};
 use crate::backend::store::epoch_cache::{cached, EpochCache};
@@ -28,11 +28,12 @@ pub enum AccountKey {
     External(TenantId, String),
 }
 
-/// An account as stored and everything it holds through roles in its tenant (nothing for
-/// tiers that hold their privileges by tier).
+/// An account as stored, and as the access model sees it: with everything it holds through
+/// roles in its tenant (nothing for tiers that hold their privileges by tier), signed in
+/// without MFA.
 pub struct Subject {
     pub account: AccountRecord,
-    pub holdings: Holdings,
+    pub actor: Actor,
 }
 
 /// One account's row as the directory reads it (the account, its tenant's name, its
@@ -87,10 +88,14 @@ impl HotReads {
                 }
                 _ => Holdings::default(),
             };
-            Ok(Some(Arc::new(Subject {
-                account,
+            let actor = Actor {
+                account_id: account.account_id,
+                tier: account.tier,
+                tenant_id: account.tenant_id,
                 holdings: held,
-            })))
+                mfa: false,
+            };
+            Ok(Some(Arc::new(Subject { account, actor })))
         };
         cached(&self.subjects, db, key.clone(), now, read).await
     }

@@ -1308,7 +1308,7 @@ async fn measure_all(
     let db = &running.state.db;
     let as_request = |me: SignedIn| app::backend::request::Request {
         state: running.state.clone(),
-        me,
+        me: std::sync::Arc::new(me),
         client: std::net::IpAddr::from([127, 0, 0, 1]),
         now: app::backend::clock::now(),
     };

@@ -331,7 +331,7 @@ fn digest_of(key: &[u8; 32], text: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    ::hex::encode(bytes)
 }
 
 fn is_base62(b: u8) -> bool {

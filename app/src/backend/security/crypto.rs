@@ -320,7 +320,7 @@ pub fn random_token(bytes: usize) -> String {
 /// SHA-256 of a high-entropy token, hex: how one-time tokens are stored.
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 #[cfg(test)]

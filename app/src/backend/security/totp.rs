@@ -77,7 +77,7 @@ impl SecretKey {
             .chain_update(b"warden key fingerprint\0")
             .chain_update(self.0)
             .finalize();
-        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(&digest[..12])
     }
 
     /// A key of 32 bytes derived from this one for `purpose` alone (HMAC-SHA-256, see
@@ -104,8 +104,7 @@ impl SecretKey {
         mac.update(&[0u8]);
         mac.update(input);
         let tag = mac.finalize().into_bytes();
-        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-        format!("h1:{hex}")
+        format!("h1:{}", hex::encode(tag))
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {

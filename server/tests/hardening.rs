@@ -396,15 +396,37 @@ async fn an_expired_administrator_does_not_count_as_enabled(s: &TestServer) {
 
 async fn every_page_and_api_answer_is_not_cached_and_assets_are_quiet_404s(s: &TestServer) {
     let cookie = s.platform_admin_session().await;
-    for path in ["/", "/users", "/profile", "/users.csv"] {
+    for path in [
+        "/",
+        "/users",
+        "/profile",
+        "/users.csv",
+        "/api/v1/me",
+        "/api/v1/openapi.json",
+        "/pkg/no-such-file.js",
+    ] {
         let res = s.get(path, Some(&cookie)).await;
-        assert_eq!(
-            res.headers()
-                .get(CACHE_CONTROL)
-                .map(|v| v.to_str().unwrap()),
-            Some("no-store"),
-            "{path}"
-        );
+        if !path.starts_with("/pkg/") {
+            assert_eq!(
+                res.headers()
+                    .get(CACHE_CONTROL)
+                    .map(|v| v.to_str().unwrap()),
+                Some("no-store"),
+                "{path}"
+            );
+        }
+        // Every answer, pages, API, assets and errors alike (ASVS V3.2.1, V3.4.4, V3.4.5).
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+        ] {
+            assert_eq!(
+                res.headers().get(name).map(|v| v.to_str().unwrap()),
+                Some(value),
+                "{path}: {name}"
+            );
+        }
     }
     let res = s.call("session", &[("", ""); 0], Some(&cookie)).await;
     assert_eq!(res.headers()[CACHE_CONTROL], "no-store");

@@ -557,27 +557,24 @@ pub fn may_export_audit(actor: &Actor) -> Decision {
 /// settings: View` (tenant administrators by their tier). Platform administrators, in no
 /// tenant, configure every tenant through [`may_manage_tenants`] instead.
 pub fn may_view_tenant_settings(actor: &Actor) -> Decision {
-    match actor.tenant_id {
-        None => Decision::Denied(Refusal::TenantMismatch),
-        Some(tenant) => holds(
-            builtin_catalog(),
-            actor,
-            Privilege::On(ResourceId::TENANT_SETTINGS, Action::View),
-            At::Tenant(tenant),
-        ),
-    }
+    own_tenant_settings(actor, Action::View)
 }
 
 /// May `actor` change its own tenant's MFA and password policies? `Tenant settings: Edit`
 /// (tenant administrators by their tier). Its name, status and existence stay the platform
 /// administrators' ([`may_manage_tenants`]).
 pub fn may_change_tenant_settings(actor: &Actor) -> Decision {
+    own_tenant_settings(actor, Action::Edit)
+}
+
+/// `Tenant settings: action` in the actor's own tenant.
+fn own_tenant_settings(actor: &Actor, action: Action) -> Decision {
     match actor.tenant_id {
         None => Decision::Denied(Refusal::TenantMismatch),
         Some(tenant) => holds(
             builtin_catalog(),
             actor,
-            Privilege::On(ResourceId::TENANT_SETTINGS, Action::Edit),
+            Privilege::On(ResourceId::TENANT_SETTINGS, action),
             At::Tenant(tenant),
         ),
     }
@@ -1150,6 +1147,21 @@ mod tests {
                 Decision::Denied(Refusal::PlatformOnly { actor: tier })
             );
         }
+    }
+
+    #[test]
+    fn own_tenant_settings_need_their_privilege_and_a_tenant() {
+        assert!(may_view_tenant_settings(&actor(TenantAdmin)).is_allowed());
+        assert!(may_change_tenant_settings(&actor(TenantAdmin)).is_allowed());
+        for tier in [User, ServiceAccount] {
+            assert!(!may_view_tenant_settings(&actor(tier)).is_allowed());
+            assert!(!may_change_tenant_settings(&actor(tier)).is_allowed());
+        }
+        // A platform administrator has no tenant of its own: it configures tenants instead.
+        assert_eq!(
+            may_change_tenant_settings(&actor(PlatformAdmin)),
+            Decision::Denied(Refusal::TenantMismatch)
+        );
     }
 
     #[test]

@@ -22,25 +22,6 @@ on_both_databases!(
     bad_keys_and_ids_are_problems_naming_the_field,
 );
 
-/// `PUT path` with `body`, as `token`, with `If-Match: if_match` when given.
-async fn put(
-    s: &TestServer,
-    token: &str,
-    path: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Response {
-    let mut req = s
-        .client
-        .put(format!("{}{path}", s.base))
-        .bearer_auth(token)
-        .json(body);
-    if let Some(tag) = if_match {
-        req = req.header("if-match", tag);
-    }
-    req.send().await.unwrap()
-}
-
 /// `res`'s status must be `status`; returns its JSON (null when it has no body).
 async fn expect(res: Response, status: StatusCode) -> Value {
     let got = res.status();

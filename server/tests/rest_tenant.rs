@@ -18,21 +18,13 @@ on_both_databases!(
 );
 
 /// `PUT /api/v1/tenant` with `body`, as `token`, with `If-Match: if_match` when given.
-async fn put(
+async fn put_tenant(
     s: &TestServer,
     token: &str,
     if_match: Option<&str>,
     body: &Value,
 ) -> reqwest::Response {
-    let mut req = s
-        .client
-        .put(format!("{}/api/v1/tenant", s.base))
-        .bearer_auth(token)
-        .json(body);
-    if let Some(tag) = if_match {
-        req = req.header("if-match", tag);
-    }
-    req.send().await.unwrap()
+    put(s, token, "/api/v1/tenant", if_match, body).await
 }
 
 /// The tenant's MFA policy, password preset, guessable check and name, in one line.
@@ -63,13 +55,13 @@ async fn the_tenant_is_read_and_its_policies_changed_with_its_etag(s: &TestServe
     let change = json!({ "mfa_policy": "required", "password_policy": "modern" });
     // Without If-Match, or with a stale one: nothing changes.
     problem(
-        put(s, &token, None, &change).await,
+        put_tenant(s, &token, None, &change).await,
         StatusCode::PRECONDITION_REQUIRED,
         "precondition_required",
     )
     .await;
     problem(
-        put(s, &token, Some("\"stale\""), &change).await,
+        put_tenant(s, &token, Some("\"stale\""), &change).await,
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
     )
@@ -80,7 +72,7 @@ async fn the_tenant_is_read_and_its_policies_changed_with_its_etag(s: &TestServe
         "{unchanged:?}"
     );
 
-    let res = put(s, &token, Some(&etag), &change).await;
+    let res = put_tenant(s, &token, Some(&etag), &change).await;
     assert_eq!(res.status(), StatusCode::OK);
     let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
@@ -94,13 +86,13 @@ async fn the_tenant_is_read_and_its_policies_changed_with_its_etag(s: &TestServe
     assert_eq!(policies(s, &acme).await, ["required modern on Acme"]);
     // The old tag is stale now.
     problem(
-        put(s, &token, Some(&etag), &json!({ "mfa_policy": "off" })).await,
+        put_tenant(s, &token, Some(&etag), &json!({ "mfa_policy": "off" })).await,
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
     )
     .await;
     // Without password_policy, the password policy stays.
-    let res = put(
+    let res = put_tenant(
         s,
         &token,
         Some(&new_etag),
@@ -114,7 +106,7 @@ async fn the_tenant_is_read_and_its_policies_changed_with_its_etag(s: &TestServe
     let current = s.api_get("/api/v1/tenant", Some(&token)).await;
     let tag = current.headers()["etag"].to_str().unwrap().to_owned();
     let body = problem(
-        put(
+        put_tenant(
             s,
             &token,
             Some(&tag),
@@ -127,7 +119,7 @@ async fn the_tenant_is_read_and_its_policies_changed_with_its_etag(s: &TestServe
     .await;
     assert!(body["errors"]["mfa_policy"].is_array(), "{body}");
     assert!(body["errors"]["password_policy"].is_array(), "{body}");
-    let res = put(
+    let res = put_tenant(
         s,
         &token,
         Some(&tag),
@@ -177,7 +169,7 @@ async fn without_the_privilege_the_tenant_is_refused_and_the_attempt_audited(s: 
     let res = api(s, Method::GET, "/api/v1/tenant", Some(&token), None).await;
     assert_eq!(res.status(), StatusCode::OK);
     problem(
-        put(s, &token, Some("*"), &json!({ "mfa_policy": "off" })).await,
+        put_tenant(s, &token, Some("*"), &json!({ "mfa_policy": "off" })).await,
         StatusCode::FORBIDDEN,
         "lacks_privilege",
     )

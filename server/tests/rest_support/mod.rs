@@ -163,3 +163,22 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(body["status"], status.as_u16(), "{body}");
     body
 }
+
+/// `PUT path` with `body`, as `token`, with `If-Match: if_match` when given.
+pub async fn put(
+    s: &TestServer,
+    token: &str,
+    path: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> Response {
+    let mut req = s
+        .client
+        .put(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    req.send().await.unwrap()
+}

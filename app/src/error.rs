@@ -66,6 +66,14 @@ pub enum AppError {
     /// the API returns its stable code, the audit trail records it.
     #[error("{}", Decision::Denied(*.0).explain())]
     Forbidden(Refusal),
+    /// A change refused for `refusal`, with the fields it concerns (a role editor's
+    /// privileges the actor does not hold, each named under its field): the refusal's code
+    /// and explanation as for `Forbidden`, and the field errors as for `Invalid`.
+    #[error("{}", Decision::Denied(*refusal).explain())]
+    ForbiddenChange {
+        refusal: Refusal,
+        errors: FieldErrors,
+    },
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -108,10 +116,10 @@ impl AppError {
         AppError::Invalid(errors)
     }
 
-    /// The field errors, when this is `Invalid`.
+    /// The field errors, when this is `Invalid` or `ForbiddenChange`.
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
-            AppError::Invalid(errors) => Some(errors),
+            AppError::Invalid(errors) | AppError::ForbiddenChange { errors, .. } => Some(errors),
             _ => None,
         }
     }
@@ -121,6 +129,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden(_)
+            | AppError::ForbiddenChange { .. }
             | AppError::SignInRefused(_)
             | AppError::PasswordChangeRequired
             | AppError::MfaEnrolmentRequired => 403,

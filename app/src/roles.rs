@@ -73,21 +73,25 @@ pub struct RoleForm {
     pub object_grants: Vec<ObjectGrant>,
 }
 
-/// The form that creates a role (SPEC §3.3): the console's form fields, the REST API's body.
-/// Parsed by [`RoleInput::parse`], on the server by the roles service; nothing here is
-/// trusted. The tenant to create it in is not part of it (see `create_role`).
+/// The console's form that creates a role (SPEC §3.3): a name and a description, granting
+/// nothing yet (grants are made in the editor). Checked on the server as a [`RoleForm`];
+/// nothing here is trusted. The tenant to create it in is not part of it (see `create_role`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleInput {
     pub name: String,
     #[serde(default)]
     pub description: String,
 }
 
-impl RoleInput {
-    /// The role's name and description, or the field errors (`name`, `description`).
-    pub fn parse(&self) -> Result<(ShortName, String), AppError> {
-        parse_named("role", &self.name, &self.description)
+/// A new role's form from the console's creation form: named, granting nothing yet.
+impl From<RoleInput> for RoleForm {
+    fn from(input: RoleInput) -> RoleForm {
+        RoleForm {
+            name: input.name,
+            description: input.description,
+            granted: Vec::new(),
+            object_grants: Vec::new(),
+        }
     }
 }
 

@@ -202,7 +202,7 @@ test("a security administrator cannot grant or take away what it does not hold",
     data: { role_id: Number(memberId), form: { name: member.name, description: member.description, granted: [], object_grants: [] } },
     headers: { Origin: warden.baseURL },
   });
-  expect(res.status()).toBe(422);
+  expect(res.status()).toBe(403);
   expect(await res.text()).toContain("you do not hold it yourself");
   const after = await post(page, warden, "get_role", { role_id: memberId });
   expect(after.granted).toEqual(member.granted);

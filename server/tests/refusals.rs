@@ -190,10 +190,10 @@ async fn a_refused_grant_of_an_unheld_privilege_is_audited_with_the_privilege(s:
     let (pa, acme, sec) = user_with(s, "sec_admin", &["security:admin"]).await;
     let helpdesk = new_role(s, &pa, &acme, "Helpdesk", &[]).await;
     let res = set_privileges(s, &sec, helpdesk, "Helpdesk", &["data.forms:edit"]).await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let body: Value = res.json().await.unwrap();
     assert_eq!(
-        body["Invalid"]["privileges"][0],
+        body["ForbiddenChange"]["errors"]["privileges"][0],
         "You cannot grant or take away Forms: Edit: you do not hold it yourself."
     );
     let rows = s.audit().await;

@@ -15,6 +15,7 @@ on_both_databases!(
     a_role_is_listed_created_read_replaced_and_deleted,
     a_role_is_replaced_only_with_its_current_etag,
     scopes_are_created_renamed_used_in_object_grants_and_deleted,
+    a_role_is_created_with_its_grants_in_one_audited_change,
     roles_are_assigned_and_taken_away,
     changes_at_the_same_moment_are_each_answered_never_500,
     refusals_answer_with_their_codes_and_are_audited,
@@ -165,6 +166,93 @@ async fn a_role_is_listed_created_read_replaced_and_deleted(s: &TestServer) {
             "{action}: {actions:?}"
         );
     }
+}
+
+async fn a_role_is_created_with_its_grants_in_one_audited_change(s: &TestServer) {
+    let (_, acme, token) = world(s, &["security:admin", "operations.workspaces:view"]).await;
+    let scope = expect(
+        api(
+            s,
+            Method::POST,
+            "/api/v1/scopes",
+            Some(&token),
+            Some(&json!({ "name": "North" })),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let grant = json!([{ "scope_id": scope, "privilege": "operations.workspaces:view" }]);
+    let body = json!({ "name": "Northern helpdesk", "description": "Users up north",
+        "privileges": ["security.users:view", "security.roles:view"], "object_grants": grant });
+    let res = api(s, Method::POST, "/api/v1/roles", Some(&token), Some(&body)).await;
+    let created = expect(res, StatusCode::CREATED).await;
+    assert_eq!(
+        created["privileges"],
+        json!(["security.roles:view", "security.users:view"])
+    );
+    assert_eq!(created["object_grants"], grant);
+    let id = created["id"].as_i64().unwrap();
+    let (read, _) = read_role(s, &token, id).await;
+    assert_eq!(read, created, "stored as answered");
+    // One record, the role as created with its grants; no separate update.
+    let records: Vec<AuditRow> = s
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.actor.as_deref() == Some("robot") && r.action.starts_with("role."))
+        .collect();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>(),
+        ["role.create"]
+    );
+    let after: Value = serde_json::from_str(records[0].after.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        after["privileges"],
+        json!(["security.users:view", "security.roles:view"])
+    );
+    assert_eq!(
+        after["object_grants"],
+        json!(["operations.workspaces:view on North"])
+    );
+
+    // Bad keys, an action a scope cannot be granted, a scope of nobody's: named, nothing made.
+    let count = || async {
+        s.strings(&format!(
+            "select cast(count(*) as text) from roles where tenant_id = {acme}"
+        ))
+        .await[0]
+            .clone()
+    };
+    let before = count().await;
+    for (bad, field) in [
+        (
+            json!({ "name": "X", "privileges": ["security.users:fly"] }),
+            "privileges",
+        ),
+        (
+            json!({ "name": "X", "object_grants": [{ "scope_id": scope, "privilege": "security.users:edit" }] }),
+            "object_grants",
+        ),
+        (
+            json!({ "name": "X", "object_grants": [{ "scope_id": 999_999, "privilege": "operations.workspaces:view" }] }),
+            "object_grants",
+        ),
+        (
+            json!({ "name": "", "privileges": ["security.users:view"] }),
+            "name",
+        ),
+    ] {
+        let res = api(s, Method::POST, "/api/v1/roles", Some(&token), Some(&bad)).await;
+        let answer = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
+        assert!(answer["errors"][field].is_array(), "{bad}: {answer}");
+    }
+    assert_eq!(count().await, before, "nothing was created");
 }
 
 async fn a_role_is_replaced_only_with_its_current_etag(s: &TestServer) {
@@ -539,6 +627,25 @@ async fn refusals_answer_with_their_codes_and_are_audited(s: &TestServer) {
     assert!(body["errors"]["privileges"].is_array(), "{body}");
     let (read, _) = read_role(s, &token, viewers).await;
     assert_eq!(read["privileges"], json!([]), "nothing was granted");
+    // Nor create a role granting it: refused whole, nothing created.
+    let body = problem(
+        api(
+            s,
+            Method::POST,
+            "/api/v1/roles",
+            Some(&token),
+            Some(&json!({ "name": "Grabbers", "privileges": ["security.users:view", "audit.log:view"] })),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not_held_by_you",
+    )
+    .await;
+    assert_eq!(
+        body["errors"]["privileges"],
+        json!(["You cannot grant or take away Audit log: View: you do not hold it yourself."]),
+        "{body}"
+    );
     // Nor assign a role giving what it does not hold.
     let auditors = new_role(s, &pa, &acme, "Auditors", &["audit.log:view"], &[]).await;
     add_account(s, "Acme", "user", "ann").await;
@@ -606,6 +713,7 @@ async fn refusals_answer_with_their_codes_and_are_audited(s: &TestServer) {
         ("role.create", "lacks_privilege"),
         ("scope.create", "lacks_privilege"),
         ("role.update", "not_held_by_you"),
+        ("role.create", "not_held_by_you"),
         ("role.assign", "not_held_by_you"),
         ("role.delete", "not_held_by_you"),
         ("role.update", "built_in_role"),

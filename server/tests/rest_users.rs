@@ -129,11 +129,10 @@ async fn the_openapi_document_lists_every_route_the_router_serves(s: &TestServer
         "UserPage",
         "Question",
         "Answer",
-        "RoleInput",
         "ScopeInput",
         "Role",
         "RoleList",
-        "RoleReplacement",
+        "RoleBody",
         "AssignmentBody",
     ] {
         assert!(schemas.contains_key(name), "schema {name} is missing");

@@ -169,10 +169,16 @@ async fn a_security_admin_grants_only_what_it_holds_and_every_change_is_audited(
         json!([]),
     )
     .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["ForbiddenChange"]["refusal"]
+            .get("NotHeldByYou")
+            .is_some(),
+        "refused as not held: {body}"
+    );
     assert_eq!(
-        body["Invalid"]["privileges"][0],
+        body["ForbiddenChange"]["errors"]["privileges"][0],
         "You cannot grant or take away Forms: Edit: you do not hold it yourself."
     );
     let stored = s
@@ -425,7 +431,9 @@ async fn built_in_roles_stay_as_they_are(s: &TestServer) {
     let res = s
         .call("delete_role", &[("role_id", admins.to_string())], Some(&pa))
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Forbidden"], "BuiltInRole", "{body}");
     let everyone = role_id(s, &acme, "Everyone").await;
     let res = set_privileges(s, &pa, everyone, "All staff", &[], json!([])).await;
     let body: serde_json::Value = res.json().await.unwrap();

@@ -300,7 +300,7 @@ impl<'a> Explainer<'a> {
                 label(p)
             ),
             Decision::Denied(Refusal::BuiltInRole) => {
-                "Not allowed: the built-in Administrators role always holds every privilege and cannot be changed.".into()
+                "Not allowed: the built-in roles cannot be deleted, and Administrators, which always holds every privilege, cannot be changed.".into()
             }
             Decision::Denied(Refusal::PlatformOnly { actor }) => format!(
                 "Not allowed: only platform administrators may do this, and you are a {}.",

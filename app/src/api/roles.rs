@@ -33,7 +33,7 @@ pub async fn create_role(
     #[server(flatten)] input: RoleInput,
 ) -> Result<RoleId, AppError> {
     serve(Access::Full, async |req| {
-        roles::create(&req, tenant_id, &input).await
+        roles::create(&req, tenant_id, &RoleForm::from(input)).await
     })
     .await
 }

@@ -115,8 +115,8 @@ where
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             errors.set(match result {
-                Err(AppError::Invalid(fields)) => fields,
-                _ => FieldErrors::new(),
+                Err(err) => err.field_errors().cloned().unwrap_or_default(),
+                Ok(_) => FieldErrors::new(),
             });
         }
     });

@@ -122,9 +122,9 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
             notice.set(true);
             saved.update(|n| *n += 1);
         }
-        Some(Err(AppError::Invalid(fields))) => {
+        Some(Err(err)) if err.field_errors().is_some() => {
             notice.set(false);
-            errors.set(fields);
+            errors.set(err.field_errors().cloned().unwrap_or_default());
         }
         Some(Err(err)) => {
             notice.set(false);

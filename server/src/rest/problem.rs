@@ -157,7 +157,9 @@ impl From<AppError> for Problem {
             StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let (code, title) = match &error {
             AppError::Unauthenticated => return Problem::unauthenticated(false),
-            AppError::Forbidden(refusal) => (refusal.code(), "Forbidden"),
+            AppError::Forbidden(refusal) | AppError::ForbiddenChange { refusal, .. } => {
+                (refusal.code(), "Forbidden")
+            }
             AppError::NotFound => ("not_found", "Not found"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::Invalid(_) => ("invalid", "Invalid input"),
@@ -178,7 +180,7 @@ impl From<AppError> for Problem {
         if let AppError::Busy { retry_after_secs } = &error {
             problem.retry_after = Some(*retry_after_secs);
         }
-        if let AppError::Invalid(errors) = error {
+        if let AppError::Invalid(errors) | AppError::ForbiddenChange { errors, .. } = error {
             problem.errors = Some(errors);
         }
         problem

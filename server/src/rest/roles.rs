@@ -9,13 +9,12 @@ use super::auth::ApiCaller;
 use super::etag;
 use super::input::{positive_id, AccountIdPath, AccountRolePath, ApiJson, RoleIdPath, ScopeIdPath};
 use super::problem::Problem;
-use app::access::{self, Catalog, Decision, ObjectGrant, Privilege, PrivilegeSet, Refusal};
-use app::backend::request::Request;
+use app::access::{Catalog, ObjectGrant, Privilege};
 use app::backend::services::roles;
 use app::backend::state::AppState;
 use app::domain::{RoleId, ScopeId};
 use app::error::{AppError, FieldErrors};
-use app::roles::{RoleDetail, RoleForm, RoleInput, ScopeInput};
+use app::roles::{RoleDetail, RoleForm, ScopeInput};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -118,9 +117,10 @@ impl Role {
     }
 }
 
-/// A role's new name, description and grants, replacing all the old ones.
+/// A role's name, description and grants: a new role's (`POST`), or replacing all of a
+/// role's old ones (`PUT`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct RoleReplacement {
+pub struct RoleBody {
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -133,7 +133,7 @@ pub struct RoleReplacement {
     pub object_grants: Vec<ObjectGrantBody>,
 }
 
-impl RoleReplacement {
+impl RoleBody {
     /// The service's form, or 422 naming every key the catalog does not know
     /// (`privileges`, `object_grants`).
     fn parse(&self, catalog: &Catalog) -> Result<RoleForm, AppError> {
@@ -264,24 +264,29 @@ pub async fn get_role(
 
 /// Create a role.
 ///
-/// Creates a custom role granting nothing, in the caller's tenant; grant privileges with
-/// `PUT`. Needs `Security Admin`. Audited; a refused attempt is audited with its reason.
+/// Creates a custom role in the caller's tenant, with the privileges and object grants the
+/// body names (none if it names none): one change, one audit record. Needs `Security
+/// Admin`, and every privilege granted held by the caller where it applies
+/// (`not_held_by_you`, each one named under its field); nothing is created when any is
+/// refused. A key the catalog does not know is 422, named. Audited; a refused attempt is
+/// audited with its reason.
 #[utoipa::path(
     post,
     path = "/api/v1/roles",
     tag = "roles",
-    request_body = RoleInput,
+    request_body = RoleBody,
     responses(
         (status = 201, description = "Created", body = Role, headers(("Location" = String, description = "The new role's URL"), ("ETag" = String))),
         (status = 403, description = "Refused, with the reason's code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (a name already taken, too long…)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (a name already taken, too long, a privilege the catalog does not know…)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_role(
     ApiCaller(req): ApiCaller,
-    ApiJson(input): ApiJson<RoleInput>,
+    ApiJson(body): ApiJson<RoleBody>,
 ) -> Result<Response, Problem> {
-    let id = roles::create(&req, None, &input).await?;
+    let form = body.parse(req.catalog())?;
+    let id = roles::create(&req, None, &form).await?;
     let location = format!("/api/v1/roles/{id}");
     let res = match roles::detail(&req, id).await {
         Ok(detail) => etag::tagged(StatusCode::CREATED, &Role::of(req.catalog(), &detail)),
@@ -307,7 +312,7 @@ pub async fn create_role(
         ("id" = i64, Path, description = "The role's id"),
         ("If-Match" = String, Header, description = "The role's ETag, as last read"),
     ),
-    request_body = RoleReplacement,
+    request_body = RoleBody,
     responses(
         (status = 200, description = "The role as changed", body = Role, headers(("ETag" = String))),
         (status = 400, description = "The id or body is malformed", body = Problem, content_type = "application/problem+json"),
@@ -322,73 +327,17 @@ pub async fn replace_role(
     ApiCaller(req): ApiCaller,
     RoleIdPath(id): RoleIdPath,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<RoleReplacement>,
+    ApiJson(body): ApiJson<RoleBody>,
 ) -> Result<Response, Problem> {
-    let current_detail = roles::detail(&req, id).await?;
-    let current = Role::of(req.catalog(), &current_detail);
+    let current = Role::of(req.catalog(), &roles::detail(&req, id).await?);
     etag::check_if_match(&headers, &current, "the role")?;
     let form = body.parse(req.catalog())?;
-    if let Err(error) = roles::update(&req, id, &form).await {
-        return Err(as_refusal(&req, &current_detail, &form, error));
-    }
+    roles::update(&req, id, &form).await?;
     let detail = roles::detail(&req, id).await?;
     Ok(etag::tagged(
         StatusCode::OK,
         &Role::of(req.catalog(), &detail),
     ))
-}
-
-/// The answer to a refused role change. The roles service answers a grant the caller may
-/// not change (one it does not hold) with the editor's field errors, having audited the
-/// refusal with its reason; the API answers it as the refusal it is (403 with the access
-/// model's code: `not_held_by_you`, or `needs_mfa` for a sensitive one, which a service
-/// account never holds in an MFA session), keeping the field errors. Every other error is
-/// answered as the service gave it.
-fn as_refusal(req: &Request, old: &RoleDetail, form: &RoleForm, error: AppError) -> Problem {
-    let AppError::Invalid(errors) = error else {
-        return error.into();
-    };
-    let catalog = req.catalog();
-    let role = access::Role::new(
-        catalog,
-        old.role_id,
-        old.tenant_id,
-        old.name.clone(),
-        old.kind,
-        old.granted.iter().copied().collect(),
-        old.object_grants.clone(),
-    );
-    let new: PrivilegeSet = form.granted.iter().copied().collect();
-    let changed_privileges = catalog
-        .privileges()
-        .filter(|&p| new.contains(p) != role.granted.contains(p))
-        .map(|p| (p, None));
-    let changed_objects = form
-        .object_grants
-        .iter()
-        .filter(|g| !old.object_grants.contains(g))
-        .chain(
-            old.object_grants
-                .iter()
-                .filter(|g| !form.object_grants.contains(g)),
-        )
-        .map(|g| (g.privilege, Some(g.scope)));
-    let refusal = changed_privileges
-        .chain(changed_objects)
-        .find_map(|(p, scope)| {
-            match access::may_change_grant(catalog, req.actor(), &role, p, scope) {
-                Decision::Allowed(_) => None,
-                Decision::Denied(refusal) => Some(refusal),
-            }
-        });
-    match refusal {
-        Some(refusal) => {
-            let mut problem = Problem::from(AppError::Forbidden(refusal));
-            problem.errors = Some(errors);
-            problem
-        }
-        None => AppError::Invalid(errors).into(),
-    }
 }
 
 /// Delete a role.
@@ -411,17 +360,8 @@ pub async fn delete_role(
     ApiCaller(req): ApiCaller,
     RoleIdPath(id): RoleIdPath,
 ) -> Result<StatusCode, Problem> {
-    match roles::delete(&req, id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        // The service's only conflict: a built-in role, refused (and audited) as
-        // `built_in_role`; the API answers it as that refusal, as it answers changing one.
-        Err(AppError::Conflict(detail)) => {
-            let mut problem = Problem::from(AppError::Forbidden(Refusal::BuiltInRole));
-            problem.detail = detail;
-            Err(problem)
-        }
-        Err(error) => Err(error.into()),
-    }
+    roles::delete(&req, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Create a scope.

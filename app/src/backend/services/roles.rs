@@ -24,7 +24,7 @@ use crate::domain::{parse_description, AccountId, RoleId, ScopeId, ShortName, Te
 use crate::error::{AppError, FieldErrors};
 use crate::roles::{
     AccountAccess, AssignableRole, AssignmentView, PlaceAccess, PrivilegeAccess, RoleDetail,
-    RoleForm, RoleInput, RoleSummary, RolesPage, ScopeInput, ScopeView,
+    RoleForm, RoleSummary, RolesPage, ScopeInput, ScopeView,
 };
 use sqlx::Row;
 
@@ -451,28 +451,41 @@ fn role_name_taken(e: sqlx::Error) -> AppError {
     }
 }
 
-/// Creates a custom role with no privileges from the role form, in `tenant` (a platform
-/// administrator names it; anyone else creates in its own). Needs Security Admin in the
-/// tenant; audited.
+/// Creates a custom role from the role form, with its privileges and object grants, in
+/// `tenant` (a platform administrator names it; anyone else creates in its own): one change,
+/// one audit record. Needs Security Admin in the tenant, and every privilege granted held by
+/// the actor where it applies (SPEC §3.4), as for [`update`]. The console creates roles
+/// granting nothing and grants in the editor; the REST API may do both at once.
 pub async fn create(
     req: &Request,
     tenant: Option<TenantId>,
-    input: &RoleInput,
+    form: &RoleForm,
 ) -> Result<RoleId, AppError> {
     let action = AuditAction::RoleCreated;
     refusals::recorded(req, action, async {
         let catalog = req.catalog();
         let (tenant, _) = tenant_of(req, tenant).await?;
         refusals::allowed(may_edit_roles(catalog, req.actor(), tenant))?;
-        let (name, description) = input.parse()?;
+        let scopes = scopes_of(req.db(), tenant).await?;
+        // What the form is checked against: an empty custom role of the tenant.
+        let empty = Role::new(
+            catalog,
+            RoleId(0),
+            tenant,
+            form.name.trim(),
+            RoleKind::Custom,
+            PrivilegeSet::new(),
+            Vec::new(),
+        );
+        let checked = check_form(req, &empty, &scopes, form)?;
         let mut change = Change::begin(req, action).await?;
         let id: i64 = sqlx::query_scalar(
             "insert into roles (tenant_id, name, description, kind, created_at, updated_at) \
              values ($1, $2, $3, 'custom', $4, $4) returning role_id",
         )
         .bind(tenant.0)
-        .bind(name.as_ref())
-        .bind(&description)
+        .bind(checked.name.as_ref())
+        .bind(&checked.description)
         .bind(req.now)
         .fetch_one(&mut **change.tx())
         .await
@@ -481,22 +494,189 @@ pub async fn create(
             catalog,
             RoleId(id),
             tenant,
-            name.as_ref(),
+            checked.name.as_ref(),
             RoleKind::Custom,
-            PrivilegeSet::new(),
-            Vec::new(),
+            checked.granted,
+            checked.objects,
         );
-        let created = RoleRecord::of(catalog, &role, &description, &[]);
+        write_grants(&mut change, catalog, &PrivilegeSet::new(), &role).await?;
+        let created = RoleRecord::of(catalog, &role, &checked.description, &scopes);
         change.record(None, Some(&created)).await?;
         Ok(role.role_id)
     })
     .await
 }
 
+/// A role form as checked: what the role becomes.
+struct CheckedForm {
+    name: ShortName,
+    description: String,
+    granted: PrivilegeSet,
+    objects: Vec<ObjectGrant>,
+}
+
+/// Checks `form` as the new state of `old` (for a new role, an empty custom role of its
+/// tenant): the name and description; every privilege in the catalog; object grants of View
+/// or Approve on the tenant's own `scopes`; Everyone keeps its name; and the anti-escalation
+/// rule, every privilege granted or taken away the actor's own where it applies (SPEC §3.4).
+/// A change the actor may not make is refused with the first reason and answered
+/// [`AppError::ForbiddenChange`], naming under its field every privilege concerned (and any
+/// other field error); the record lists those privileges.
+fn check_form(
+    req: &Request,
+    old: &Role,
+    scopes: &[ScopeView],
+    form: &RoleForm,
+) -> Result<CheckedForm, Failed> {
+    let (catalog, actor) = (req.catalog(), req.actor());
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", ShortName::parse(&form.name, "role"));
+    let description = errors.check("description", parse_description(&form.description));
+    if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
+        errors.add("name", "The Everyone role keeps its name.");
+    }
+    let mut granted = PrivilegeSet::new();
+    for &p in &form.granted {
+        if !catalog.contains(p) {
+            errors.add("privileges", "A privilege is not in the catalog.");
+        }
+        granted.insert(p);
+    }
+    let mut objects = Vec::new();
+    for g in &form.object_grants {
+        let action_ok =
+            matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
+        if !action_ok || !catalog.contains(g.privilege) {
+            errors.add(
+                "object_grants",
+                "A scope can only be granted View or Approve.",
+            );
+        } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
+            errors.add("object_grants", "A scope of the grant does not exist.");
+        } else if !objects.contains(g) {
+            objects.push(*g);
+        }
+    }
+    objects.sort();
+    // Anti-escalation: every change must be the actor's to make. Refused, the first reason
+    // and every privilege concerned are audited.
+    let mut refusal = None;
+    let mut refused_privileges = Vec::new();
+    let added_or_removed = catalog
+        .privileges()
+        .filter(|&p| granted.contains(p) != old.granted.contains(p));
+    for p in added_or_removed {
+        let decision = may_change_grant(catalog, actor, old, p, None);
+        if let Decision::Denied(why) = decision {
+            refusal.get_or_insert(why);
+            refused_privileges.push(catalog.label(p));
+        }
+        match decision {
+            Decision::Allowed(_) => {}
+            Decision::Denied(Refusal::NeedsMfa(_)) => errors.add(
+                "privileges",
+                format!(
+                    "You cannot grant or take away {} in this session: it is sensitive, so \
+                     changing it needs a session signed in with MFA.",
+                    catalog.label(p)
+                ),
+            ),
+            Decision::Denied(_) => errors.add(
+                "privileges",
+                format!(
+                    "You cannot grant or take away {}: you do not hold it yourself.",
+                    catalog.label(p)
+                ),
+            ),
+        }
+    }
+    let changed_objects = objects
+        .iter()
+        .filter(|g| !old.object_grants.contains(g))
+        .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
+    for g in changed_objects {
+        if let Decision::Denied(why) =
+            may_change_grant(catalog, actor, old, g.privilege, Some(g.scope))
+        {
+            refusal.get_or_insert(why);
+            refused_privileges.push(format!(
+                "{} on scope {}",
+                catalog.label(g.privilege),
+                g.scope
+            ));
+            errors.add(
+                "object_grants",
+                format!(
+                    "You cannot grant or take away {} on that scope: you do not hold it there.",
+                    catalog.label(g.privilege)
+                ),
+            );
+        }
+    }
+    if let Some(refusal) = refusal {
+        let answer = AppError::ForbiddenChange { refusal, errors };
+        let attempted = serde_json::json!({ "privileges": refused_privileges });
+        return Err(Refused::new(refusal, answer).attempting(attempted).into());
+    }
+    match (name, description) {
+        (Some(name), Some(description)) if errors.is_empty() => Ok(CheckedForm {
+            name,
+            description,
+            granted,
+            objects,
+        }),
+        _ => Err(AppError::Invalid(errors).into()),
+    }
+}
+
+/// Writes `role`'s privileges over `before` (what the role granted tenant-wide) and replaces
+/// its object grants, in the change's transaction. Keys of privileges the catalog no longer
+/// declares are kept (a deployment may bring its module back); only declared ones are
+/// replaced.
+async fn write_grants(
+    change: &mut Change<'_>,
+    catalog: &Catalog,
+    before: &PrivilegeSet,
+    role: &Role,
+) -> Result<(), AppError> {
+    let id = role.role_id;
+    for p in catalog.privileges() {
+        let Some(key) = catalog.key(p) else { continue };
+        let sql = match (before.contains(p), role.granted.contains(p)) {
+            (false, true) => "insert into role_privileges (role_id, privilege) values ($1, $2)",
+            (true, false) => "delete from role_privileges where role_id = $1 and privilege = $2",
+            _ => continue,
+        };
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(key)
+            .execute(&mut **change.tx())
+            .await
+            .map_err(internal("write privilege"))?;
+    }
+    sqlx::query("delete from role_object_grants where role_id = $1")
+        .bind(id.0)
+        .execute(&mut **change.tx())
+        .await
+        .map_err(internal("clear object grants"))?;
+    for g in &role.object_grants {
+        sqlx::query(
+            "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
+        )
+        .bind(id.0)
+        .bind(g.scope.0)
+        .bind(catalog.key(g.privilege).unwrap_or_default())
+        .execute(&mut **change.tx())
+        .await
+        .map_err(internal("write object grant"))?;
+    }
+    Ok(())
+}
+
 /// Replaces a role's name, description, privileges and object grants. Needs Security Admin;
 /// every privilege granted or taken away must be the actor's own where it applies (SPEC
-/// §3.4); the Administrators role cannot be changed, nor Everyone's name. Audited, before and
-/// after.
+/// §3.4, see [`check_form`]); the Administrators role cannot be changed, nor Everyone's name.
+/// Audited, before and after.
 pub async fn update(req: &Request, id: RoleId, form: &RoleForm) -> Result<(), AppError> {
     let action = AuditAction::RoleUpdated;
     refusals::recorded(req, action, async {
@@ -510,167 +690,30 @@ pub async fn update(req: &Request, id: RoleId, form: &RoleForm) -> Result<(), Ap
             return Err(on_role(Refused::forbidden(Refusal::BuiltInRole).into()));
         }
         let scopes = scopes_of(req.db(), tenant).await?;
-        let mut errors = FieldErrors::new();
-        let name = errors.check("name", ShortName::parse(&form.name, "role"));
-        let description = errors.check("description", parse_description(&form.description));
-        if old.kind == RoleKind::Everyone && form.name.trim() != old.name {
-            errors.add("name", "The Everyone role keeps its name.");
-        }
-        let mut granted = PrivilegeSet::new();
-        for &p in &form.granted {
-            if !catalog.contains(p) {
-                errors.add("privileges", "A privilege is not in the catalog.");
-            }
-            granted.insert(p);
-        }
-        let mut objects = Vec::new();
-        for g in &form.object_grants {
-            let action_ok =
-                matches!(g.privilege, Privilege::On(_, a) if ObjectGrant::ACTIONS.contains(&a));
-            if !action_ok || !catalog.contains(g.privilege) {
-                errors.add(
-                    "object_grants",
-                    "A scope can only be granted View or Approve.",
-                );
-            } else if !scopes.iter().any(|s| s.scope_id == g.scope) {
-                errors.add("object_grants", "A scope of the grant does not exist.");
-            } else if !objects.contains(g) {
-                objects.push(*g);
-            }
-        }
-        objects.sort();
-        // Anti-escalation: every change must be the actor's to make. Refused, the first
-        // reason and every privilege concerned are audited.
-        let mut refusal = None;
-        let mut refused_privileges = Vec::new();
-        let added_or_removed = catalog
-            .privileges()
-            .filter(|&p| granted.contains(p) != old.granted.contains(p));
-        for p in added_or_removed {
-            let decision = may_change_grant(catalog, actor, old, p, None);
-            if let Decision::Denied(why) = decision {
-                refusal.get_or_insert(why);
-                refused_privileges.push(catalog.label(p));
-            }
-            match decision {
-                Decision::Allowed(_) => {}
-                Decision::Denied(Refusal::NeedsMfa(_)) => errors.add(
-                    "privileges",
-                    format!(
-                        "You cannot grant or take away {} in this session: it is sensitive, so \
-                         changing it needs a session signed in with MFA.",
-                        catalog.label(p)
-                    ),
-                ),
-                Decision::Denied(_) => errors.add(
-                    "privileges",
-                    format!(
-                        "You cannot grant or take away {}: you do not hold it yourself.",
-                        catalog.label(p)
-                    ),
-                ),
-            }
-        }
-        let changed_objects = objects
-            .iter()
-            .filter(|g| !old.object_grants.contains(g))
-            .chain(old.object_grants.iter().filter(|g| !objects.contains(g)));
-        for g in changed_objects {
-            if let Decision::Denied(why) =
-                may_change_grant(catalog, actor, old, g.privilege, Some(g.scope))
-            {
-                refusal.get_or_insert(why);
-                refused_privileges.push(format!(
-                    "{} on scope {}",
-                    catalog.label(g.privilege),
-                    g.scope
-                ));
-                errors.add(
-                    "object_grants",
-                    format!(
-                        "You cannot grant or take away {} on that scope: you do not hold it there.",
-                        catalog.label(g.privilege)
-                    ),
-                );
-            }
-        }
-        if let Some(refusal) = refusal {
-            let answer = AppError::Invalid(errors);
-            let attempted = serde_json::json!({ "privileges": refused_privileges });
-            return Err(on_role(
-                Refused::new(refusal, answer).attempting(attempted).into(),
-            ));
-        }
-        let (Some(name), Some(description)) = (name, description) else {
-            return Err(AppError::Invalid(errors).into());
-        };
-        if !errors.0.is_empty() {
-            return Err(AppError::Invalid(errors).into());
-        }
+        let checked = check_form(req, old, &scopes, form).map_err(on_role)?;
         let new = Role::new(
             catalog,
             id,
             tenant,
-            name.as_ref(),
+            checked.name.as_ref(),
             old.kind,
-            granted,
-            objects,
+            checked.granted,
+            checked.objects,
         );
         let before = RoleRecord::of(catalog, old, &stored.description, &scopes);
         let mut change = Change::begin(req, action).await?;
         sqlx::query(
             "update roles set name = $1, description = $2, updated_at = $3 where role_id = $4",
         )
-        .bind(name.as_ref())
-        .bind(&description)
+        .bind(checked.name.as_ref())
+        .bind(&checked.description)
         .bind(req.now)
         .bind(id.0)
         .execute(&mut **change.tx())
         .await
         .map_err(role_name_taken)?;
-        // Keys of privileges the catalog no longer declares are kept (a deployment may bring
-        // its module back); only declared ones are replaced.
-        for p in catalog.privileges() {
-            let Some(key) = catalog.key(p) else { continue };
-            match (old.granted.contains(p), new.granted.contains(p)) {
-                (false, true) => {
-                    sqlx::query("insert into role_privileges (role_id, privilege) values ($1, $2)")
-                        .bind(id.0)
-                        .bind(key)
-                        .execute(&mut **change.tx())
-                        .await
-                        .map_err(internal("grant privilege"))?;
-                }
-                (true, false) => {
-                    sqlx::query(
-                        "delete from role_privileges where role_id = $1 and privilege = $2",
-                    )
-                    .bind(id.0)
-                    .bind(key)
-                    .execute(&mut **change.tx())
-                    .await
-                    .map_err(internal("revoke privilege"))?;
-                }
-                _ => {}
-            }
-        }
-        sqlx::query("delete from role_object_grants where role_id = $1")
-            .bind(id.0)
-            .execute(&mut **change.tx())
-            .await
-            .map_err(internal("clear object grants"))?;
-        for g in &new.object_grants {
-            sqlx::query(
-                "insert into role_object_grants (role_id, scope_id, privilege) values ($1, $2, $3)",
-            )
-            .bind(id.0)
-            .bind(g.scope.0)
-            .bind(catalog.key(g.privilege).unwrap_or_default())
-            .execute(&mut **change.tx())
-            .await
-            .map_err(internal("write object grant"))?;
-        }
-        let after = RoleRecord::of(catalog, &new, &description, &scopes);
+        write_grants(&mut change, catalog, &old.granted, &new).await?;
+        let after = RoleRecord::of(catalog, &new, &checked.description, &scopes);
         change.record(Some(&before), Some(&after)).await?;
         Ok(())
     })
@@ -687,13 +730,7 @@ pub async fn delete(req: &Request, id: RoleId) -> Result<(), AppError> {
         let role = &stored.role;
         let on_role = |failed: Failed| failed.at(role_target(role), Some(role.tenant_id));
         refusals::allowed(may_edit_roles(catalog, actor, role.tenant_id)).map_err(on_role)?;
-        if role.kind != RoleKind::Custom {
-            let answer = AppError::Conflict(format!(
-                "The built-in role “{}” cannot be deleted.",
-                role.name
-            ));
-            return Err(on_role(Refused::new(Refusal::BuiltInRole, answer).into()));
-        }
+        // A built-in role is refused here as `BuiltInRole`, like any change to it.
         refusals::allowed(may_delete_role(catalog, actor, role)).map_err(on_role)?;
         let scopes = scopes_of(req.db(), role.tenant_id).await?;
         let deleted = RoleRecord::of(catalog, role, &stored.description, &scopes);

@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users/:id") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=pages::roles::RolesPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles/:id") view=pages::role::RolePage ssr=SsrMode::Async/>
                 <Route path=path!("/change-password") view=pages::change_password::ChangePasswordPage ssr=SsrMode::Async/>

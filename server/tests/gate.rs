@@ -85,6 +85,12 @@ fn server_functions() -> Vec<(&'static str, Needs, Value)> {
             json!({"tenant_id": 1, "active": true}),
         ),
         ("delete_tenant", Everything, json!({"tenant_id": 1})),
+        ("get_own_tenant", Everything, json!({})),
+        (
+            "update_own_tenant",
+            Everything,
+            json!({"mfa_policy": "optional"}),
+        ),
         (
             "create_account",
             Everything,
@@ -210,6 +216,7 @@ fn pages() -> Vec<(&'static str, &'static str, Needs)> {
         ("/roles/{id}", "/roles/1", Everything),
         ("/audit", "/audit", Everything),
         ("/tenants", "/tenants", Everything),
+        ("/settings", "/settings", Everything),
         ("/users.csv", "/users.csv", Everything),
         ("/audit.csv", "/audit.csv", Everything),
         ("/audit.jsonl", "/audit.jsonl", Everything),

@@ -469,7 +469,15 @@ async fn a_must_change_password_session_reaches_no_page_and_no_export(s: &TestSe
         .await;
     expect_ok(res).await;
     let temporary = s.sign_in("second_root", "Temp-pass1").await.unwrap();
-    for path in ["/", "/users", "/audit", "/users/new", "/roles", "/tenants"] {
+    for path in [
+        "/",
+        "/users",
+        "/audit",
+        "/users/new",
+        "/roles",
+        "/tenants",
+        "/settings",
+    ] {
         let res = s.get(path, Some(&temporary)).await;
         assert_eq!(res.status(), StatusCode::FOUND, "{path}");
         assert_eq!(res.headers()["location"], "/change-password", "{path}");

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
 
 /// Every server function and how this test covers it.
-const COVERED: [(&str, &str); 41] = [
+const COVERED: [(&str, &str); 43] = [
     (
         "session",
         "takes no id: answers only the caller's own account",
@@ -54,6 +54,11 @@ const COVERED: [(&str, &str); 41] = [
     (
         "delete_tenant",
         "called with Beta's id: forbidden, as for no tenant",
+    ),
+    ("get_own_tenant", "takes no id: the caller's own tenant"),
+    (
+        "update_own_tenant",
+        "called with Beta's id: Acme's changed, Beta unchanged",
     ),
     (
         "create_account",
@@ -404,6 +409,38 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
         .await,
         "0"
     );
+
+    // Its own tenant's settings: a tenant id sent along is ignored (as every console form
+    // ignores fields it does not have); the change lands in Acme, and Beta stays as it was.
+    let beta_policy = || async {
+        first(
+            s,
+            &format!("select mfa_policy from tenants where tenant_id = {beta}"),
+        )
+        .await
+    };
+    let policy_before = beta_policy().await;
+    let res = s
+        .call(
+            "update_own_tenant",
+            &[("tenant_id", beta.as_str()), ("mfa_policy", "off")],
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let changed: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (changed["name"].as_str(), changed["mfa_policy"].as_str()),
+        (Some("Acme"), Some("Off"))
+    );
+    assert_eq!(
+        beta_policy().await,
+        policy_before,
+        "Beta's policy is unchanged"
+    );
+    let res = s.call("get_own_tenant", &[("", ""); 0], Some(&ta)).await;
+    let own: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(own["name"], "Acme", "the caller's own tenant, never Beta");
 
     // Tenant functions: forbidden to tenant administrators, whatever the id.
     for (function, form) in [

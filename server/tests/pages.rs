@@ -43,6 +43,7 @@ fn page_paths(accounts: &[&str], roles: &[&str]) -> Vec<String> {
         "/audit.csv",
         "/audit.jsonl?action=nope&from=yesterday&to=2026-99-99&page=x",
         "/tenants",
+        "/settings",
         "/login",
         "/no-such-page",
     ]

@@ -15,6 +15,7 @@ on_both_databases!(
     nobody_but_a_platform_admin_may_touch_tenants,
     unknown_tenants_are_not_found,
     the_tenants_page_offers_delete_only_for_empty_tenants_and_says_why_not,
+    a_tenant_administrator_changes_its_own_tenants_policies_and_no_other,
 );
 
 /// Every tenant, as `cookie`'s account lists them.
@@ -312,4 +313,105 @@ async fn the_tenants_page_offers_delete_only_for_empty_tenants_and_says_why_not(
         page.contains("Not deletable: it holds 2 accounts. Disable it, or delete them first."),
         "{page}"
     );
+}
+
+async fn a_tenant_administrator_changes_its_own_tenants_policies_and_no_other(s: &TestServer) {
+    let cookie = s.platform_admin_session().await;
+    let acme = create(s, &cookie, "Acme").await;
+    let beta = create(s, &cookie, "Beta").await;
+    s.create_tenant_account("tenant_admin", "acme_admin", "Tenant-pass1")
+        .await;
+    s.create_tenant_account("user", "acme_user", "Tenant-pass1")
+        .await;
+    let admin = s.sign_in("acme_admin", "Tenant-pass1").await.unwrap();
+    let res = s.call("get_own_tenant", &[("", ""); 0], Some(&admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let own: Value = res.json().await.unwrap();
+    assert_eq!(own["tenant_id"], acme["tenant_id"]);
+    assert_eq!(own["mfa_policy"], "Optional");
+
+    let policies = [
+        ("mfa_policy", "off"),
+        ("password_policy", "strict"),
+        ("refuse_guessable", "on"),
+    ];
+    let res = s.call("update_own_tenant", &policies, Some(&admin)).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let list = tenants(s, &cookie).await;
+    let find = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let (acme_now, beta_now) = (find("Acme"), find("Beta"));
+    assert_eq!(
+        (
+            &acme_now["mfa_policy"],
+            &acme_now["password_preset"],
+            &acme_now["refuse_guessable"]
+        ),
+        (
+            &Value::from("Off"),
+            &Value::from("Strict"),
+            &Value::from(true)
+        )
+    );
+    assert_eq!(acme_now["name"], "Acme", "the name stays");
+    assert_eq!(beta_now, beta, "another tenant is untouched");
+    let audit = s.audit().await;
+    assert!(
+        audit.iter().any(|r| r.action == "tenant.update"
+            && r.outcome == "success"
+            && r.actor.as_deref() == Some("acme_admin")),
+        "{audit:?}"
+    );
+
+    // A bad value is named. A tenant id or a name sent along is ignored: only the caller's
+    // own tenant's policies change, never its name.
+    let res = s
+        .call(
+            "update_own_tenant",
+            &[("mfa_policy", "sometimes")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["Invalid"]["mfa_policy"].is_array(), "{body}");
+    let beta_id = beta["tenant_id"].to_string();
+    for extra in [("tenant_id", beta_id.as_str()), ("name", "Renamed")] {
+        let res = s
+            .call(
+                "update_own_tenant",
+                &[("mfa_policy", "off"), extra],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{extra:?}");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["name"], "Acme", "{extra:?}");
+    }
+    assert_eq!(tenants(s, &cookie).await, list, "nothing changed");
+
+    // A user without the privilege, and a platform administrator (no tenant of its own),
+    // are refused, with the reason.
+    let user = s.sign_in("acme_user", "Tenant-pass1").await.unwrap();
+    for who in [&user, &cookie] {
+        for (name, form) in [
+            ("get_own_tenant", &[][..]),
+            ("update_own_tenant", &policies[..]),
+        ] {
+            let res = s.call(name, form, Some(who)).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        }
+    }
+    assert_eq!(tenants(s, &cookie).await, list, "nothing changed");
 }

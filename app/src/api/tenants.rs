@@ -1,8 +1,9 @@
-//! Tenants (SPEC §1): platform administrators only.
+//! Tenants (SPEC §1): platform administrators configure every tenant; an account of a
+//! tenant with `Tenant settings` reads and changes its own tenant's policies.
 
 use crate::domain::TenantId;
 use crate::error::AppError;
-use crate::tenants::{TenantInput, TenantView};
+use crate::tenants::{TenantInput, TenantSettingsInput, TenantView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -51,6 +52,25 @@ pub async fn set_tenant_active(tenant_id: TenantId, active: bool) -> Result<Tena
 pub async fn delete_tenant(tenant_id: TenantId) -> Result<(), AppError> {
     serve(Access::Full, async |req| {
         tenants::delete(&req, tenant_id).await
+    })
+    .await
+}
+
+/// The caller's own tenant with its policies. Needs `Tenant settings: View` (tenant
+/// administrators by their tier).
+#[server(prefix = "/api", endpoint = "get_own_tenant")]
+pub async fn get_own_tenant() -> Result<TenantView, AppError> {
+    serve(Access::Full, async |req| tenants::own(&req).await).await
+}
+
+/// Changes the caller's own tenant's MFA and password policies ([`TenantSettingsInput`]);
+/// its name stays. Needs `Tenant settings: Edit`; audited.
+#[server(prefix = "/api", endpoint = "update_own_tenant")]
+pub async fn update_own_tenant(
+    #[server(flatten)] input: TenantSettingsInput,
+) -> Result<TenantView, AppError> {
+    serve(Access::Full, async |req| {
+        tenants::update_own(&req, &input).await
     })
     .await
 }

@@ -50,6 +50,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 {crate::access::may_manage_tenants(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/tenants">"Tenants"</A> })}
+                {crate::access::may_view_tenant_settings(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/settings">"Settings"</A> })}
                 {crate::access::may_view_audit(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/audit">"Audit"</A> })}

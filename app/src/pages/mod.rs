@@ -13,6 +13,7 @@ pub mod overview;
 pub mod profile;
 pub mod role;
 pub mod roles;
+pub mod settings;
 pub mod setup;
 pub mod tenants;
 pub mod users;

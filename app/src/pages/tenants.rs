@@ -17,7 +17,7 @@ fn name_rule(v: &str) -> Result<(), String> {
 /// guessable-password check for the presets that do not always have it. `id_prefix` keeps
 /// ids unique when an editor and the new-tenant form share the page.
 #[component]
-fn PasswordPolicyFields(
+pub(crate) fn PasswordPolicyFields(
     id_prefix: String,
     preset: PasswordPreset,
     refuse_guessable: bool,
@@ -281,7 +281,7 @@ fn TenantRow(
 }
 
 /// The list's short word for a tenant's password policy.
-fn password_summary(tenant: &TenantView) -> &'static str {
+pub(crate) fn password_summary(tenant: &TenantView) -> &'static str {
     match (tenant.password_preset, tenant.refuse_guessable) {
         (PasswordPreset::Default, false) => "Default",
         (PasswordPreset::Default, true) => "Default, guessable refused",

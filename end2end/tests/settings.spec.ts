@@ -1,0 +1,44 @@
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
+
+test("a tenant administrator changes its own tenant's policies, and nobody else's", async ({ page, warden, shot, consoleProblems }) => {
+  await createFirstAdmin(page, warden);
+  await signIn(page);
+  await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
+  // A platform administrator configures tenants on the Tenants page: no Settings link.
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
+  await acmeAccount(page, warden, "tenant_admin", "optional");
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await signIn(page, "grace_hopper", "Temp-pass1");
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill("Temp-pass1");
+  await page.getByLabel("New password", { exact: true }).fill("Hopper-own-1");
+  await page.getByLabel("Confirm new password").fill("Hopper-own-1");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Tenant settings", exact: true })).toBeVisible();
+  await hydrated(page);
+  const summary = page.getByRole("region", { name: "Acme" });
+  await expect(summary).toContainText("Optional");
+  await expect(summary).toContainText("Only platform administrators rename");
+  await shot("tenant-settings");
+
+  const form = page.getByRole("form", { name: "Policies" });
+  await form.getByLabel("Password policy").selectOption("strict");
+  await form.getByLabel("Refuse guessable passwords").check();
+  await form.getByRole("button", { name: "Save policies" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(summary).toContainText("Strict, guessable refused");
+  await shot("tenant-settings-saved");
+
+  // Saved on the server: a reload shows the same.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "Acme" })).toContainText("Strict, guessable refused");
+  await expect(page.getByRole("form", { name: "Policies" }).getByLabel("Password policy")).toHaveValue("strict");
+});

@@ -289,18 +289,27 @@ pub fn router(
     Router::new()
         .merge(rest::routes().with_state(state.clone()))
         .merge(console)
-        .layer(axum::middleware::from_fn_with_state(
-            client_addresses,
-            middleware::remember_client_address,
-        ))
         // Forms and API bodies are small; nothing legitimate comes near this.
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(middleware::FrameLayer {
+            trusted_proxies: client_addresses,
             https,
-            middleware::security_headers,
-        ))
-        .layer(CompressionLayer::new())
+        })
+        // Small answers (most API answers) are not worth compressing: below 1 KiB, gzip
+        // costs more time than the bytes it saves take to send.
+        .layer(CompressionLayer::new().compress_when(compress_when()))
         .layer(TraceLayer::new_for_http())
+}
+
+/// When an answer is compressed (for a client that accepts it): 1 KiB or more, or of a size
+/// not known in advance (the streamed exports), and not already compressed (images) or a
+/// stream of events; tower-http's default but for the size.
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::const_new("text/event-stream"))
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {

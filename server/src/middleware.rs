@@ -62,40 +62,6 @@ impl axum::extract::FromRequestParts<AppState> for FullRequest {
     }
 }
 
-/// Security headers on every answer, set in one place (one layer, not one per header):
-/// `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy:
-/// same-origin`; `Cache-Control: no-store` on everything but the compiled assets (pages and
-/// API answers hold personal data: no shared or browser cache may keep them); and HSTS when
-/// Warden is served over HTTPS.
-pub async fn security_headers(
-    State(https): State<bool>,
-    req: Request<Body>,
-    next: Next,
-) -> Response {
-    let cacheable = is_public_asset(req.uri().path()) && req.uri().path() != "/healthz";
-    let mut res = next.run(req).await;
-    let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    if !cacheable {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    if https {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-        );
-    }
-    res
-}
-
 /// What the authentication middleware needs.
 #[derive(Clone)]
 pub struct AuthLayerState {
@@ -124,27 +90,127 @@ pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[
         .unwrap_or(peer)
 }
 
-/// The client's address of a request (see [`client_address`]), as the request-address
-/// middleware found it: what plain routes and the REST API count throttles and audit
-/// records by.
+/// The client's address of a request (see [`client_address`]), as the request frame found
+/// it: what plain routes and the REST API count throttles and audit records by.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub IpAddr);
 
-/// Finds every request's client address once (the peer, or behind a trusted proxy the
-/// forwarded one) and keeps it as a [`ClientAddress`] extension.
-pub async fn remember_client_address(
-    State(trusted): State<std::sync::Arc<[IpAddr]>>,
-    mut req: Request<Body>,
-    next: Next,
-) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let client = client_address(peer, req.headers(), &trusted);
-    req.extensions_mut().insert(ClientAddress(client));
-    next.run(req).await
+/// What every request and answer passes through, in one tower layer (rather than two `from_fn`
+/// middlewares, each of which boxes the rest of the stack and its future on every request:
+/// a measurable share of an API call, see BENCHMARKS.md):
+/// - the client's address, found once (the peer, or behind a trusted proxy the forwarded
+///   one) and kept as a [`ClientAddress`] extension;
+/// - the security headers on every answer, set in one place: `X-Content-Type-Options:
+///   nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: same-origin`; `Cache-Control:
+///   no-store` on everything but the compiled assets (pages and API answers hold personal
+///   data: no shared or browser cache may keep them); and HSTS when Warden is served over
+///   HTTPS.
+#[derive(Clone)]
+pub struct FrameLayer {
+    pub trusted_proxies: std::sync::Arc<[IpAddr]>,
+    pub https: bool,
+}
+
+impl<S> tower::Layer<S> for FrameLayer {
+    type Service = Frame<S>;
+
+    fn layer(&self, inner: S) -> Frame<S> {
+        Frame {
+            inner,
+            trusted_proxies: self.trusted_proxies.clone(),
+            https: self.https,
+        }
+    }
+}
+
+/// The service of [`FrameLayer`].
+#[derive(Clone)]
+pub struct Frame<S> {
+    inner: S,
+    trusted_proxies: std::sync::Arc<[IpAddr]>,
+    https: bool,
+}
+
+impl<S, ReqBody, ResBody> tower::Service<Request<ReqBody>> for Frame<S>
+where
+    S: tower::Service<Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+{
+    type Response = axum::http::Response<ResBody>;
+    type Error = S::Error;
+    type Future = FrameFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let client = client_address(peer, req.headers(), &self.trusted_proxies);
+        req.extensions_mut().insert(ClientAddress(client));
+        let path = req.uri().path();
+        let cacheable = is_public_asset(path) && path != "/healthz";
+        FrameFuture {
+            inner: self.inner.call(req),
+            cacheable,
+            https: self.https,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of [`Frame`]: the inner service's, with the security headers set.
+    pub struct FrameFuture<F> {
+        #[pin]
+        inner: F,
+        cacheable: bool,
+        https: bool,
+    }
+}
+
+impl<F, ResBody, E> std::future::Future for FrameFuture<F>
+where
+    F: std::future::Future<Output = Result<axum::http::Response<ResBody>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let mut res = std::task::ready!(this.inner.poll(cx))?;
+        set_security_headers(res.headers_mut(), *this.cacheable, *this.https);
+        std::task::Poll::Ready(Ok(res))
+    }
+}
+
+/// The security headers of every answer (see [`FrameLayer`]).
+fn set_security_headers(headers: &mut axum::http::HeaderMap, cacheable: bool, https: bool) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
 }
 
 /// Authenticates every request from its session cookie — signature, expiry, and the

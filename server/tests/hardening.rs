@@ -24,6 +24,7 @@ on_both_databases!(
     the_last_enabled_administrator_survives_concurrent_disables,
     an_expired_administrator_does_not_count_as_enabled,
     every_page_and_api_answer_is_not_cached_and_assets_are_quiet_404s,
+    large_answers_are_compressed_and_small_ones_are_not,
     the_cross_site_check_compares_the_scheme_too,
     a_must_change_password_session_reaches_no_page_and_no_export,
 );
@@ -435,6 +436,38 @@ async fn every_page_and_api_answer_is_not_cached_and_assets_are_quiet_404s(s: &T
     let missing = s.get("/pkg/no-such-file.js", None).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.headers().get(CACHE_CONTROL).is_none());
+}
+
+async fn large_answers_are_compressed_and_small_ones_are_not(s: &TestServer) {
+    let cookie = s.platform_admin_session().await;
+    // (path, compressed?): a page and the API document are kilobytes; the health check and
+    // `/api/v1/me` of a platform administrator's session (401: a problem) are a few bytes,
+    // which gzip would only make slower.
+    for (path, compressed) in [
+        ("/", true),
+        ("/api/v1/openapi.json", true),
+        ("/healthz", false),
+        ("/api/v1/me", false),
+    ] {
+        let res = reqwest::Client::new()
+            .get(format!("{}{path}", s.running().public_url))
+            .header(reqwest::header::COOKIE, &cookie)
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .unwrap();
+        let encoding = res
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = res.bytes().await.unwrap();
+        assert_eq!(
+            encoding.as_deref(),
+            compressed.then_some("gzip"),
+            "{path} ({} bytes sent)",
+            body.len()
+        );
+    }
 }
 
 async fn the_cross_site_check_compares_the_scheme_too(s: &TestServer) {

@@ -68,7 +68,7 @@ impl axum::extract::FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// The client address the request-address middleware found (unspecified if it is missing).
+/// The client address the request frame found (unspecified if it is missing).
 pub(crate) fn client_of(parts: &axum::http::request::Parts) -> IpAddr {
     parts
         .extensions

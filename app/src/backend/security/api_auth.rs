@@ -241,7 +241,7 @@ async fn authenticate_api_token(
     let Ok(token) = credentials::parse_api_token(text) else {
         return Ok(Err(ApiAuthFailure::Malformed));
     };
-    let key = CacheKey::Token(token.digest(state.api.digest_key.bytes()));
+    let key = CacheKey::Token(token.raw_digest(state.api.digest_key.bytes()));
     // Read before anything is looked up: a change committed meanwhile moves it on, and what
     // was read is then not kept.
     let epoch = state.db.change_epoch();
@@ -256,7 +256,8 @@ async fn authenticate_api_token(
             let CacheKey::Token(digest) = &key else {
                 unreachable!("an API token's key is its digest")
             };
-            let Some(live) = api_credentials::find_live_token(state.db, digest, now).await? else {
+            let digest = ::hex::encode(digest);
+            let Some(live) = api_credentials::find_live_token(state.db, &digest, now).await? else {
                 return Ok(Err(ApiAuthFailure::Unknown));
             };
             if let Err(refused) = may_use_api(&live.account, now) {

@@ -14,7 +14,7 @@ pub const CAPACITY: usize = 10_000;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum CacheKey {
     /// An API token, by its keyed digest (never the token itself).
-    Token(String),
+    Token([u8; 32]),
     /// An access token's client and account (the token itself is verified on every request).
     Client { api_client_id: i64, account_id: i64 },
 }
@@ -54,6 +54,13 @@ pub fn new_cache<V: Clone>() -> CredentialCache<V> {
 mod tests {
     use super::*;
 
+    /// A distinct digest for each `i`.
+    fn token_key(i: usize) -> [u8; 32] {
+        let mut key = [0; 32];
+        key[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        key
+    }
+
     #[test]
     fn the_default_bound_is_the_documented_one() {
         let full = new_cache::<usize>();
@@ -63,16 +70,20 @@ mod tests {
                 token_expires_at: None,
                 last_used_at: None,
             };
-            full.put(CacheKey::Token(format!("digest-{i}")), proven, 0, 10);
+            full.put(CacheKey::Token(token_key(i)), proven, 0, 10);
         }
         assert!(full.len() <= CAPACITY);
-        let newest = CacheKey::Token(format!("digest-{CAPACITY}"));
+        let newest = CacheKey::Token(token_key(CAPACITY));
         assert!(full.get(&newest, 0, 10).is_some());
     }
 
     #[test]
     fn a_key_is_never_printed() {
-        let key = CacheKey::Token("secret-digest".into());
-        assert!(!format!("{key:?}").contains("secret-digest"));
+        let key = CacheKey::Token([0xab; 32]);
+        let printed = format!("{key:?}");
+        assert!(
+            !printed.contains("ab") && !printed.contains("171"),
+            "{printed}"
+        );
     }
 }

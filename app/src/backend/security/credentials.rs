@@ -161,7 +161,13 @@ impl ApiTokenText {
     /// The lookup key of this token: HMAC-SHA-256 of its text under `key`, lowercase hex.
     /// Equal to the `digest` of the [`NewSecret`] it was generated as, under the same key.
     pub fn digest(&self, key: &[u8; 32]) -> String {
-        digest_of(key, &self.0)
+        hex(&self.raw_digest(key))
+    }
+
+    /// The same digest as bytes, as the API's credential cache keys it (no hex, no
+    /// allocation on every request).
+    pub fn raw_digest(&self, key: &[u8; 32]) -> [u8; 32] {
+        raw_digest_of(key, &self.0)
     }
 
     /// What the console shows of this token (e.g. `wdn_7Gx2`).
@@ -325,9 +331,13 @@ fn display_prefix_of(text: &str) -> &str {
 }
 
 fn digest_of(key: &[u8; 32], text: &str) -> String {
+    hex(&raw_digest_of(key, text))
+}
+
+fn raw_digest_of(key: &[u8; 32], text: &str) -> [u8; 32] {
     let mut mac = hmac_with(key);
     mac.update(text.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -34,6 +34,7 @@ test("a tenant administrator changes its own tenant's policies, and nobody else'
   await form.getByRole("button", { name: "Save policies" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(summary).toContainText("Strict, guessable refused");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot("tenant-settings-saved");
 
   // Saved on the server: a reload shows the same.

@@ -78,7 +78,7 @@ fn SettingsPanels(
             view! {
                 <section class="panel" aria-labelledby="policies-heading">
                     <h2 id="policies-heading">"Policies"</h2>
-                    <ActionForm action=update attr:class="account-form" attr:novalidate=true
+                    <ActionForm action=update attr:class="stack" attr:novalidate=true
                         attr:aria-labelledby="policies-heading" on:input=move |_| saved_notice.set(false)>
                         <div class="field">
                             <label for="field-mfa_policy">"Multi-factor authentication"</label>
@@ -91,11 +91,11 @@ fn SettingsPanels(
                                 "Required: every account must set up MFA before doing anything else, you included. \
                                  Off: nobody is offered it, except holders of a sensitive privilege, who always need it."
                             </p>
-                            {move || errors.with(|e| e.first("mfa_policy").map(|m| view! { <p class="error">{m.to_owned()}</p> }))}
+                            {move || errors.with(|e| e.first("mfa_policy").map(|m| view! { <p class="field-error">{m.to_owned()}</p> }))}
                         </div>
                         <PasswordPolicyFields id_prefix=String::new() preset=tenant.password_preset
                             refuse_guessable=tenant.refuse_guessable/>
-                        {move || errors.with(|e| e.first("password_policy").map(|m| view! { <p class="error">{m.to_owned()}</p> }))}
+                        {move || errors.with(|e| e.first("password_policy").map(|m| view! { <p class="field-error">{m.to_owned()}</p> }))}
                         <p role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
                             {move || form_error.get()}
                         </p>

@@ -13,15 +13,32 @@ use sha2::{Digest, Sha256};
 /// A strong entity tag of `value`'s JSON: any change of a field shown (even twice in one
 /// second) gives another tag.
 pub fn of<T: Serialize>(value: &T) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+    tag_of(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// The tag of a JSON representation already serialized.
+fn tag_of(json: &[u8]) -> String {
+    let digest = Sha256::digest(json);
     format!("\"{}\"", hex::encode(&digest[..16]))
 }
 
-/// `value` as JSON with `status` and its `ETag`.
+/// `value` as JSON with `status` and its `ETag`, serialized once for both.
 pub fn tagged<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let mut res = (status, Json(value)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&of(value)) {
+    let Ok(json) = serde_json::to_vec(value) else {
+        // As `Json` answers a value that does not serialize (none of the API's types).
+        return Json(value).into_response();
+    };
+    let etag = tag_of(&json);
+    let mut res = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(header::ETAG, v);
     }
     res

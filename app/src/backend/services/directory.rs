@@ -772,8 +772,11 @@ pub async fn get(req: &Request, id: AccountId) -> Result<AccountDetail, AppError
                 .fetch_optional(db.pool())
                 .await
                 .map_err(internal("read account MFA"))?;
+        // Decoded once, as stored (the status before any expiry); what depends on the
+        // caller or the time is set below, on every request.
+        let detail = decode_detail(actor, &row, i64::MIN).map_err(internal("decode account"))?;
         Ok(Some(Arc::new(StoredDetail {
-            row,
+            detail,
             mfa_enabled_at,
         })))
     };
@@ -783,12 +786,17 @@ pub async fn get(req: &Request, id: AccountId) -> Result<AccountDetail, AppError
         .detail(db, id, now, read)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut detail = decode_detail(actor, &stored.row, now).map_err(internal("decode account"))?;
-    // Another tenant's account, or one of a tier the actor may not see, is, to it, not there.
+    let mut detail = stored.detail.clone();
     let target = Target {
         tier: detail.summary.tier,
         tenant_id: detail.summary.tenant_id,
     };
+    detail.is_self = detail.summary.account_id == actor.account_id;
+    let summary = &mut detail.summary;
+    summary.status = effective_status(summary.status, summary.expires_at, now);
+    summary.manage = may_manage(actor, target);
+    summary.remove = may_manage_with(actor, target, Action::Delete);
+    // Another tenant's account, or one of a tier the actor may not see, is, to it, not there.
     let in_scope = match Scope::of(actor) {
         Scope::AllTenants => true,
         Scope::Tenant(t) => detail.summary.tenant_id == Some(t),

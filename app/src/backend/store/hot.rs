@@ -13,7 +13,6 @@ use crate::backend::store::epoch_cache::{cached, EpochCache};
 use crate::backend::store::holdings::holdings;
 use crate::domain::{AccountId, ScopeId, TenantId, Tier};
 use crate::error::AppError;
-use sqlx::any::AnyRow;
 use std::sync::Arc;
 
 /// The most entries each cache keeps.
@@ -36,11 +35,12 @@ pub struct Subject {
     pub actor: Actor,
 }
 
-/// One account's row as the directory reads it (the account, its tenant's name, its
-/// profile), and when its MFA was turned on (`None`: no enrolment; `Some(None)`: begun, not
-/// confirmed).
+/// One account as the directory reads it (the account, its tenant's name, its profile),
+/// decoded as stored: its status before any expiry, and what depends on who asks left for
+/// the directory to set on every request; and when its MFA was turned on (`None`: no
+/// enrolment; `Some(None)`: begun, not confirmed).
 pub struct StoredDetail {
-    pub row: AnyRow,
+    pub detail: crate::directory::AccountDetail,
     pub mfa_enabled_at: Option<Option<i64>>,
 }
 

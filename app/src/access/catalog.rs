@@ -509,6 +509,13 @@ impl Catalog {
     /// a module from its file since).
     pub fn parse_key(&self, key: &str) -> Option<Privilege> {
         let (path, action) = key.split_once(':')?;
+        self.parse_parts(path, action)
+    }
+
+    /// The privilege of a key given in its two parts, `path` (`security.users`, `security`)
+    /// and `action` (`edit`, `admin`): what [`Catalog::parse_key`] reads, without putting the
+    /// key together first.
+    pub fn parse_parts(&self, path: &str, action: &str) -> Option<Privilege> {
         match path.split_once('.') {
             None if action == "admin" => self
                 .modules()

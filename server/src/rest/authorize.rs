@@ -178,12 +178,14 @@ impl Reads {
 
 /// The privilege a question names, or a field error.
 fn privilege(catalog: &Catalog, q: &Question) -> Result<Privilege, Unanswerable> {
-    let key = format!(
-        "{}:{}",
-        q.resource.trim(),
-        q.action.trim().to_ascii_lowercase()
-    );
-    catalog.parse_key(&key).ok_or_else(|| {
+    let (resource, action) = (q.resource.trim(), q.action.trim());
+    let found = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+        catalog.parse_parts(resource, &action.to_ascii_lowercase())
+    } else {
+        catalog.parse_parts(resource, action)
+    };
+    found.ok_or_else(|| {
+        let key = format!("{resource}:{}", action.to_ascii_lowercase());
         Unanswerable::Field(
             "resource",
             format!(

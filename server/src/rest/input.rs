@@ -19,11 +19,67 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Problem> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_problem(rejection)),
+        if !is_json(req.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(payload_too_large())
+            }
+            Err(_) => return Err(unreadable()),
+        };
+        // Read straight away; only a body that does not read is read again, by axum, which
+        // names the path of what could not be read (tracking it costs on every request).
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(_) => match axum::Json::<T>::from_bytes(&bytes) {
+                Ok(axum::Json(value)) => Ok(ApiJson(value)),
+                Err(rejection) => Err(json_problem(rejection)),
+            },
         }
     }
+}
+
+/// Whether the request says its body is JSON (`application/json`, or `application/…+json`),
+/// as axum's `Json` requires.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::of(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Send the body as JSON, with `Content-Type: application/json`.",
+    )
+}
+
+fn payload_too_large() -> Problem {
+    Problem::of(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The body is too large.",
+    )
+}
+
+fn unreadable() -> Problem {
+    Problem::of(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "The body could not be read.",
+    )
 }
 
 fn json_problem(rejection: JsonRejection) -> Problem {
@@ -35,26 +91,14 @@ fn json_problem(rejection: JsonRejection) -> Problem {
             errors.add("body", e.body_text());
             Problem::from(app::error::AppError::Invalid(errors))
         }
-        JsonRejection::MissingJsonContentType(_) => Problem::of(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as JSON, with `Content-Type: application/json`.",
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         JsonRejection::JsonSyntaxError(_) => Problem::of(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "The body is not well-formed JSON.",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::of(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The body is too large.",
-        ),
-        _ => Problem::of(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "The body could not be read.",
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
+        _ => unreadable(),
     }
 }
 
@@ -155,5 +199,42 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountRolePath {
             AccountId(account),
             app::domain::RoleId(role),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    fn with(content_type: Option<&'static str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn json_bodies_are_told_apart_as_axum_tells_them() {
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+            "application/merge-patch+JSON",
+        ] {
+            assert!(is_json(&with(Some(yes))), "{yes}");
+        }
+        for no in [
+            "text/json",
+            "application/x-www-form-urlencoded",
+            "application/jsonx",
+            "json",
+            "",
+        ] {
+            assert!(!is_json(&with(Some(no))), "{no}");
+        }
+        assert!(!is_json(&with(None)));
     }
 }

@@ -24,7 +24,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -298,7 +297,6 @@ pub fn router(
         // Small answers (most API answers) are not worth compressing: below 1 KiB, gzip
         // costs more time than the bytes it saves take to send.
         .layer(CompressionLayer::new().compress_when(compress_when()))
-        .layer(TraceLayer::new_for_http())
 }
 
 /// When an answer is compressed (for a client that accepts it): 1 KiB or more, or of a size

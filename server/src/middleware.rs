@@ -100,6 +100,9 @@ pub struct ClientAddress(pub IpAddr);
 /// a measurable share of an API call, see BENCHMARKS.md):
 /// - the client's address, found once (the peer, or behind a trusted proxy the forwarded
 ///   one) and kept as a [`ClientAddress`] extension;
+/// - a log line per answer: at `error` for a 5xx (with the method, the path and the time
+///   taken), at `debug` for the rest; the path only, never the query string (a setup link's
+///   token travels there);
 /// - the security headers on every answer, set in one place: `X-Content-Type-Options:
 ///   nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: same-origin`; `Cache-Control:
 ///   no-store` on everything but the compiled assets (pages and API answers hold personal
@@ -156,21 +159,29 @@ where
         req.extensions_mut().insert(ClientAddress(client));
         let path = req.uri().path();
         let cacheable = is_public_asset(path) && path != "/healthz";
+        let method = req.method().clone();
+        let uri = req.uri().clone();
         FrameFuture {
             inner: self.inner.call(req),
             cacheable,
             https: self.https,
+            method,
+            uri,
+            started: std::time::Instant::now(),
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The answer of [`Frame`]: the inner service's, with the security headers set.
+    /// The answer of [`Frame`]: the inner service's, logged, with the security headers set.
     pub struct FrameFuture<F> {
         #[pin]
         inner: F,
         cacheable: bool,
         https: bool,
+        method: Method,
+        uri: axum::http::Uri,
+        started: std::time::Instant,
     }
 }
 
@@ -186,6 +197,13 @@ where
     ) -> std::task::Poll<Self::Output> {
         let this = self.project();
         let mut res = std::task::ready!(this.inner.poll(cx))?;
+        let (status, took) = (res.status(), this.started.elapsed());
+        let path = this.uri.path();
+        if status.is_server_error() {
+            tracing::error!(method = %this.method, path, status = status.as_u16(), ?took, "request failed");
+        } else {
+            tracing::debug!(method = %this.method, path, status = status.as_u16(), ?took, "answered");
+        }
         set_security_headers(res.headers_mut(), *this.cacheable, *this.https);
         std::task::Poll::Ready(Ok(res))
     }

@@ -186,7 +186,7 @@ async fn warden_without_a_command_serves_on_the_address_its_listen_option_names(
             .args(["--listen", &listen])
             .env("DATABASE_URL", &s.database_url)
             .env("WARDEN_DATA_DIR", s.data_dir())
-            .env("WARDEN_LOG", "warn")
+            .env("WARDEN_LOG", "warn,server=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -209,4 +209,19 @@ async fn warden_without_a_command_serves_on_the_address_its_listen_option_names(
         "warden --listen {listen} serves there ({exited:?}): {}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
+    // Each answer is logged (at debug) by its path, never its query string: a setup link's
+    // token travels there.
+    let res = reqwest::get(format!("http://{listen}/setup?token=never-in-the-log"))
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("answered") && l.contains("/setup") && l.contains("200")),
+        "{logged}"
+    );
+    assert!(!logged.contains("never-in-the-log"), "{logged}");
 }

@@ -146,4 +146,22 @@ export async function signIn(page: Page, username = ADMIN.username, password = A
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Signs out through the account menu. */
+export async function signOut(page: Page) {
+  await page.locator(".account-menu summary").click();
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+/** On the page that holds a new account until it chooses its own password: replaces
+ * `temporary` with `own`. */
+export async function chooseOwnPassword(page: Page, temporary: string, own: string) {
+  await expect(page).toHaveURL(/\/change-password$/);
+  await hydrated(page);
+  await page.getByLabel("Current password").fill(temporary);
+  await page.getByLabel("New password", { exact: true }).fill(own);
+  await page.getByLabel("Confirm new password").fill(own);
+  await page.getByRole("button", { name: "Change password" }).click();
+}
+
 export { expect };

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { request as playwrightRequest, Locator } from "@playwright/test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
-import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount, ADMIN } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount, ADMIN, signOut, chooseOwnPassword } from "./fixtures";
 
 /** RFC 4648 base32, as authenticator apps read the key typed in (spaces ignored). */
 function base32Decode(text: string): Buffer {
@@ -125,9 +125,7 @@ test("a person enrols from the key on the page, signs in with a code, and recove
   await shot("mfa-on");
 
   // The same code again, in a new sign-in: refused.
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
   await signIn(page);
   await expect(page.getByRole("heading", { name: "Enter your code" })).toBeVisible();
   await page.getByLabel("Code", { exact: true }).fill(second);
@@ -205,18 +203,11 @@ test("where the tenant requires MFA, a new account sets it up before anything el
   await signIn(page);
   await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
   await acmeAccount(page, warden, "tenant_admin", "required");
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   // First the temporary password, then MFA, then the console.
   await signIn(page, "grace_hopper", "Temp-pass1");
-  await expect(page).toHaveURL(/\/change-password$/);
-  await hydrated(page);
-  await page.getByLabel("Current password").fill("Temp-pass1");
-  await page.getByLabel("New password", { exact: true }).fill("Hopper-own-1");
-  await page.getByLabel("Confirm new password").fill("Hopper-own-1");
-  await page.getByRole("button", { name: "Change password" }).click();
+  await chooseOwnPassword(page, "Temp-pass1", "Hopper-own-1");
   await expect(page).toHaveURL(/\/mfa$/);
   await expect(page.getByRole("heading", { name: "Set up multi-factor authentication" })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);

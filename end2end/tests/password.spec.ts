@@ -1,4 +1,4 @@
-import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount, signOut } from "./fixtures";
 
 test("the first sign-in with a temporary password asks for a new one", async ({ page, warden, shot, consoleProblems }) => {
   await createFirstAdmin(page, warden);
@@ -14,9 +14,7 @@ test("the first sign-in with a temporary password asks for a new one", async ({ 
     email: "grace@acme.example", full_name: "Grace Hopper", password: "Temp-pass1",
   });
   expect(created.ok()).toBeTruthy();
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   await signIn(page, "grace_hopper", "Temp-pass1");
   await expect(page).toHaveURL(/\/change-password$/);
@@ -50,9 +48,7 @@ test("someone held on the temporary-password page can sign out instead", async (
   await signIn(page);
   await expect(page.getByRole("heading", { name: "Welcome, Ada" })).toBeVisible();
   await acmeAccount(page, warden, "user");
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   await signIn(page, "grace_hopper", "Temp-pass1");
   await expect(page).toHaveURL(/\/change-password$/);

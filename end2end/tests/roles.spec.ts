@@ -1,4 +1,4 @@
-import { test, expect, hydrated, createFirstAdmin, signIn, Warden } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, Warden, signOut, chooseOwnPassword } from "./fixtures";
 import { Page } from "@playwright/test";
 
 /** Calls a server function with the page's session, as the console does. */
@@ -160,18 +160,11 @@ test("a security administrator cannot grant or take away what it does not hold",
   await page.getByRole("button", { name: "Save role" }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
   await post(page, warden, "assign_role", { account_id: String(leadId), role_id: String(teamId) });
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   // The lead signs in (choosing its own password first) and opens the Member template.
   await signIn(page, "sec_lead", "Temp-pass1");
-  await expect(page).toHaveURL(/\/change-password$/);
-  await hydrated(page);
-  await page.getByLabel("Current password").fill("Temp-pass1");
-  await page.getByLabel("New password", { exact: true }).fill("Lead-own-pass1");
-  await page.getByLabel("Confirm new password").fill("Lead-own-pass1");
-  await page.getByRole("button", { name: "Change password" }).click();
+  await chooseOwnPassword(page, "Temp-pass1", "Lead-own-pass1");
   await expect(page.getByRole("heading", { name: "Welcome, Lin" })).toBeVisible();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Roles" }).click();
   await expect(page.getByRole("heading", { name: "Roles of Acme" })).toBeVisible();

@@ -1,4 +1,4 @@
-import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount } from "./fixtures";
+import { test, expect, hydrated, createFirstAdmin, signIn, acmeAccount, signOut, chooseOwnPassword } from "./fixtures";
 
 test("a tenant administrator changes its own tenant's policies, and nobody else's", async ({ page, warden, shot, consoleProblems }) => {
   await createFirstAdmin(page, warden);
@@ -7,17 +7,10 @@ test("a tenant administrator changes its own tenant's policies, and nobody else'
   // A platform administrator configures tenants on the Tenants page: no Settings link.
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
   await acmeAccount(page, warden, "tenant_admin", "optional");
-  await page.locator(".account-menu summary").click();
-  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await signOut(page);
 
   await signIn(page, "grace_hopper", "Temp-pass1");
-  await expect(page).toHaveURL(/\/change-password$/);
-  await hydrated(page);
-  await page.getByLabel("Current password").fill("Temp-pass1");
-  await page.getByLabel("New password", { exact: true }).fill("Hopper-own-1");
-  await page.getByLabel("Confirm new password").fill("Hopper-own-1");
-  await page.getByRole("button", { name: "Change password" }).click();
+  await chooseOwnPassword(page, "Temp-pass1", "Hopper-own-1");
   await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();

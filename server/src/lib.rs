@@ -230,11 +230,6 @@ pub fn router(
     trusted_proxies: Vec<std::net::IpAddr>,
 ) -> Router {
     let trusted_proxies: std::sync::Arc<[std::net::IpAddr]> = trusted_proxies.into();
-    let client_addresses = trusted_proxies.clone();
-    let auth = middleware::AuthLayerState {
-        app: state.clone(),
-        trusted_proxies,
-    };
     let https = public_origin.starts_with("https://");
     let routes = route_list();
     let context = {
@@ -272,7 +267,7 @@ pub fn router(
         ))
         .with_state(options)
         .layer(axum::middleware::from_fn_with_state(
-            auth,
+            state.clone(),
             middleware::authenticate_request,
         ))
         .layer(axum::middleware::from_fn(
@@ -291,7 +286,7 @@ pub fn router(
         // Forms and API bodies are small; nothing legitimate comes near this.
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(middleware::FrameLayer {
-            trusted_proxies: client_addresses,
+            trusted_proxies,
             https,
         })
         // Small answers (most API answers) are not worth compressing: below 1 KiB, gzip

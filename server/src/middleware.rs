@@ -62,13 +62,6 @@ impl axum::extract::FromRequestParts<AppState> for FullRequest {
     }
 }
 
-/// What the authentication middleware needs.
-#[derive(Clone)]
-pub struct AuthLayerState {
-    pub app: AppState,
-    pub trusted_proxies: std::sync::Arc<[IpAddr]>,
-}
-
 /// The client's address: the connection's peer, unless that peer is a trusted proxy; then
 /// the right-most `X-Forwarded-For` entry that is not itself a trusted proxy (entries further
 /// left could have been written by the client).
@@ -94,6 +87,13 @@ pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[
 /// it: what plain routes and the REST API count throttles and audit records by.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub IpAddr);
+
+/// The client address the request frame found (unspecified if it is missing).
+pub fn client_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ClientAddress>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0)
+}
 
 /// What every request and answer passes through, in one tower layer (rather than two `from_fn`
 /// middlewares, each of which boxes the rest of the stack and its future on every request:
@@ -236,17 +236,12 @@ fn set_security_headers(headers: &mut axum::http::HeaderMap, cacheable: bool, ht
 /// to pages and server functions as a [`RequestContext`]. A cookie that no longer proves
 /// anything is removed.
 pub async fn authenticate_request(
-    State(layer): State<AuthLayerState>,
+    State(state): State<AppState>,
     mut req: Request<Body>,
     next: Next,
 ) -> Response {
-    let state = &layer.app;
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let client = client_address(peer, req.headers(), &layer.trusted_proxies);
+    let state = &state;
+    let client = client_of(req.extensions());
     if is_public_asset(req.uri().path()) {
         return next.run(req).await;
     }

@@ -10,7 +10,6 @@
 //! `Retry-After`.
 
 use super::problem::Problem;
-use crate::middleware::ClientAddress;
 use app::backend::clock::now;
 use app::backend::request::Request;
 use app::backend::security::api_auth::{self, ApiAuthFailure};
@@ -20,7 +19,7 @@ use app::backend::services::refusals::{self, REFUSALS_RECORDED};
 use app::backend::state::AppState;
 use app::backend::store::audit::{self, AuditAction, AuditEvent, Outcome};
 use axum::http::header;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 /// A REST API request whose Bearer credential proved a service account allowed to use the
 /// API (see `app::backend::security::api_auth`): the same [`Request`] a server function
@@ -70,10 +69,7 @@ impl axum::extract::FromRequestParts<AppState> for ApiCaller {
 
 /// The client address the request frame found (unspecified if it is missing).
 pub(crate) fn client_of(parts: &axum::http::request::Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ClientAddress>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0)
+    crate::middleware::client_of(&parts.extensions)
 }
 
 /// Counts and audits a failed API authentication from `client` (at the API or the token

@@ -1,6 +1,7 @@
 //! Warden's server: start-up, the axum router and the command line's services.
 
 pub mod audit_export;
+pub mod compress;
 pub mod config;
 pub mod export;
 pub mod middleware;
@@ -22,7 +23,6 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
-use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -283,26 +283,18 @@ pub fn router(
     Router::new()
         .merge(rest::routes().with_state(state.clone()))
         .merge(console)
-        // Forms and API bodies are small; nothing legitimate comes near this.
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(middleware::FrameLayer {
-            trusted_proxies,
-            https,
-        })
-        // Small answers (most API answers) are not worth compressing: below 1 KiB, gzip
-        // costs more time than the bytes it saves take to send.
-        .layer(CompressionLayer::new().compress_when(compress_when()))
-}
-
-/// When an answer is compressed (for a client that accepts it): 1 KiB or more, or of a size
-/// not known in advance (the streamed exports), and not already compressed (images) or a
-/// stream of events; tower-http's default but for the size.
-fn compress_when() -> impl tower_http::compression::Predicate {
-    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-    SizeAbove::new(1024)
-        .and(NotForContentType::GRPC)
-        .and(NotForContentType::IMAGES)
-        .and(NotForContentType::const_new("text/event-stream"))
+        // One `layer` call for the three (outermost first): each call wraps every route in a
+        // boxed service of its own, cloned and called on every request.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(compress::layer())
+                .layer(middleware::FrameLayer {
+                    trusted_proxies,
+                    https,
+                })
+                // Forms and API bodies are small; nothing legitimate comes near this.
+                .layer(RequestBodyLimitLayer::new(1024 * 1024)),
+        )
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {

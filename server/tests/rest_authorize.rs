@@ -18,6 +18,7 @@ on_both_databases!(
     an_account_that_cannot_act_is_refused_whatever_it_asks,
     the_caller_must_see_accounts_and_asks_only_about_real_privileges,
     a_batch_answers_in_order_and_holds_at_most_a_hundred_questions,
+    a_single_answer_skips_compression_and_a_batch_of_a_hundred_is_compressed,
     effective_access_is_the_account_pages_as_json,
     answers_and_accounts_kept_in_memory_follow_changes_made_elsewhere_within_two_seconds,
 );
@@ -410,6 +411,48 @@ async fn a_batch_answers_in_order_and_holds_at_most_a_hundred_questions(s: &Test
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
     assert!(body["errors"]["questions[1].resource"].is_array(), "{body}");
     assert!(body["errors"]["questions[2].account"].is_array(), "{body}");
+}
+
+/// A single answer is a few hundred bytes and is sent as it is (it skips the compression
+/// layer, which would not have compressed it either: the difference is time only); a
+/// hundred answers are kilobytes, and are compressed for a client that accepts gzip.
+async fn a_single_answer_skips_compression_and_a_batch_of_a_hundred_is_compressed(s: &TestServer) {
+    let (_, _, token, alice) = alice_the_viewer(s).await;
+    let q = json!({ "account": { "id": alice }, "resource": "security.users", "action": "view" });
+    let send = |path: &'static str, body: Value| {
+        reqwest::Client::new()
+            .post(format!("{}{path}", s.base))
+            .bearer_auth(&token)
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .json(&body)
+            .send()
+    };
+    let header = |res: &reqwest::Response, name| {
+        res.headers()
+            .get(name)
+            .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_ascii_lowercase())
+    };
+    let one = send("/api/v1/authorize", q.clone()).await.unwrap();
+    assert_eq!(one.status(), StatusCode::OK);
+    assert_eq!(header(&one, reqwest::header::CONTENT_ENCODING), None);
+    assert_eq!(header(&one, reqwest::header::VARY), None);
+    let answer: Value = one.json().await.unwrap();
+    assert_eq!(answer["allowed"], true, "{answer}");
+    let batch = send(
+        "/api/v1/authorize/batch",
+        json!({ "questions": vec![q; 100] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(batch.status(), StatusCode::OK);
+    assert_eq!(
+        header(&batch, reqwest::header::CONTENT_ENCODING).as_deref(),
+        Some("gzip")
+    );
+    assert_eq!(
+        header(&batch, reqwest::header::VARY).as_deref(),
+        Some("accept-encoding")
+    );
 }
 
 async fn effective_access_is_the_account_pages_as_json(s: &TestServer) {

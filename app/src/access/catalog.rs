@@ -481,15 +481,25 @@ impl Catalog {
 
     /// "Users: Edit", or "Security Admin".
     pub fn label(&self, privilege: Privilege) -> String {
+        let mut out = String::new();
+        self.write_label(&mut out, privilege);
+        out
+    }
+
+    /// Writes [`Catalog::label`] at the end of `out` (no string of its own).
+    pub fn write_label(&self, out: &mut String, privilege: Privilege) {
         match privilege {
-            Privilege::On(r, a) => match self.resource(r) {
-                Some(res) => format!("{}: {}", res.name, a.label()),
-                None => format!("(unknown resource): {}", a.label()),
-            },
-            Privilege::Module(m) => self
-                .module(m)
-                .map(|m| m.admin_name.clone())
-                .unwrap_or_else(|| "(unknown module)".into()),
+            Privilege::On(r, a) => {
+                out.push_str(
+                    self.resource(r)
+                        .map_or("(unknown resource)", |res| &res.name),
+                );
+                out.push_str(": ");
+                out.push_str(a.label());
+            }
+            Privilege::Module(m) => {
+                out.push_str(self.module(m).map_or("(unknown module)", |m| &m.admin_name))
+            }
         }
     }
 

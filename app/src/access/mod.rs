@@ -194,11 +194,12 @@ impl Decision {
     }
 }
 
-/// Names what decisions refer to by id: privileges (through the catalog), roles and scopes.
+/// Names what decisions refer to by id: privileges (through the catalog), roles and scopes
+/// (borrowed: an explanation is written, in one string, while they are at hand).
 pub struct Explainer<'a> {
     catalog: &'a Catalog,
-    roles: Vec<(crate::domain::RoleId, String)>,
-    scopes: Vec<(ScopeId, String)>,
+    roles: Vec<(crate::domain::RoleId, &'a str)>,
+    scopes: Vec<(ScopeId, &'a str)>,
     /// Speaking of another account ("its roles") rather than to the viewer ("your roles").
     third_person: bool,
 }
@@ -220,108 +221,157 @@ impl<'a> Explainer<'a> {
     }
 
     /// Names the roles an actor holds.
-    pub fn with_holdings(mut self, holdings: &Holdings) -> Self {
-        for held in &holdings.roles {
-            self.roles.push((held.role.role_id, held.role.name.clone()));
-        }
+    pub fn with_holdings(mut self, holdings: &'a Holdings) -> Self {
+        self.roles.extend(
+            holdings
+                .roles
+                .iter()
+                .map(|held| (held.role.role_id, held.role.name.as_str())),
+        );
         self
     }
 
-    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = (ScopeId, String)>) -> Self {
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = (ScopeId, &'a str)>) -> Self {
         self.scopes.extend(scopes);
         self
     }
 
-    fn role(&self, id: crate::domain::RoleId) -> String {
-        self.roles
-            .iter()
-            .find(|(r, _)| *r == id)
-            .map(|(_, name)| format!("the role “{name}”"))
-            .unwrap_or_else(|| {
-                if self.third_person {
-                    "one of its roles".to_owned()
-                } else {
-                    "one of your roles".to_owned()
-                }
-            })
+    fn their(&self) -> &'static str {
+        if self.third_person {
+            "its"
+        } else {
+            "your"
+        }
     }
 
-    fn scope(&self, id: ScopeId) -> String {
-        self.scopes
-            .iter()
-            .find(|(s, _)| *s == id)
-            .map(|(_, name)| format!("scope “{name}”"))
-            .unwrap_or_else(|| format!("scope {id}"))
+    fn write_role(&self, out: &mut String, id: crate::domain::RoleId) {
+        match self.roles.iter().find(|(r, _)| *r == id) {
+            Some((_, name)) => {
+                out.push_str("the role “");
+                out.push_str(name);
+                out.push('”');
+            }
+            None => {
+                out.push_str("one of ");
+                out.push_str(self.their());
+                out.push_str(" roles");
+            }
+        }
+    }
+
+    fn write_scope(&self, out: &mut String, id: ScopeId) {
+        match self.scopes.iter().find(|(s, _)| *s == id) {
+            Some((_, name)) => {
+                out.push_str("scope “");
+                out.push_str(name);
+                out.push('”');
+            }
+            None => {
+                use std::fmt::Write;
+                let _ = write!(out, "scope {id}");
+            }
+        }
     }
 
     pub fn explain(&self, decision: Decision) -> String {
-        let label = |p| self.catalog.label(p);
+        let mut out = String::with_capacity(128);
+        self.write(&mut out, decision);
+        out
+    }
+
+    /// Writes the sentence explaining `decision` at the end of `out`.
+    pub fn write(&self, out: &mut String, decision: Decision) {
+        let label = |out: &mut String, p| self.catalog.write_label(out, p);
+        let text = |out: &mut String, parts: &[&str]| parts.iter().for_each(|p| out.push_str(p));
         match decision {
-            Decision::Allowed(Because::PlatformAdministrator) => {
-                "Allowed: platform administrators hold every privilege in every tenant.".into()
-            }
-            Decision::Allowed(Because::TenantAdministrator) => {
-                "Allowed: tenant administrators hold every privilege in their own tenant.".into()
-            }
+            Decision::Allowed(Because::PlatformAdministrator) => out.push_str(
+                "Allowed: platform administrators hold every privilege in every tenant.",
+            ),
+            Decision::Allowed(Because::TenantAdministrator) => out.push_str(
+                "Allowed: tenant administrators hold every privilege in their own tenant.",
+            ),
             Decision::Allowed(Because::Role(source)) => {
-                let role = self.role(source.role);
-                let assigned = match source.assigned_for {
-                    None => "assigned tenant-wide".to_owned(),
-                    Some(s) => format!("assigned for {}", self.scope(s)),
-                };
-                let how = match source.through {
-                    Through::Role(How::Explicit) => "which grants it".to_owned(),
-                    Through::Role(How::Implied { by }) => {
-                        format!("which grants {by}, and {by} implies it")
+                out.push_str("Allowed: through ");
+                self.write_role(out, source.role);
+                match source.assigned_for {
+                    None => out.push_str(" (assigned tenant-wide), "),
+                    Some(s) => {
+                        out.push_str(" (assigned for ");
+                        self.write_scope(out, s);
+                        out.push_str("), ");
                     }
-                    Through::Role(How::Inherited { module }) => format!(
-                        "which grants {}, and it is part of that module",
-                        label(Privilege::Module(module))
+                }
+                match source.through {
+                    Through::Role(How::Explicit) => out.push_str("which grants it"),
+                    Through::Role(How::Implied { by }) => text(
+                        out,
+                        &["which grants ", by.label(), ", and ", by.label(), " implies it"],
                     ),
-                    Through::ObjectGrant => "which is granted it on this scope".to_owned(),
-                };
-                format!("Allowed: through {role} ({assigned}), {how}.")
+                    Through::Role(How::Inherited { module }) => {
+                        out.push_str("which grants ");
+                        label(out, Privilege::Module(module));
+                        out.push_str(", and it is part of that module");
+                    }
+                    Through::ObjectGrant => out.push_str("which is granted it on this scope"),
+                }
+                out.push('.');
             }
-            Decision::Denied(Refusal::TierCeiling { actor, target }) => format!(
-                "Not allowed: a {} can never manage {}.",
-                actor.label().to_lowercase(),
-                target.plural_label()
+            Decision::Denied(Refusal::TierCeiling { actor, target }) => text(
+                out,
+                &[
+                    "Not allowed: a ",
+                    &actor.label().to_lowercase(),
+                    " can never manage ",
+                    target.plural_label(),
+                    ".",
+                ],
             ),
             Decision::Denied(Refusal::OtherTenant) => {
-                "Not allowed: it belongs to another tenant.".into()
+                out.push_str("Not allowed: it belongs to another tenant.")
             }
-            Decision::Denied(Refusal::Lacks(p)) => format!(
-                "Not allowed: this needs {}, and none of {} roles grants it.",
-                label(p),
-                if self.third_person { "its" } else { "your" }
-            ),
-            Decision::Denied(Refusal::NotHeldByYou(p)) => format!(
-                "Not allowed: only someone who holds {} may grant it, assign it or take it away, and you do not hold it.",
-                label(p)
-            ),
-            Decision::Denied(Refusal::BuiltInRole) => {
-                "Not allowed: the built-in roles cannot be deleted, and Administrators, which always holds every privilege, cannot be changed.".into()
+            Decision::Denied(Refusal::Lacks(p)) => {
+                out.push_str("Not allowed: this needs ");
+                label(out, p);
+                text(out, &[", and none of ", self.their(), " roles grants it."]);
             }
-            Decision::Denied(Refusal::PlatformOnly { actor }) => format!(
-                "Not allowed: only platform administrators may do this, and you are a {}.",
-                actor.label().to_lowercase()
+            Decision::Denied(Refusal::NotHeldByYou(p)) => {
+                out.push_str("Not allowed: only someone who holds ");
+                label(out, p);
+                out.push_str(
+                    " may grant it, assign it or take it away, and you do not hold it.",
+                );
+            }
+            Decision::Denied(Refusal::BuiltInRole) => out.push_str(
+                "Not allowed: the built-in roles cannot be deleted, and Administrators, which always holds every privilege, cannot be changed.",
+            ),
+            Decision::Denied(Refusal::PlatformOnly { actor }) => text(
+                out,
+                &[
+                    "Not allowed: only platform administrators may do this, and you are a ",
+                    &actor.label().to_lowercase(),
+                    ".",
+                ],
             ),
             Decision::Denied(Refusal::TenantMismatch) => {
-                "Not allowed: the account's tenant does not match its tier.".into()
+                out.push_str("Not allowed: the account's tenant does not match its tier.")
             }
-            Decision::Denied(Refusal::NeedsMfa(p)) => format!(
-                "Not allowed in this session: {} is sensitive, so it can be used only after signing in with MFA{}.",
-                label(p),
-                if self.third_person { "" } else { " (sign out, then sign in with your code)" }
+            Decision::Denied(Refusal::NeedsMfa(p)) => {
+                out.push_str("Not allowed in this session: ");
+                label(out, p);
+                out.push_str(" is sensitive, so it can be used only after signing in with MFA");
+                if !self.third_person {
+                    out.push_str(" (sign out, then sign in with your code)");
+                }
+                out.push('.');
+            }
+            Decision::Denied(Refusal::AdministratorsOnly) => out.push_str(
+                "Not allowed: only platform administrators, and the administrators of the account's tenant, may do this.",
             ),
-            Decision::Denied(Refusal::AdministratorsOnly) => {
-                "Not allowed: only platform administrators, and the administrators of the account's tenant, may do this.".into()
-            }
-            Decision::Denied(Refusal::LastAdministrator) => {
-                "Not allowed: it would leave no enabled administrator of its kind; make another account one first.".into()
-            }
+            Decision::Denied(Refusal::LastAdministrator) => out.push_str(
+                "Not allowed: it would leave no enabled administrator of its kind; make another account one first.",
+            ),
             Decision::Denied(Refusal::SelfRemoval) => {
-                "Not allowed: nobody deletes, disables or expires their own account.".into()
+                out.push_str("Not allowed: nobody deletes, disables or expires their own account.")
             }
         }
     }

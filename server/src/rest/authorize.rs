@@ -21,7 +21,6 @@ use app::domain::{effective_status, AccountId, AccountStatus, ScopeId, TenantId}
 use app::error::{AppError, FieldErrors};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -105,10 +104,13 @@ struct Subject {
     tenant: TenantId,
 }
 
-/// What one request has read so far (a batch asks about few accounts and scopes, often).
+/// The accounts a batch has read so far (it asks about few accounts, often; a single
+/// question keeps nothing). A list searched in order: a batch holds at most
+/// [`MAX_BATCH`] questions, and comparing a few names costs less than hashing them.
 #[derive(Default)]
 struct Reads {
-    subjects: HashMap<AccountRef, Option<Arc<Subject>>>,
+    subjects: Vec<(AccountRef, Option<Arc<Subject>>)>,
+    remember: bool,
 }
 
 /// Why a question cannot be answered: the field at fault and what to say, or a failure.
@@ -132,7 +134,7 @@ impl Reads {
         req: &Request,
         r: &AccountRef,
     ) -> Result<Arc<Subject>, Unanswerable> {
-        if let Some(known) = self.subjects.get(r) {
+        if let Some((_, known)) = self.subjects.iter().find(|(asked, _)| asked == r) {
             return known.clone().ok_or(Unanswerable::NotFound);
         }
         let caller = req.actor();
@@ -171,7 +173,9 @@ impl Reads {
             let tenant = stored.account.tenant_id.or(caller.tenant_id)?;
             Some(Arc::new(Subject { stored, tenant }))
         });
-        self.subjects.insert(r.clone(), subject.clone());
+        if self.remember {
+            self.subjects.push((r.clone(), subject.clone()));
+        }
         subject.ok_or(Unanswerable::NotFound)
     }
 }
@@ -255,7 +259,7 @@ async fn answer(req: &Request, reads: &mut Reads, q: &Question) -> Result<Answer
     let explanation = Explainer::new(catalog)
         .about_someone_else()
         .with_holdings(&subject.stored.actor.holdings)
-        .with_scopes(scopes)
+        .with_scopes(scopes.iter().map(|(id, name)| (*id, name.as_str())))
         .explain(decision);
     Ok(Answer {
         allowed: decision.is_allowed(),
@@ -338,7 +342,10 @@ pub async fn authorize_batch(
             format!("At most {MAX_BATCH} questions per batch."),
         )));
     }
-    let mut reads = Reads::default();
+    let mut reads = Reads {
+        remember: true,
+        ..Reads::default()
+    };
     let mut answers = Vec::with_capacity(batch.questions.len());
     let mut errors = FieldErrors::new();
     for (i, q) in batch.questions.iter().enumerate() {

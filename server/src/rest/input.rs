@@ -44,18 +44,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Whether the request says its body is JSON (`application/json`, or `application/…+json`),
 /// as axum's `Json` requires.
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
+    // Parameters (`; charset=utf-8`) do not matter; nor does case, nor space around.
+    let bytes = value.as_bytes();
+    let essence = bytes
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    let Some(slash) = essence.iter().position(|&b| b == b'/') else {
         return false;
     };
-    kind.eq_ignore_ascii_case("application")
-        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+    let (kind, subtype) = (&essence[..slash], &essence[slash + 1..]);
+    let ends_with_json =
+        subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case(b"+json");
+    kind.eq_ignore_ascii_case(b"application")
+        && (subtype.eq_ignore_ascii_case(b"json") || ends_with_json)
 }
 
 fn unsupported_media_type() -> Problem {
@@ -223,6 +229,7 @@ mod tests {
             "Application/JSON",
             "application/problem+json",
             "application/merge-patch+JSON",
+            "application/json ;charset=utf-8",
         ] {
             assert!(is_json(&with(Some(yes))), "{yes}");
         }
@@ -230,6 +237,8 @@ mod tests {
             "text/json",
             "application/x-www-form-urlencoded",
             "application/jsonx",
+            "application/+json",
+            "application/xjson",
             "json",
             "",
         ] {

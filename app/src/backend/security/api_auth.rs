@@ -47,7 +47,6 @@ use crate::backend::store::audit::{self, AuditAction, AuditEvent, Outcome};
 use crate::backend::store::db::Db;
 use crate::domain::Tier;
 use crate::error::AppError;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -116,7 +115,7 @@ pub struct ApiAuth {
     /// Addresses over their limit of failed API authentications, until when (Unix seconds):
     /// this instance refuses their requests without any lookup. The count itself is kept in
     /// the database (`throttle`), shared by every instance.
-    blocked: Mutex<HashMap<IpAddr, i64>>,
+    blocked: Mutex<crate::backend::FastMap<IpAddr, i64>>,
     /// What credentials proved, kept while nothing changed (see [`crate::backend::security::credential_cache`]).
     pub cache: CredentialCache<Arc<SignedIn>>,
     /// Each credential's requests: admitted at its rate, refused past it.
@@ -134,7 +133,7 @@ impl ApiAuth {
             digest_key: DigestKey(secret_key.derive(DIGEST_KEY_PURPOSE)),
             access_key: AccessTokenKey::from_bytes(&secret_key.derive(ACCESS_TOKEN_KEY_PURPOSE)),
             settings,
-            blocked: Mutex::new(HashMap::new()),
+            blocked: Mutex::new(Default::default()),
             cache: credential_cache::new_cache(),
             rate: RateLimiter::new(settings.requests_per_minute),
         }

@@ -14,7 +14,7 @@
 //! burst (the same as not remembered) are forgotten, and if that is not enough, all are.
 
 use crate::backend::security::sessions::Credential;
-use std::collections::HashMap;
+use crate::backend::FastMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,7 @@ pub struct RateLimiter {
     interval: Option<Duration>,
     /// How far ahead of now a credential's next instant may be (the burst).
     tolerance: Duration,
-    next: Mutex<HashMap<Counted, Instant>>,
+    next: Mutex<FastMap<Counted, Instant>>,
 }
 
 impl RateLimiter {
@@ -49,7 +49,7 @@ impl RateLimiter {
         RateLimiter {
             interval,
             tolerance: interval.map_or(Duration::ZERO, |i| i * burst.saturating_sub(1)),
-            next: Mutex::new(HashMap::new()),
+            next: Mutex::new(FastMap::default()),
         }
     }
 
@@ -65,18 +65,22 @@ impl RateLimiter {
             Credential::Session(_) => return Ok(()),
         };
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        let at = next.get(&counted).copied().unwrap_or(now).max(now);
-        let ahead = at - now;
-        if ahead > self.tolerance {
-            return Err(ahead - self.tolerance);
+        if let Some(at) = next.get_mut(&counted) {
+            let ahead = (*at).max(now) - now;
+            if ahead > self.tolerance {
+                return Err(ahead - self.tolerance);
+            }
+            *at = (*at).max(now) + interval;
+            return Ok(());
         }
-        if next.len() >= CAPACITY && !next.contains_key(&counted) {
+        // Not remembered: a full burst ahead of it.
+        if next.len() >= CAPACITY {
             next.retain(|_, at| *at > now);
             if next.len() >= CAPACITY {
                 next.clear();
             }
         }
-        next.insert(counted, at + interval);
+        next.insert(counted, now + interval);
         Ok(())
     }
 

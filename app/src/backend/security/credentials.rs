@@ -302,7 +302,13 @@ fn new_secret(prefix: &str, digest_key: &[u8; 32]) -> NewSecret {
 
 /// `prefix` + `random` + the base62 CRC32 of `random`.
 fn assemble(prefix: &str, random: &str) -> String {
-    format!("{prefix}{random}{}", checksum_of(random))
+    let checksum = checksum_of(random);
+    let mut text = String::with_capacity(prefix.len() + random.len() + CHECKSUM_LEN);
+    text.push_str(prefix);
+    text.push_str(random);
+    // Base62 digits: ASCII.
+    text.extend(checksum.iter().map(|&b| char::from(b)));
+    text
 }
 
 fn check_secret(prefix: &str, text: &str) -> Result<(), CredentialFormatError> {
@@ -318,7 +324,7 @@ fn check_secret(prefix: &str, text: &str) -> Result<(), CredentialFormatError> {
     // All ASCII from here on, so byte offsets are character offsets.
     let (random, checksum) = rest.split_at(SECRET_RANDOM_LEN);
     // The checksum is no secret (anyone can compute it): no need for constant time.
-    if checksum_of(random) != checksum {
+    if checksum_of(random) != checksum.as_bytes() {
         return Err(CredentialFormatError::ChecksumMismatch);
     }
     Ok(())
@@ -349,14 +355,14 @@ fn is_base62(b: u8) -> bool {
 }
 
 /// The CRC32 (IEEE) of `random` as six base62 digits, most significant first, zero-padded.
-fn checksum_of(random: &str) -> String {
+fn checksum_of(random: &str) -> [u8; CHECKSUM_LEN] {
     let mut n = crc32fast::hash(random.as_bytes());
     let mut digits = [b'0'; CHECKSUM_LEN];
     for digit in digits.iter_mut().rev() {
         *digit = BASE62[(n % 62) as usize];
         n /= 62;
     }
-    digits.iter().map(|&b| char::from(b)).collect()
+    digits
 }
 
 /// `len` characters drawn uniformly from base62 with the operating system's generator
@@ -666,7 +672,7 @@ mod tests {
     #[test]
     fn the_checksum_is_the_crc32_of_the_random_part_in_six_base62_digits() {
         // crc32("") = 0; crc32("123456789") = 0xCBF43926 = 3421780262 (the check value).
-        assert_eq!(checksum_of(""), "000000");
+        assert_eq!(&checksum_of(""), b"000000");
         let mut n: u64 = 3_421_780_262;
         let mut expected = Vec::new();
         for _ in 0..6 {
@@ -674,7 +680,7 @@ mod tests {
             n /= 62;
         }
         expected.reverse();
-        assert_eq!(checksum_of("123456789").as_bytes(), expected.as_slice());
+        assert_eq!(checksum_of("123456789").as_slice(), expected.as_slice());
         // The largest CRC still fits in six digits.
         assert!(62u64.pow(6) > u64::from(u32::MAX));
     }

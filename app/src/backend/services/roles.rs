@@ -1142,7 +1142,7 @@ pub async fn account_access(
     let explainer = Explainer::new(catalog)
         .about_someone_else()
         .with_holdings(&subject.holdings)
-        .with_scopes(scopes.iter().map(|s| (s.scope_id, s.name.clone())));
+        .with_scopes(scopes.iter().map(|s| (s.scope_id, s.name.as_str())));
     let target = Target {
         tier: account.tier,
         tenant_id: account.tenant_id,

@@ -21,7 +21,7 @@
 //! of epoch empties it too, on the next use.
 
 use crate::backend::store::db::{internal, Db};
-use std::collections::HashMap;
+use crate::backend::FastMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -42,7 +42,7 @@ struct Entry<V> {
 struct Entries<K, V> {
     /// The epoch the entries were read under.
     epoch: u64,
-    map: HashMap<K, Entry<V>>,
+    map: FastMap<K, Entry<V>>,
 }
 
 /// What was read, by `K`, while the change epoch stays the same.
@@ -66,7 +66,7 @@ impl<K: Eq + Hash, V: Clone> EpochCache<K, V> {
             capacity: capacity.max(1),
             entries: Mutex::new(Entries {
                 epoch: 0,
-                map: HashMap::new(),
+                map: FastMap::default(),
             }),
         }
     }

@@ -3,9 +3,9 @@
 //! ([`answers_small`]), which do not go through the compression layer at all.
 //!
 //! Why the exception: the compression layer does work on every request it sees, compressed
-//! or not (it reads `Accept-Encoding`, checks the answer's headers, wraps its body and adds
-//! `Vary`), about a twentieth of what an answer of the authorization endpoint costs in all
-//! (BENCHMARKS.md run 7). That endpoint is asked on every request of the applications
+//! or not (it reads `Accept-Encoding`, checks the answer's headers and the predicate, and
+//! wraps the body), about a fifteenth of what an answer of the authorization endpoint cost
+//! in all (BENCHMARKS.md run 7). That endpoint is asked on every request of the applications
 //! Warden protects, and its answer (one decision and its sentence) is far below the size
 //! worth compressing, so it skips the layer.
 

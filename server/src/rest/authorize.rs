@@ -40,7 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Which account a question is about: exactly one of `id`, `username` or `external_id`
 /// (the account's id in another system, unique in its tenant).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountRef {
     #[serde(default)]

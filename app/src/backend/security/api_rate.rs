@@ -66,11 +66,11 @@ impl RateLimiter {
         };
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(at) = next.get_mut(&counted) {
-            let ahead = (*at).max(now) - now;
-            if ahead > self.tolerance {
-                return Err(ahead - self.tolerance);
+            let due = (*at).max(now);
+            if due - now > self.tolerance {
+                return Err(due - now - self.tolerance);
             }
-            *at = (*at).max(now) + interval;
+            *at = due + interval;
             return Ok(());
         }
         // Not remembered: a full burst ahead of it.

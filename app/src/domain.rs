@@ -783,9 +783,82 @@ impl Password {
     }
 }
 
+/// A form field's rule, by name: what a server-rendered field carries to the browser so that
+/// the same parse function the server runs checks the value as the person leaves the field
+/// (a function cannot cross from the server's HTML to the WASM; its name can).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldRule {
+    Username,
+    Email,
+    FullName,
+    TenantName,
+    /// A role's or a scope's name ("role", "scope").
+    ShortName(String),
+    Description,
+    /// Optional free text of at most this many characters (a job title).
+    OptionalText(usize),
+    CountryCode,
+    Phone,
+    /// An optional reference (letters and digits) of at most this many characters.
+    Reference(usize),
+    /// A new password under this policy (without the guessable-password check, which only
+    /// the server can run: its lists are megabytes).
+    Password(PasswordPolicy),
+}
+
+impl FieldRule {
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        match self {
+            FieldRule::Username => Username::parse(value).map(drop),
+            FieldRule::Email => Email::parse(value).map(drop),
+            FieldRule::FullName => FullName::parse(value).map(drop),
+            FieldRule::TenantName => TenantName::parse(value).map(drop),
+            FieldRule::ShortName(what) => ShortName::parse(value, what).map(drop),
+            FieldRule::Description => parse_description(value).map(drop),
+            FieldRule::OptionalText(max) => parse_optional_text(value, *max).map(drop),
+            FieldRule::CountryCode => parse_country_code(value).map(drop),
+            FieldRule::Phone => parse_phone(value).map(drop),
+            FieldRule::Reference(max) => parse_reference(value, *max).map(drop),
+            FieldRule::Password(policy) => Password::parse(value, policy).map(drop),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_rule_gives_the_servers_own_answer() {
+        let cases: [(FieldRule, &str, Result<(), String>); 6] = [
+            (FieldRule::Username, "ab", Username::parse("ab").map(drop)),
+            (
+                FieldRule::Email,
+                "a..b@x.example",
+                Email::parse("a..b@x.example").map(drop),
+            ),
+            (
+                FieldRule::ShortName("role".into()),
+                "",
+                ShortName::parse("", "role").map(drop),
+            ),
+            (
+                FieldRule::Reference(60),
+                "a b",
+                parse_reference("a b", 60).map(drop),
+            ),
+            (
+                FieldRule::Password(policy()),
+                "short",
+                Password::parse("short", &policy()).map(drop),
+            ),
+            (FieldRule::FullName, "Ada Lovelace", Ok(())),
+        ];
+        for (rule, value, expected) in cases {
+            assert_eq!(rule.check(value), expected, "{rule:?} on {value:?}");
+        }
+        assert!(FieldRule::Username.check("ab").is_err());
+    }
 
     fn policy() -> PasswordPolicy {
         PasswordPolicy::default()

@@ -22,6 +22,7 @@ pub mod csv;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod islands;
 pub mod me;
 pub mod pages;
 pub mod roles;
@@ -59,7 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>

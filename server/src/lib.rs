@@ -273,6 +273,7 @@ pub fn router(
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
+        .layer(axum::middleware::from_fn(middleware::mark_form_outcome))
         .layer(axum::middleware::from_fn_with_state(
             middleware::origin_of(&public_origin),
             middleware::refuse_cross_site,

@@ -307,6 +307,99 @@ pub async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response 
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// A plain HTML form posted to a server function (no JavaScript, or before the page's WASM
+/// has loaded) is answered by Leptos with a redirect back to the form's page, marked
+/// `__err=…` when it failed. This marks a successful one `__done=<function path>`, so that the
+/// page can say so (`app::components::form::done`), and drops the marks an earlier answer
+/// left in the address. A redirect the function chose itself (to another page) is left as it
+/// is.
+pub async fn mark_form_outcome(req: Request<Body>, next: Next) -> Response {
+    let form_post = req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if !form_post {
+        return next.run(req).await;
+    }
+    let function = req.uri().path().to_owned();
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| without_outcome(path_and_query(r)));
+    let mut res = next.run(req).await;
+    if !res.status().is_redirection() {
+        return res;
+    }
+    let Some(location) = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return res;
+    };
+    let failed = query_pairs(&location).any(|(k, _)| k == "__err");
+    let marked = if failed {
+        // Leptos's `__err`, without an earlier `__done`.
+        let mut kept = String::new();
+        let (base, _) = location.split_once('?').unwrap_or((&location, ""));
+        for (k, v) in query_pairs(&location).filter(|(k, _)| *k != "__done") {
+            kept.push(if kept.is_empty() { '?' } else { '&' });
+            kept.push_str(k);
+            kept.push('=');
+            kept.push_str(v);
+        }
+        format!("{base}{kept}")
+    } else {
+        let back = without_outcome(path_and_query(&location));
+        if referer.as_deref() != Some(back.as_str()) {
+            return res;
+        }
+        let separator = if back.contains('?') { '&' } else { '?' };
+        format!("{back}{separator}__done={function}")
+    };
+    if let Ok(value) = HeaderValue::from_str(&marked) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    res
+}
+
+/// The path and query of a URL, absolute or not.
+fn path_and_query(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => url,
+    }
+}
+
+fn query_pairs(url: &str) -> impl Iterator<Item = (&str, &str)> {
+    url.split_once('?')
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or_default())
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// `url` without the outcome marks of a form post (`__done`, `__err`, `__path`).
+fn without_outcome(url: &str) -> String {
+    let (base, _) = url.split_once('?').unwrap_or((url, ""));
+    let mut out = base.to_owned();
+    for (i, (k, v)) in query_pairs(url)
+        .filter(|(k, _)| !app::islands::OUTCOME_PARAMS.contains(k))
+        .enumerate()
+    {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
 /// The origin (`scheme://host[:port]`, lower case) of an absolute URL.
 pub fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
@@ -344,6 +437,23 @@ pub async fn refuse_cross_site(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outcome_marks_are_dropped_and_the_rest_kept() {
+        use super::{path_and_query, without_outcome};
+        assert_eq!(
+            path_and_query("http://127.0.0.1:3000/users/5?a=1"),
+            "/users/5?a=1"
+        );
+        assert_eq!(path_and_query("/users"), "/users");
+        assert_eq!(path_and_query("https://x.example"), "/");
+        assert_eq!(
+            without_outcome("/tenants?edit=5&__done=/api/update_tenant"),
+            "/tenants?edit=5"
+        );
+        assert_eq!(without_outcome("/t?__path=/api/x&__err=abc&q=2"), "/t?q=2");
+        assert_eq!(without_outcome("/t?__done=/api/x"), "/t");
+    }
+
     use super::{client_address, origin_of};
 
     #[test]

@@ -20,7 +20,13 @@ use crate::backend::{
 /// the temporary `password` and must change it at first sign-in. Audited.
 #[server(prefix = "/api", endpoint = "create_account")]
 pub async fn create_account(#[server(flatten)] input: AccountInput) -> Result<AccountId, AppError> {
-    serve(Access::Full, async |req| users::create(&req, &input).await).await
+    serve(Access::Full, async |req| {
+        let id = users::create(&req, &input).await?;
+        // The new account's page says it was created.
+        leptos_axum::redirect(&format!("/users/{id}?created=1"));
+        Ok(id)
+    })
+    .await
 }
 
 /// Changes an account's editable fields (not its username or tier: those of the form are
@@ -51,7 +57,9 @@ pub async fn set_account_enabled(account_id: AccountId, enabled: bool) -> Result
 #[server(prefix = "/api", endpoint = "delete_account")]
 pub async fn delete_account(account_id: AccountId) -> Result<(), AppError> {
     serve(Access::Full, async |req| {
-        users::delete(&req, account_id).await
+        users::delete(&req, account_id).await?;
+        leptos_axum::redirect("/users?deleted=1");
+        Ok(())
     })
     .await
 }

@@ -33,7 +33,10 @@ pub async fn create_role(
     #[server(flatten)] input: RoleInput,
 ) -> Result<RoleId, AppError> {
     serve(Access::Full, async |req| {
-        roles::create(&req, tenant_id, &RoleForm::from(input)).await
+        let id = roles::create(&req, tenant_id, &RoleForm::from(input)).await?;
+        // A new role opens in its editor.
+        leptos_axum::redirect(&format!("/roles/{}", id.0));
+        Ok(id)
     })
     .await
 }
@@ -53,7 +56,13 @@ pub async fn update_role(role_id: RoleId, form: RoleForm) -> Result<(), AppError
 /// role gives; audited.
 #[server(prefix = "/api", endpoint = "delete_role")]
 pub async fn delete_role(role_id: RoleId) -> Result<(), AppError> {
-    serve(Access::Full, async |req| roles::delete(&req, role_id).await).await
+    serve(Access::Full, async |req| {
+        let tenant = roles::delete(&req, role_id).await?;
+        // Back to the roles of the tenant it belonged to.
+        leptos_axum::redirect(&format!("/roles?tenant={}", tenant.0));
+        Ok(())
+    })
+    .await
 }
 
 /// Creates a scope from the scope form ([`ScopeInput`]), in `tenant_id` (a platform

@@ -39,6 +39,9 @@ pub async fn sign_in(username: String, password: String) -> Result<SignInStep, A
             }
             (_, auth::SignInOutcome::SecondStep(pending)) => {
                 set_cookie(&keys.pending_cookie(&pending))?;
+                // The sign-in page asks for the code at this address, with or without
+                // JavaScript.
+                leptos_axum::redirect("/login?step=code");
                 Ok(SignInStep::Code)
             }
         }

@@ -1,58 +1,23 @@
-//! The session as the console sees it: one resource, refreshed whenever a sign-in or
-//! sign-out action completes.
+//! The session as the console sees it: one resource, read as the server renders a page.
 
-use crate::api::{
-    get_session, ChangePassword, SessionView, SignIn, SignInCode, SignOut, SignOutEverywhere,
-    TurnOffMfa,
-};
+use crate::api::{get_session, SessionView, SignOut};
 use crate::domain::AccountStatus;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
+/// Who is signed in, read once per page: every page is rendered by the server, and a form
+/// that signs in or out is followed by a new page.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub sign_in: ServerAction<SignIn>,
-    /// The second sign-in step (a code), when MFA is on.
-    pub sign_in_code: ServerAction<SignInCode>,
-    pub turn_off_mfa: ServerAction<TurnOffMfa>,
-    pub sign_out: ServerAction<SignOut>,
-    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
-    pub change_password: ServerAction<ChangePassword>,
     pub session: Resource<Result<Option<SessionView>, AppError>>,
 }
 
 pub fn provide_auth() {
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_in_code = ServerAction::<SignInCode>::new();
-    let turn_off_mfa = ServerAction::<TurnOffMfa>::new();
-    let sign_out = ServerAction::<SignOut>::new();
-    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
-    let change_password = ServerAction::<ChangePassword>::new();
     // Blocking: the server knows who is signed in before it sends any HTML, so it can
     // answer a protected page with a redirect instead of a flash of content.
-    let session = Resource::new_blocking(
-        move || {
-            (
-                sign_in.version().get(),
-                sign_in_code.version().get(),
-                turn_off_mfa.version().get(),
-                sign_out.version().get(),
-                sign_out_everywhere.version().get(),
-                change_password.version().get(),
-            )
-        },
-        |_| get_session(),
-    );
-    provide_context(Auth {
-        sign_in,
-        sign_in_code,
-        turn_off_mfa,
-        sign_out,
-        sign_out_everywhere,
-        change_password,
-        session,
-    });
+    let session = Resource::new_blocking(|| (), |_| get_session());
+    provide_context(Auth { session });
 }
 
 pub fn use_auth() -> Auth {
@@ -116,9 +81,9 @@ where
 /// (choosing its own password, enrolling in MFA): the way out, without the console's menu.
 #[component]
 pub fn SignOutInstead() -> impl IntoView {
-    let auth = use_auth();
+    let sign_out = ServerAction::<SignOut>::new();
     view! {
-        <ActionForm action=auth.sign_out attr:class="sign-out-instead">
+        <ActionForm action=sign_out attr:class="sign-out-instead">
             <button type="submit" class="link">"Not now: sign out"</button>
         </ActionForm>
     }

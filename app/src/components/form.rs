@@ -1,15 +1,21 @@
 //! Accessible form fields: a label for every input, hints and errors tied to the input with
 //! `aria-describedby`, and errors announced when they appear.
 
+use crate::domain::FieldRule;
 use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 
-/// A field's rule, the same function the server calls.
-pub type Rule = fn(&str) -> Result<(), String>;
+/// Provided by an island that holds a form: its fields follow the island's error signal
+/// (filled by answers fetched in the browser) instead of each being an island of its own.
+#[derive(Clone, Copy)]
+pub struct InIsland;
 
 /// One labelled input. The displayed error comes from `errors` (filled by the server's
 /// answer), is set by the shared `rule` when the person leaves the field, and clears as soon
 /// as a correction passes.
+///
+/// In a server-rendered form the field is an island ([`Field`]) carrying its rule by name and
+/// the server's answer; inside a form island ([`InIsland`]) it is part of that island.
 #[component]
 pub fn TextField(
     /// The form field's name, also the key in the field errors.
@@ -20,11 +26,9 @@ pub fn TextField(
     /// Shown under the input; may change (e.g. a password policy that follows a choice).
     #[prop(optional, into)]
     hint: MaybeProp<String>,
-    #[prop(optional)] rule: Option<Rule>,
-    /// A rule that needs more than the value (e.g. the password policy that applies); used
-    /// when `rule` is absent.
-    #[prop(optional)]
-    check: Option<Callback<String, Result<(), String>>>,
+    /// The shared rule the value must pass; may change with another choice of the form.
+    #[prop(optional, into)]
+    rule: MaybeProp<FieldRule>,
     #[prop(optional)] autofocus: bool,
     /// The initial value (when editing).
     #[prop(optional, into)]
@@ -34,15 +38,71 @@ pub fn TextField(
     id_prefix: &'static str,
     errors: RwSignal<FieldErrors>,
 ) -> impl IntoView {
+    if use_context::<InIsland>().is_some() {
+        return view! {
+            <FieldView name=name.into() label=label.into() input_type=input_type.into()
+                autocomplete=autocomplete.map(Into::into) hint=hint rule=rule autofocus=autofocus
+                value=value id_prefix=id_prefix.into() errors=errors/>
+        }
+        .into_any();
+    }
+    view! {
+        <Field name=name.into() label=label.into() input_type=input_type.into()
+            autocomplete=autocomplete.map(Into::into) hint=hint.get_untracked() rule=rule.get_untracked()
+            autofocus=autofocus value=value id_prefix=id_prefix.into()
+            error=errors.with_untracked(|e| e.first(name).map(str::to_owned))/>
+    }
+    .into_any()
+}
+
+/// A field of a server-rendered form, hydrated on its own: the server's answer is `error`;
+/// `rule` checks the value as the person leaves the field.
+#[island]
+pub fn Field(
+    name: String,
+    label: String,
+    input_type: String,
+    autocomplete: Option<String>,
+    hint: Option<String>,
+    rule: Option<FieldRule>,
+    autofocus: bool,
+    value: Option<String>,
+    id_prefix: String,
+    error: Option<String>,
+) -> impl IntoView {
+    let mut answer = FieldErrors::new();
+    if let Some(error) = error {
+        answer.add(&name, error);
+    }
+    let errors = RwSignal::new(answer);
+    #[cfg(feature = "hydrate")]
+    register_field(format!("{id_prefix}field-{name}"), errors);
+    view! {
+        <FieldView name=name label=label input_type=input_type autocomplete=autocomplete
+            hint=hint rule=rule autofocus=autofocus value=value id_prefix=id_prefix
+            errors=errors/>
+    }
+}
+
+#[component]
+fn FieldView(
+    name: String,
+    label: String,
+    input_type: String,
+    autocomplete: Option<String>,
+    #[prop(into)] hint: MaybeProp<String>,
+    #[prop(into)] rule: MaybeProp<FieldRule>,
+    autofocus: bool,
+    value: Option<String>,
+    id_prefix: String,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
     let id = format!("{id_prefix}field-{name}");
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let message = move || errors.with(|e| e.first(name).map(str::to_owned));
-    let passes = move |value: &str| match (rule, check) {
-        (Some(rule), _) => rule(value),
-        (None, Some(check)) => check.run(value.to_owned()),
-        (None, None) => Ok(()),
-    };
+    let key = StoredValue::new(name.clone());
+    let message = move || key.with_value(|k| errors.with(|e| e.first(k).map(str::to_owned)));
+    let passes = move |value: &str| rule.with(|r| r.as_ref().map_or(Ok(()), |r| r.check(value)));
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -65,9 +125,11 @@ pub fn TextField(
             return; // don't scold an untouched field; submitting will
         }
         if let Err(msg) = passes(&value) {
-            errors.update(|e| {
-                e.0.remove(name);
-                e.add(name, msg);
+            key.with_value(|k| {
+                errors.update(|e| {
+                    e.0.remove(k);
+                    e.add(k, msg);
+                })
             });
         }
     };
@@ -76,8 +138,10 @@ pub fn TextField(
             return;
         }
         if passes(&event_target_value(&ev)).is_ok() {
-            errors.update(|e| {
-                e.0.remove(name);
+            key.with_value(|k| {
+                errors.update(|e| {
+                    e.0.remove(k);
+                })
             });
         }
     };
@@ -112,6 +176,11 @@ where
     I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
     O: Clone + Send + Sync + 'static,
 {
+    // The answer to a plain form post is known while the page renders (Leptos reads it from
+    // the address); answers fetched by a form island arrive later.
+    if let Some(Err(err)) = action.value().get_untracked() {
+        errors.set(err.field_errors().cloned().unwrap_or_default());
+    }
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             errors.set(match result {
@@ -147,33 +216,259 @@ where
     })
 }
 
-/// Submits a GET filter form by navigating to `path?…`, the query built by `params` from the
-/// form's fields (empty fields read as absent), so URLs stay short and readable. `navigate`
-/// comes from `use_navigate`, called when the page is built. Before
-/// hydration the browser submits the same form itself, which the pages read alike.
-pub fn navigate_with_form(
-    ev: leptos::ev::SubmitEvent,
-    navigate: &impl Fn(&str, leptos_router::NavigateOptions),
-    path: &str,
-    params: impl Fn(&dyn Fn(&str) -> Option<String>) -> String,
-) {
-    use leptos::wasm_bindgen::JsCast;
-    ev.prevent_default();
-    let Some(form) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-    else {
-        return;
-    };
-    let Ok(data) = web_sys::FormData::new_with_form(&form) else {
-        return;
-    };
-    let get = |name: &str| data.get(name).as_string().filter(|v| !v.trim().is_empty());
-    let query = params(&get);
-    let url = if query.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{query}")
-    };
-    navigate(&url, Default::default());
+/// Whether this page is the answer to a successful plain form post to server function `S`:
+/// the server marks its redirect back to the form's page with `__done` (as Leptos marks a
+/// failed one with `__err`), so the page can say "Saved." without JavaScript. For pages
+/// rendered by the server only (not islands).
+pub fn done<S: leptos::server_fn::ServerFn>() -> bool {
+    leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("__done").as_deref() == Some(S::PATH))
+}
+
+/// Makes the plain form(s) inside it answer in place: once hydrated, a POST form is sent with
+/// `fetch`; a refusal puts each field's message under its field (the [`Field`] islands) and
+/// the rest in the element marked `data-form-error`, keeping everything typed; success loads
+/// the page the server would have redirected to, marked done (so the server-rendered page
+/// says "Saved." exactly as it does without JavaScript). Before or without WASM the forms
+/// post as they are.
+#[island]
+pub fn Enhance(children: Children) -> impl IntoView {
+    let root = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    let on_submit = move |ev: leptos::ev::SubmitEvent| enhanced::submit(ev, root);
+    #[cfg(not(feature = "hydrate"))]
+    let on_submit = |_: leptos::ev::SubmitEvent| {};
+    view! { <div class="enhanced" node_ref=root on:submit=on_submit>{children()}</div> }
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// The error signal of each hydrated [`Field`], by its input's id.
+    static FIELDS: std::cell::RefCell<std::collections::HashMap<String, RwSignal<FieldErrors>>> =
+        Default::default();
+}
+
+#[cfg(feature = "hydrate")]
+fn register_field(id: String, errors: RwSignal<FieldErrors>) {
+    FIELDS.with(|f| f.borrow_mut().insert(id, errors));
+}
+
+#[cfg(feature = "hydrate")]
+mod enhanced {
+    use super::{FieldErrors, FIELDS};
+    use crate::error::AppError;
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+    use leptos::web_sys::{self, HtmlFormElement};
+
+    pub fn submit(ev: leptos::ev::SubmitEvent, root: NodeRef<leptos::html::Div>) {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        ev.prevent_default();
+        // A filter form (GET) goes to its address with only the fields that hold something,
+        // so the address stays short enough to read and share.
+        if !form.method().eq_ignore_ascii_case("post") {
+            let _ = window().location().assign(&short_query(&form));
+            return;
+        }
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
+            return; // one submission at a time
+        }
+        leptos::task::spawn_local(async move {
+            busy(&form, true);
+            let outcome = send(&form).await;
+            match outcome {
+                Ok(Outcome::Go(to)) => {
+                    let _ = window().location().assign(&to);
+                }
+                Ok(Outcome::Refused(err)) => {
+                    busy(&form, false);
+                    show(&form, root, &err);
+                }
+                Err(_) => {
+                    busy(&form, false);
+                    show(
+                        &form,
+                        root,
+                        &AppError::Transport(
+                            "Warden could not be reached. Check your connection and try again."
+                                .into(),
+                        ),
+                    );
+                }
+            }
+        });
+    }
+
+    enum Outcome {
+        Go(String),
+        Refused(AppError),
+    }
+
+    async fn send(form: &HtmlFormElement) -> Result<Outcome, JsValue> {
+        let data = web_sys::FormData::new_with_form(form)?;
+        let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)?;
+        let headers = web_sys::Headers::new()?;
+        headers.set("Accept", "application/json")?;
+        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers);
+        init.set_body(&body);
+        let action = form.action();
+        let response: web_sys::Response =
+            wasm_bindgen_futures::JsFuture::from(window().fetch_with_str_and_init(&action, &init))
+                .await?
+                .dyn_into()?;
+        let headers = response.headers();
+        if headers.has("serverfnredirect")? {
+            if let Some(to) = headers.get("location")? {
+                return Ok(Outcome::Go(to));
+            }
+        }
+        if response.ok() {
+            return Ok(Outcome::Go(done_url(&action)));
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(response.text()?).await?;
+        let err = text
+            .as_string()
+            .and_then(|t| leptos::serde_json::from_str::<AppError>(&t).ok())
+            .unwrap_or(AppError::Internal);
+        Ok(Outcome::Refused(err))
+    }
+
+    fn short_query(form: &HtmlFormElement) -> String {
+        let action = form.action();
+        let path = action
+            .find("://")
+            .and_then(|i| action[i + 3..].find('/').map(|j| &action[i + 3 + j..]))
+            .unwrap_or("/")
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
+            .to_owned();
+        let Ok(data) = web_sys::FormData::new_with_form(form) else {
+            return path;
+        };
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str("") else {
+            return path;
+        };
+        if let Ok(Some(entries)) = leptos::wasm_bindgen::JsValue::from(data)
+            .dyn_into::<js_sys::Object>()
+            .map(|o| js_sys::try_iter(&o).ok().flatten())
+        {
+            for entry in entries.flatten() {
+                let pair = js_sys::Array::from(&entry);
+                let (key, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+                if let (Some(key), Some(value)) = (key, value) {
+                    if !value.trim().is_empty() {
+                        params.append(&key, value.trim());
+                    }
+                }
+            }
+        }
+        let query = String::from(params.to_string());
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+
+    /// This page's address marked as the successful answer to the server function at
+    /// `action` (see `done`).
+    fn done_url(action: &str) -> String {
+        let location = window().location();
+        let path = action
+            .find("/api/")
+            .map_or(action, |i| &action[i..])
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let search = location.search().unwrap_or_default();
+        let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+        if let Some(params) = &params {
+            for p in crate::islands::OUTCOME_PARAMS {
+                params.delete(p);
+            }
+            params.append("__done", &path);
+        }
+        let query = params
+            .map(|p| String::from(p.to_string()))
+            .unwrap_or_default();
+        format!("{}?{query}", location.pathname().unwrap_or_default())
+    }
+
+    fn busy(form: &HtmlFormElement, on: bool) {
+        let _ = form.set_attribute("aria-busy", if on { "true" } else { "false" });
+        if let Ok(buttons) = form.query_selector_all("button[type=submit], button:not([type])") {
+            for i in 0..buttons.length() {
+                if let Some(b) = buttons
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                {
+                    b.set_disabled(on);
+                }
+            }
+        }
+    }
+
+    /// Each field's message under its field; whatever has no field of its own, and the
+    /// summary, in the form's `data-form-error` element; focus on the first field to correct.
+    fn show(form: &HtmlFormElement, root: NodeRef<leptos::html::Div>, err: &AppError) {
+        let fields = err.field_errors().cloned().unwrap_or_default();
+        let mut unplaced: Vec<String> = Vec::new();
+        let mut placed = std::collections::BTreeSet::new();
+        let mut first_invalid: Option<web_sys::HtmlElement> = None;
+        let elements = form.elements();
+        for i in 0..elements.length() {
+            let Some(el) = elements.item(i) else { continue };
+            let (id, name) = (el.id(), el.get_attribute("name").unwrap_or_default());
+            let Some(signal) = FIELDS.with(|f| f.borrow().get(&id).copied()) else {
+                continue;
+            };
+            let mut mine = FieldErrors::new();
+            if let Some(message) = fields.first(&name) {
+                mine.add(&name, message);
+                placed.insert(name.clone());
+                if first_invalid.is_none() {
+                    first_invalid = el.dyn_into::<web_sys::HtmlElement>().ok();
+                }
+            }
+            signal.set(mine);
+        }
+        for (name, messages) in &fields.0 {
+            if name != "request" && !placed.contains(name) {
+                unplaced.extend(messages.iter().cloned());
+            }
+        }
+        let summary = match err {
+            AppError::Invalid(f) if f.0.contains_key("request") => {
+                f.first("request").map(str::to_owned)
+            }
+            AppError::Invalid(_) if unplaced.is_empty() => {
+                Some("Some fields need correcting: each one says what to change.".to_owned())
+            }
+            AppError::Invalid(_) => None,
+            other => Some(other.to_string()),
+        };
+        let text: Vec<String> = summary.into_iter().chain(unplaced).collect();
+        let slot = root
+            .get_untracked()
+            .and_then(|r| r.query_selector("[data-form-error]").ok().flatten());
+        if let Some(slot) = slot {
+            slot.set_text_content(Some(&text.join(" ")));
+            let _ = slot
+                .class_list()
+                .toggle_with_force("hidden", text.is_empty());
+        }
+        if let Some(el) = first_invalid {
+            let _ = el.focus();
+        }
+    }
 }

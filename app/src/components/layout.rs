@@ -1,37 +1,21 @@
 //! The frame of every signed-in page: a header with navigation and the account menu.
 
-use crate::api::SessionView;
-use crate::components::auth::use_auth;
+use crate::api::{SessionView, SignOut, SignOutEverywhere};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// A page of the console for a signed-in account.
 #[component]
 pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView {
-    let auth = use_auth();
-    let menu = NodeRef::<leptos::html::Details>::new();
-    // Escape closes the open menu and returns focus to its button.
-    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            if let Some(details) = menu.get() {
-                if details.open() {
-                    details.set_open(false);
-                    if let Some(summary) = details.first_element_child() {
-                        if let Some(el) = leptos::wasm_bindgen::JsCast::dyn_ref::<
-                            leptos::web_sys::HtmlElement,
-                        >(&summary)
-                        {
-                            let _ = el.focus();
-                        }
-                    }
-                }
-            }
-        }
-    };
     let tenant = session
         .tenant_name
         .clone()
         .unwrap_or_else(|| "All tenants".to_owned());
+    let role_line = format!("{} · {}", session.tier.label(), tenant);
+    let (sign_out, sign_out_everywhere) = (
+        ServerAction::<SignOut>::new(),
+        ServerAction::<SignOutEverywhere>::new(),
+    );
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -58,27 +42,54 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                     .then(|| view! { <A href="/audit">"Audit"</A> })}
                 <A href="/profile">"Profile"</A>
             </nav>
-            <details class="account-menu" node_ref=menu on:keydown=close_on_escape>
-                <summary aria-label=format!("Account menu for {}", session.full_name)>
-                    <span class="avatar" aria-hidden="true">{initials(&session.full_name)}</span>
-                    <span class="who">
-                        <span class="who-name">{session.full_name.clone()}</span>
-                        <span class="who-role">{format!("{} · {}", session.tier.label(), tenant)}</span>
-                    </span>
-                </summary>
-                <div class="menu" role="menu">
-                    <a role="menuitem" href="/profile">"Your profile"</a>
-                    <a role="menuitem" href="/mfa">"Multi-factor authentication"</a>
-                    <ActionForm action=auth.sign_out>
-                        <button role="menuitem" type="submit">"Sign out"</button>
-                    </ActionForm>
-                    <ActionForm action=auth.sign_out_everywhere>
-                        <button role="menuitem" type="submit">"Sign out everywhere"</button>
-                    </ActionForm>
-                </div>
-            </details>
+            <AccountMenu full_name=session.full_name.clone() role_line=role_line>
+                <a role="menuitem" href="/profile">"Your profile"</a>
+                <a role="menuitem" href="/mfa">"Multi-factor authentication"</a>
+                <ActionForm action=sign_out>
+                    <button role="menuitem" type="submit">"Sign out"</button>
+                </ActionForm>
+                <ActionForm action=sign_out_everywhere>
+                    <button role="menuitem" type="submit">"Sign out everywhere"</button>
+                </ActionForm>
+            </AccountMenu>
         </header>
         <main id="main" class="content">{children()}</main>
+    }
+}
+
+/// The account menu: a disclosure that opens without JavaScript; once hydrated, Escape
+/// closes it and returns focus to its button. `children` are the menu's items.
+#[island]
+fn AccountMenu(full_name: String, role_line: String, children: Children) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Escape" {
+            return;
+        }
+        let Some(details) = menu.get() else {
+            return;
+        };
+        if details.open() {
+            details.set_open(false);
+            if let Some(summary) = details.first_element_child() {
+                use leptos::wasm_bindgen::JsCast;
+                if let Some(el) = summary.dyn_ref::<leptos::web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        }
+    };
+    view! {
+        <details class="account-menu" node_ref=menu on:keydown=close_on_escape>
+            <summary aria-label=format!("Account menu for {full_name}")>
+                <span class="avatar" aria-hidden="true">{initials(&full_name)}</span>
+                <span class="who">
+                    <span class="who-name">{full_name.clone()}</span>
+                    <span class="who-role">{role_line}</span>
+                </span>
+            </summary>
+            <div class="menu" role="menu">{children()}</div>
+        </details>
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::access::{may_export_audit, may_manage_tenants, may_view_audit};
 use crate::api::{list_audit, SessionView};
 use crate::audit_log::{action_label, format_time, outcome_text, AuditEntry, AuditQuery, ACTIONS};
-use crate::components::form::navigate_with_form;
+use crate::components::form::Enhance;
 use crate::components::layout::GuardedPage;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -26,7 +26,6 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn Audit(all_tenants: bool, may_export: bool) -> impl IntoView {
     let params = use_query_map();
-    let navigate = leptos_router::hooks::use_navigate();
     let query = Memo::new(move |_| params.with(|p| AuditQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_audit);
     let text = move |f: fn(&AuditQuery) -> &String| move || query.with(|q| f(q).clone());
@@ -68,16 +67,15 @@ fn Audit(all_tenants: bool, may_export: bool) -> impl IntoView {
             })}
         </div>
         <section class="panel" aria-label="Filter records">
-            <form method="get" action="/audit" class="filters" role="search" on:submit=move |ev| {
-                navigate_with_form(ev, &navigate, "/audit", |get| AuditQuery { cursor: None, ..AuditQuery::from_params(get) }.to_params())
-            }>
+            <Enhance>
+            <form method="get" action="/audit" class="filters" role="search">
                 <div class="field">
                     <label for="audit-actor">"Actor"</label>
-                    <input id="audit-actor" name="actor" type="search" prop:value=text(|q| &q.actor) placeholder="Username"/>
+                    <input id="audit-actor" name="actor" type="search" value=text(|q| &q.actor) placeholder="Username"/>
                 </div>
                 <div class="field">
                     <label for="audit-action">"Action"</label>
-                    <select id="audit-action" name="action" prop:value=text(|q| &q.action)>
+                    <select id="audit-action" name="action">
                         <option value="" selected=move || query.with(|q| q.action.is_empty())>"Any action"</option>
                         {ACTIONS.into_iter().map(|(code, label)| view! {
                             <option value=code selected=move || query.with(|q| q.action == code)>{label}</option>
@@ -86,15 +84,15 @@ fn Audit(all_tenants: bool, may_export: bool) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="audit-target">"Target"</label>
-                    <input id="audit-target" name="target" type="search" prop:value=text(|q| &q.target) placeholder="Account or tenant"/>
+                    <input id="audit-target" name="target" type="search" value=text(|q| &q.target) placeholder="Account or tenant"/>
                 </div>
                 <div class="field">
                     <label for="audit-from">"From"</label>
-                    <input id="audit-from" name="from" type="date" prop:value=text(|q| &q.from)/>
+                    <input id="audit-from" name="from" type="date" value=text(|q| &q.from)/>
                 </div>
                 <div class="field">
                     <label for="audit-to">"To"</label>
-                    <input id="audit-to" name="to" type="date" prop:value=text(|q| &q.to)/>
+                    <input id="audit-to" name="to" type="date" value=text(|q| &q.to)/>
                 </div>
                 <div class="filter-actions">
                     <button class="primary" type="submit">"Filter"</button>
@@ -103,6 +101,7 @@ fn Audit(all_tenants: bool, may_export: bool) -> impl IntoView {
                     </Show>
                 </div>
             </form>
+            </Enhance>
         </section>
         <section class="panel" aria-labelledby="records-heading">
             <h2 id="records-heading" class="visually-hidden">"Records"</h2>

@@ -1,8 +1,9 @@
+use crate::api::ChangePassword;
 use crate::api::SessionView;
-use crate::components::auth::{use_auth, RequireSession, SignOutInstead};
-use crate::components::form::{track_action_errors, TextField};
+use crate::components::auth::{RequireSession, SignOutInstead};
+use crate::components::form::{track_action_errors, Enhance, TextField};
 use crate::components::layout::ConsoleLayout;
-use crate::domain::{AccountStatus, Password, PasswordPolicy};
+use crate::domain::{AccountStatus, FieldRule, PasswordPolicy};
 use crate::error::FieldErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -49,25 +50,21 @@ pub fn ChangePasswordPage() -> impl IntoView {
 #[component]
 fn PasswordForm(policy: PasswordPolicy) -> impl IntoView {
     let hint = policy.describe();
-    let check = Callback::new(move |v: String| Password::parse(&v, &policy).map(drop));
-    let action = use_auth().change_password;
+    let action = ServerAction::<ChangePassword>::new();
     let errors = RwSignal::new(FieldErrors::new());
-    let form_error = track_action_errors(action, errors);
-    let pending = action.pending();
+    let form_error = track_action_errors(action, errors).get_untracked();
     view! {
+        <Enhance>
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
-            <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
-                {move || form_error.get()}
-            </div>
+            <div role="alert" class="alert" data-form-error class:hidden=form_error.is_none()>{form_error.clone()}</div>
             <TextField name="current_password" label="Current password" input_type="password"
                 autocomplete="current-password" autofocus=true errors=errors/>
             <TextField name="new_password" label="New password" input_type="password" autocomplete="new-password"
-                hint=hint check=check errors=errors/>
+                hint=hint rule=FieldRule::Password(policy) errors=errors/>
             <TextField name="new_password_confirmation" label="Confirm new password" input_type="password"
                 autocomplete="new-password" errors=errors/>
-            <button class="primary" type="submit" disabled=pending>
-                {move || if pending.get() { "Saving…" } else { "Change password" }}
-            </button>
+            <button class="primary" type="submit">"Change password"</button>
         </ActionForm>
+        </Enhance>
     }
 }

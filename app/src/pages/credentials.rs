@@ -4,67 +4,21 @@
 //! would allow it, and every change is audited by the server.
 
 use crate::api::{list_service_credentials, CreateApiToken, RevokeApiToken, RotateClientSecret};
-use crate::components::form::{track_action_errors, TextField};
+use crate::components::form::{track_action_errors, InIsland, TextField};
 use crate::credentials::{ApiTokenView, ServiceCredentials};
 use crate::domain::{format_date, AccountId};
-use crate::error::{AppError, FieldErrors};
+use crate::error::FieldErrors;
 use leptos::prelude::*;
 
-/// The resource and actions behind [`ApiCredentialsPanel`], made where the page starts (a
-/// resource made inside another's `Suspend` would not hydrate).
-pub fn credentials_resource(id: Memo<Option<AccountId>>) -> CredentialsParts {
-    let create = ServerAction::<CreateApiToken>::new();
-    let revoke = ServerAction::<RevokeApiToken>::new();
-    let rotate = ServerAction::<RotateClientSecret>::new();
-    let credentials = Resource::new(
-        move || {
-            (
-                id.get(),
-                create.version().get(),
-                revoke.version().get(),
-                rotate.version().get(),
-            )
-        },
-        |(id, ..)| async move {
-            match id {
-                Some(id) => list_service_credentials(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    CredentialsParts {
-        credentials,
-        create,
-        revoke,
-        rotate,
-    }
-}
-
-/// What [`credentials_resource`] makes.
-#[derive(Clone, Copy)]
-pub struct CredentialsParts {
-    credentials: Resource<Result<Option<ServiceCredentials>, AppError>>,
-    create: ServerAction<CreateApiToken>,
-    revoke: ServerAction<RevokeApiToken>,
-    rotate: ServerAction<RotateClientSecret>,
-}
-
-/// The credentials panel of service account `account_id`.
+/// The credentials panel of service account `account_id`, read as the page renders.
 #[component]
-pub fn ApiCredentialsPanel(account_id: AccountId, parts: CredentialsParts) -> impl IntoView {
-    let CredentialsParts {
-        credentials,
-        create,
-        revoke,
-        rotate,
-    } = parts;
+pub fn ApiCredentialsPanel(account_id: AccountId) -> impl IntoView {
+    let credentials = Resource::new(move || account_id, list_service_credentials);
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading API credentials…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading API credentials…"</p> }>
             {move || Suspend::new(async move {
                 match credentials.await {
-                    Ok(Some(found)) => view! {
-                        <Credentials account_id=account_id found=found create=create revoke=revoke rotate=rotate/>
-                    }.into_any(),
+                    Ok(Some(found)) => view! { <Credentials account_id=account_id found=found/> }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(err) => view! {
                         <section class="panel" aria-labelledby="api-heading">
@@ -74,19 +28,35 @@ pub fn ApiCredentialsPanel(account_id: AccountId, parts: CredentialsParts) -> im
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
-#[component]
-fn Credentials(
-    account_id: AccountId,
-    found: ServiceCredentials,
-    create: ServerAction<CreateApiToken>,
-    revoke: ServerAction<RevokeApiToken>,
-    rotate: ServerAction<RotateClientSecret>,
-) -> impl IntoView {
+/// Tokens and client credentials: an island, since a new token or secret is shown once, in
+/// place, and the list follows each change.
+#[island]
+fn Credentials(account_id: AccountId, found: ServiceCredentials) -> impl IntoView {
+    provide_context(InIsland);
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let rotate = ServerAction::<RotateClientSecret>::new();
     let may_manage = found.may_manage;
+    let current = RwSignal::new(found);
+    // After each completed change, the credentials as the server now has them.
+    Effect::new(move |_| {
+        let versions = (
+            create.version().get(),
+            revoke.version().get(),
+            rotate.version().get(),
+        );
+        if versions != (0, 0, 0) {
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(now)) = list_service_credentials(account_id).await {
+                    current.set(now);
+                }
+            });
+        }
+    });
     let id = account_id.0.to_string();
     let id_client = id.clone();
     let errors = RwSignal::new(FieldErrors::new());
@@ -113,9 +83,7 @@ fn Credentials(
             }
         }
     });
-    let tokens = found.tokens.clone();
-    let client = found.client.clone();
-    let has_client = client.is_some();
+    let has_client = move || current.with(|c| c.client.is_some());
     view! {
         <section class="panel" aria-labelledby="api-heading">
             <h2 id="api-heading">"API tokens"</h2>
@@ -128,10 +96,13 @@ fn Credentials(
                 <SecretOnce id="new-token" label="New token" value=t.secret
                     note=format!("“{}” was created. Copy it now: Warden keeps only a fingerprint and cannot show it again.", t.token.name)/>
             })}
-            {if tokens.is_empty() {
-                view! { <p class="muted">"No tokens yet."</p> }.into_any()
-            } else {
-                view! { <TokenTable tokens=tokens account_id=account_id may_manage=may_manage revoke=revoke/> }.into_any()
+            {move || {
+                let tokens = current.with(|c| c.tokens.clone());
+                if tokens.is_empty() {
+                    view! { <p class="muted">"No tokens yet."</p> }.into_any()
+                } else {
+                    view! { <TokenTable tokens=tokens account_id=account_id may_manage=may_manage revoke=revoke/> }.into_any()
+                }
             }}
             {may_manage.then(|| view! {
                 <ActionForm action=create node_ref=create_form attr:class="inline-form" attr:novalidate=true attr:aria-label="Create an API token">
@@ -153,7 +124,7 @@ fn Credentials(
                 "For the OAuth 2.0 client-credentials grant: the client ID and secret are exchanged at "
                 <code>"/oauth/token"</code>" for an access token that lasts minutes."
             </p>
-            {match client.clone() {
+            {move || match current.with(|c| c.client.clone()) {
                 Some(c) => view! {
                     <dl class="details">
                         <dt>"Client ID"</dt><dd class="mono">{c.client_id}</dd>
@@ -172,8 +143,13 @@ fn Credentials(
             })}
             {may_manage.then(|| {
                 let id = StoredValue::new(id_client);
-                if has_client {
-                    view! {
+                view! {
+                    <Show when=has_client fallback=move || view! {
+                        <ActionForm action=rotate>
+                            <input type="hidden" name="account_id" value=id.get_value()/>
+                            <button class="secondary" type="submit" disabled=rotate.pending()>"Generate client secret"</button>
+                        </ActionForm>
+                    }>
                         <Show when=move || !confirming_rotation.get()>
                             <button class="secondary" type="button" on:click=move |_| confirming_rotation.set(true)>"Replace secret…"</button>
                         </Show>
@@ -185,14 +161,7 @@ fn Credentials(
                                 <button class="secondary" type="button" on:click=move |_| confirming_rotation.set(false)>"Cancel"</button>
                             </ActionForm>
                         </Show>
-                    }.into_any()
-                } else {
-                    view! {
-                        <ActionForm action=rotate>
-                            <input type="hidden" name="account_id" value=id.get_value()/>
-                            <button class="secondary" type="submit" disabled=rotate.pending()>"Generate client secret"</button>
-                        </ActionForm>
-                    }.into_any()
+                    </Show>
                 }
             })}
             <p role="alert" class="alert" class:hidden=move || action_error().is_none()>{action_error}</p>

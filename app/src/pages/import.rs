@@ -8,7 +8,6 @@ use crate::api::{import_accounts, SessionView};
 use crate::components::layout::GuardedPage;
 use crate::csv::{duplicates_in_file, read_import, ImportRow, RowResult, BATCH_ROWS, COLUMNS};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Errors listed on the page; the rest are counted.
 const SHOWN_ERRORS: usize = 200;
@@ -72,7 +71,9 @@ async fn check(rows: &[ImportRow], progress: impl Fn(usize)) -> Result<Vec<RowRe
 
 /// `policy`: the password policy that applies to every row, when there is only one (a
 /// tenant's administrator); `None` when each row's tenant decides.
-#[component]
+/// The whole import: an island, since the browser reads the file, shows the checks and
+/// drives the batches.
+#[island]
 fn Import(policy: Option<String>) -> impl IntoView {
     let stage = RwSignal::new(Stage::Choose);
     let rows = StoredValue::new(Vec::<ImportRow>::new());
@@ -227,7 +228,7 @@ fn Import(policy: Option<String>) -> impl IntoView {
                                 )}</p>
                                 <ErrorTable results=failed/>
                             })}
-                            <p><A href="/users?sort=created&desc=1" attr:class="button-link">"See the newest accounts"</A></p>
+                            <p><a href="/users?sort=created&desc=1" class="button-link">"See the newest accounts"</a></p>
                         </section>
                     }.into_any()
                 }

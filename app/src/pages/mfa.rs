@@ -3,9 +3,9 @@
 //! a current code. An account that must have MFA and has none lands here and can do nothing
 //! else until it is done.
 
-use crate::api::{BeginMfaEnrolment, ConfirmMfaEnrolment, SessionView};
-use crate::components::auth::{use_auth, RequireSession, SignOutInstead};
-use crate::components::form::{non_field_error, track_action_errors, TextField};
+use crate::api::{BeginMfaEnrolment, ConfirmMfaEnrolment, SessionView, TurnOffMfa};
+use crate::components::auth::{RequireSession, SignOutInstead};
+use crate::components::form::{non_field_error, track_action_errors, Enhance, InIsland, TextField};
 use crate::components::layout::ConsoleLayout;
 use crate::error::FieldErrors;
 use crate::pages::format_date;
@@ -32,7 +32,7 @@ pub fn MfaPage() -> impl IntoView {
                                     session.full_name
                                 )}
                             </p>
-                            <Enrol/>
+                            <Enrol>""</Enrol>
                             <SignOutInstead/>
                         </div>
                     </main>
@@ -58,13 +58,10 @@ pub fn MfaPage() -> impl IntoView {
 #[component]
 fn MfaPanel(session: SessionView) -> impl IntoView {
     let query = use_query_map();
-    let recovery_left = move || {
-        query.with(|q| {
-            q.get("recovery_codes_left")
-                .and_then(|v| v.parse::<i64>().ok())
-        })
-    };
-    let enrolled = RwSignal::new(false);
+    let recovery_left = query.with_untracked(|q| {
+        q.get("recovery_codes_left")
+            .and_then(|v| v.parse::<i64>().ok())
+    });
     let status = match session.mfa_enabled_at {
         Some(at) => view! {
             <p class="status-line">
@@ -81,23 +78,27 @@ fn MfaPanel(session: SessionView) -> impl IntoView {
         }
         .into_any(),
     };
+    let status = view! { <h2 id="mfa-heading">"Status"</h2>{status} };
     let body = match (session.mfa_enabled_at.is_some(), session.mfa_required, session.may_enrol_mfa) {
         (true, true, _) => view! {
+            {status}
             <p class="muted">
                 "MFA is required for your account (by your organisation's policy, or a sensitive privilege you hold), \
                  so it stays on. Lost your device? Sign in with a recovery code, or ask an administrator to reset it."
             </p>
         }
         .into_any(),
-        (true, false, _) => view! { <TurnOff/> }.into_any(),
-        (false, _, true) => view! { <Enrol done=enrolled/> }.into_any(),
+        (true, false, _) => view! { {status} <TurnOff/> }.into_any(),
+        // Enrolling replaces the status with the recovery codes.
+        (false, _, true) => view! { <Enrol>{status}</Enrol> }.into_any(),
         (false, _, false) => view! {
+            {status}
             <p class="muted">"Your organisation has turned multi-factor authentication off. Ask your administrator."</p>
         }
         .into_any(),
     };
     view! {
-        {move || recovery_left().map(|left| view! {
+        {recovery_left.map(|left| view! {
             <p class="notice warn" role="status">
                 {format!(
                     "You signed in with a recovery code; {left} {} left. If you lost your device, turn MFA off and set it up \
@@ -107,8 +108,6 @@ fn MfaPanel(session: SessionView) -> impl IntoView {
             </p>
         })}
         <section class="panel" aria-labelledby="mfa-heading">
-            <h2 id="mfa-heading" class:hidden=move || enrolled.get()>"Status"</h2>
-            <div class:hidden=move || enrolled.get()>{status}</div>
             {body}
         </section>
     }
@@ -117,47 +116,36 @@ fn MfaPanel(session: SessionView) -> impl IntoView {
 /// Turning one's own MFA off: a current code from the app proves it is the owner.
 #[component]
 fn TurnOff() -> impl IntoView {
-    let action = use_auth().turn_off_mfa;
+    let action = ServerAction::<TurnOffMfa>::new();
     let errors = RwSignal::new(FieldErrors::new());
     let _ = track_action_errors(action, errors);
-    let form_error = non_field_error(action);
-    let pending = action.pending();
+    let form_error = non_field_error(action).get_untracked();
     view! {
         <h3>"Turn MFA off"</h3>
         <p class="muted">"Enter a current code from your app to confirm it is you."</p>
-        <ActionForm action=action attr:class="stack narrow-form" attr:novalidate=true>
-            <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
-                {move || form_error.get()}
-            </div>
-            <TextField name="code" label="Code from your app" autocomplete="one-time-code" errors=errors/>
-            <button class="danger" type="submit" disabled=pending>
-                {move || if pending.get() { "Turning off…" } else { "Turn off MFA" }}
-            </button>
-        </ActionForm>
+        <Enhance>
+            <ActionForm action=action attr:class="stack narrow-form" attr:novalidate=true>
+                <div role="alert" class="alert" data-form-error class:hidden=form_error.is_none()>{form_error.clone()}</div>
+                <TextField name="code" label="Code from your app" autocomplete="one-time-code" errors=errors/>
+                <button class="danger" type="submit">"Turn off MFA"</button>
+            </ActionForm>
+        </Enhance>
     }
 }
 
 /// Enrolment: a new key as a QR code and as text, then the first code, then the recovery
-/// codes (shown this once). Confirming signs the account out everywhere.
-#[component]
-fn Enrol(
-    /// Set once enrolment is confirmed.
-    #[prop(optional)]
-    done: Option<RwSignal<bool>>,
-) -> impl IntoView {
+/// codes (shown this once). Confirming signs the account out everywhere. An island: each
+/// step answers in place; `children` (the status) give way to the recovery codes.
+#[island]
+fn Enrol(children: Children) -> impl IntoView {
+    provide_context(InIsland);
     let begin = ServerAction::<BeginMfaEnrolment>::new();
     let confirm = ServerAction::<ConfirmMfaEnrolment>::new();
     let errors = RwSignal::new(FieldErrors::new());
     let _ = track_action_errors(confirm, errors);
     let form_error = non_field_error(confirm);
     // Once on, the panel's "Off" above is out of date: the recovery codes say what is true.
-    if let Some(done) = done {
-        Effect::new(move |_| {
-            if matches!(confirm.value().get(), Some(Ok(_))) {
-                done.set(true);
-            }
-        });
-    }
+    let enrolled = move || matches!(confirm.value().get(), Some(Ok(_)));
     let begin_error = move || {
         begin
             .value()
@@ -168,6 +156,7 @@ fn Enrol(
     let confirming = confirm.pending();
     let starting = begin.pending();
     view! {
+        <div class:hidden=enrolled>{children()}</div>
         {move || match (begin.value().get(), confirm.value().get()) {
             (_, Some(Ok(codes))) => view! { <RecoveryCodes codes=codes/> }.into_any(),
             (Some(Ok(shown)), _) => view! {

@@ -1,5 +1,5 @@
 use crate::api::SessionView;
-use crate::components::auth::{use_auth, RequireSession};
+use crate::components::auth::RequireSession;
 use crate::components::layout::ConsoleLayout;
 use crate::pages::{format_date, last_valid_day};
 use leptos::prelude::*;
@@ -20,11 +20,11 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn Profile(session: SessionView) -> impl IntoView {
-    let auth = use_auth();
     let expires = session
         .expires_at
         .map(|at| format!("Valid until {}", last_valid_day(at)))
         .unwrap_or_else(|| "Never".to_owned());
+    let sign_out_everywhere = ServerAction::<crate::api::SignOutEverywhere>::new();
     view! {
         <div class="page-head">
             <h1>"Your profile"</h1>
@@ -68,7 +68,7 @@ fn Profile(session: SessionView) -> impl IntoView {
                 "Signed in on a device you no longer use? Signing out everywhere ends every session of your "
                 "account at once, including this one."
             </p>
-            <ActionForm action=auth.sign_out_everywhere>
+            <ActionForm action=sign_out_everywhere>
                 <button class="danger" type="submit">"Sign out everywhere"</button>
             </ActionForm>
         </section>

@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::roles::{RoleDetail, RoleForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// One cell of the privilege matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,15 +50,10 @@ pub fn RolePage() -> impl IntoView {
 #[component]
 fn RoleLoader() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).map(RoleId))
-    });
-    let saved = RwSignal::new(0u32);
-    // Outlives the editor, which is rebuilt from the saved role after each save.
-    let notice = RwSignal::new(false);
+    let id = params.with_untracked(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).map(RoleId));
     let role = Resource::new(
-        move || (id.get(), saved.get()),
-        |(id, _)| async move {
+        move || id,
+        |id| async move {
             match id {
                 Some(id) => get_role(id).await,
                 None => Err(AppError::NotFound),
@@ -66,10 +61,14 @@ fn RoleLoader() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading role…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading role…"</p> }>
             {move || Suspend::new(async move {
                 match role.await {
-                    Ok(detail) => view! { <Editor detail=detail saved=saved notice=notice/> }.into_any(),
+                    Ok(detail) => view! {
+                        <Title text=format!("{} · Roles", detail.name)/>
+                        <RoleEditor detail=detail.clone()/>
+                        <DeleteRoleSection detail=detail/>
+                    }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <div class="page-head"><h1>"Role not found"</h1></div>
                         <p class="muted">"There is no such role in your organisation. It may have been deleted."</p>
@@ -77,40 +76,101 @@ fn RoleLoader() -> impl IntoView {
                     Err(err) => view! { <p class="alert" role="alert">{err.to_string()}</p> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
     .into_any()
 }
 
+/// Deleting a custom role, behind a confirmation (`?confirm=delete`, from a small GET form);
+/// the server function sends the browser back to the tenant's roles.
 #[component]
-fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> impl IntoView {
+fn DeleteRoleSection(detail: RoleDetail) -> impl IntoView {
+    let (editable, kind, may_delete) =
+        (detail.may_edit.is_allowed(), detail.kind, detail.may_delete);
+    if !editable || kind != RoleKind::Custom {
+        return ().into_any();
+    }
+    if !may_delete.is_allowed() {
+        return view! {
+            <section class="panel danger-zone" aria-labelledby="delete-role-heading">
+                <h2 id="delete-role-heading">"Delete this role"</h2>
+                <p class="muted">{format!("You cannot delete it: {}", may_delete.explain().trim_start_matches("Not allowed: "))}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let delete = ServerAction::<DeleteRole>::new();
+    let error = delete
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|e| e.to_string());
+    let confirming =
+        use_query_map().with_untracked(|q| q.get("confirm").as_deref() == Some("delete"));
+    let role_id = detail.role_id.0.to_string();
+    let here = format!("/roles/{role_id}");
+    view! {
+        <section class="panel danger-zone" aria-labelledby="delete-role-heading">
+            <h2 id="delete-role-heading">"Delete this role"</h2>
+            <p class="muted">"Everyone who holds it loses what it gives, at once."</p>
+            <p role="alert" class="alert" class:hidden=error.is_none()>{error.clone()}</p>
+            {if confirming {
+                view! {
+                    <span class="confirm" role="group" aria-label="Confirm deleting the role">
+                        <span>"Delete it for good?"</span>
+                        <ActionForm action=delete>
+                            <input type="hidden" name="role_id" value=role_id/>
+                            <button class="danger solid" type="submit">"Delete role"</button>
+                        </ActionForm>
+                        <a class="button-link" href=here>"Cancel"</a>
+                    </span>
+                }.into_any()
+            } else {
+                view! {
+                    <form method="get" action=here>
+                        <button class="danger" type="submit" name="confirm" value="delete">"Delete role…"</button>
+                    </form>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+/// The role's name, description, privilege matrix and object grants: the matrix recomputes
+/// implied and inherited cells as the editor clicks, with the access model compiled to WASM.
+#[island]
+fn RoleEditor(detail: RoleDetail) -> impl IntoView {
     let catalog = StoredValue::new(detail.catalog.clone());
-    let original: PrivilegeSet = detail.granted.iter().copied().collect();
-    let granted = RwSignal::new(original.clone());
+    let original_granted: PrivilegeSet = detail.granted.iter().copied().collect();
+    let granted = RwSignal::new(original_granted.clone());
     let objects = RwSignal::new(detail.object_grants.clone());
     let name = RwSignal::new(detail.name.clone());
     let description = RwSignal::new(detail.description.clone());
     let grantable = StoredValue::new(detail.grantable.clone());
     let needs_mfa = StoredValue::new(detail.needs_mfa.clone());
     let editable = detail.may_edit.is_allowed();
-    let may_delete = detail.may_delete;
     let role_id = detail.role_id;
     let kind = detail.kind;
     let scopes = StoredValue::new(detail.scopes.clone());
-    let (original_objects, original_name, original_description) = (
+    // What was last saved: a save moves it on, so "Unsaved changes" compares with that.
+    let original = RwSignal::new((
+        original_granted,
         detail.object_grants.clone(),
         detail.name.clone(),
         detail.description.clone(),
-    );
+    ));
     let dirty = Memo::new(move |_| {
-        granted.with(|g| *g != original)
-            || objects.with(|o| *o != original_objects)
-            || name.with(|n| *n != original_name)
-            || description.with(|d| *d != original_description)
+        original.with(|(g, o, n, d)| {
+            granted.with(|x| x != g)
+                || objects.with(|x| x != o)
+                || name.with(|x| x != n)
+                || description.with(|x| x != d)
+        })
     });
     let save = ServerAction::<UpdateRole>::new();
-    let delete = ServerAction::<DeleteRole>::new();
     let errors = RwSignal::new(FieldErrors::new());
+    let notice = RwSignal::new(false);
     Effect::new(move |_| {
         if dirty.get() {
             notice.set(false);
@@ -119,8 +179,13 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
             errors.set(FieldErrors::new());
+            original.set((
+                granted.get_untracked(),
+                objects.get_untracked(),
+                name.get_untracked(),
+                description.get_untracked(),
+            ));
             notice.set(true);
-            saved.update(|n| *n += 1);
         }
         Some(Err(err)) if err.field_errors().is_some() => {
             notice.set(false);
@@ -134,13 +199,6 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
         }
         None => {}
     });
-    let navigate = use_navigate();
-    let tenant = detail.tenant_id;
-    Effect::new(move |_| {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            navigate(&format!("/roles?tenant={}", tenant.0), Default::default());
-        }
-    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let form = RoleForm {
@@ -153,11 +211,8 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
     };
     let field_error =
         move |field: &'static str| move || errors.with(|e| e.0.get(field).map(|m| m.join(" ")));
-    let confirming = RwSignal::new(false);
-    let title = format!("{} · Roles", detail.name);
     let fixed_name = kind != RoleKind::Custom;
     view! {
-        <Title text=title/>
         <div class="page-head">
             <h1>{detail.name.clone()}</h1>
             <p class="lead">{match kind {
@@ -172,7 +227,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 <h2 id="role-about-heading">"About this role"</h2>
                 <div class="field">
                     <label for="role-name">"Name"</label>
-                    <input id="role-name" name="name" prop:value=move || name.get() disabled=!editable || fixed_name
+                    <input id="role-name" name="name" value=detail.name.clone() prop:value=move || name.get() disabled=!editable || fixed_name
                         aria-invalid=move || field_error("name")().is_some().to_string()
                         aria-describedby="role-name-error"
                         on:input=move |ev| name.set(event_target_value(&ev))/>
@@ -180,7 +235,7 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 </div>
                 <div class="field">
                     <label for="role-description">"Description"</label>
-                    <input id="role-description" name="description" prop:value=move || description.get() disabled=!editable
+                    <input id="role-description" name="description" value=detail.description.clone() prop:value=move || description.get() disabled=!editable
                         aria-describedby="role-description-error"
                         on:input=move |ev| description.set(event_target_value(&ev))/>
                     <p id="role-description-error" class="field-error" class:hidden=move || field_error("description")().is_none()>{field_error("description")}</p>
@@ -209,30 +264,6 @@ fn Editor(detail: RoleDetail, saved: RwSignal<u32>, notice: RwSignal<bool>) -> i
                 </div>
             })}
         </form>
-        {(editable && kind == RoleKind::Custom && !may_delete.is_allowed()).then(|| view! {
-            <section class="panel danger-zone" aria-labelledby="delete-role-heading">
-                <h2 id="delete-role-heading">"Delete this role"</h2>
-                <p class="muted">{format!("You cannot delete it: {}", may_delete.explain().trim_start_matches("Not allowed: "))}</p>
-            </section>
-        })}
-        {(editable && kind == RoleKind::Custom && may_delete.is_allowed()).then(|| view! {
-            <section class="panel danger-zone" aria-labelledby="delete-role-heading">
-                <h2 id="delete-role-heading">"Delete this role"</h2>
-                <p class="muted">"Everyone who holds it loses what it gives, at once."</p>
-                <p role="alert" class="alert" class:hidden=move || !matches!(delete.value().get(), Some(Err(_)))>
-                    {move || delete.value().get().and_then(Result::err).map(|e| e.to_string())}
-                </p>
-                <Show when=move || confirming.get() fallback=move || view! {
-                    <button class="danger" type="button" on:click=move |_| confirming.set(true)>"Delete role…"</button>
-                }>
-                    <span class="confirm" role="group" aria-label="Confirm deleting the role">
-                        <span>"Delete it for good?"</span>
-                        <button class="danger solid" type="button" on:click=move |_| { delete.dispatch(DeleteRole { role_id }); }>"Delete role"</button>
-                        <button class="secondary" type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </span>
-                </Show>
-            </section>
-        })}
     }
     .into_any()
 }

@@ -5,26 +5,14 @@ use crate::access::{may_open_roles, RoleKind};
 use crate::api::{
     list_roles, list_tenants, CreateRole, CreateScope, DeleteScope, SessionView, UpdateScope,
 };
-use crate::components::form::{track_action_errors, TextField};
+use crate::components::form::{done, track_action_errors, Enhance, TextField};
 use crate::components::layout::GuardedPage;
-use crate::domain::{parse_description, ShortName, TenantId, Tier};
+use crate::domain::{FieldRule, TenantId, Tier};
 use crate::error::FieldErrors;
 use crate::roles::{RolesPage as Page, ScopeView};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-
-fn role_name_rule(v: &str) -> Result<(), String> {
-    ShortName::parse(v, "role").map(drop)
-}
-
-fn scope_name_rule(v: &str) -> Result<(), String> {
-    ShortName::parse(v, "scope").map(drop)
-}
-
-fn description_rule(v: &str) -> Result<(), String> {
-    parse_description(v).map(drop)
-}
+use leptos_router::hooks::use_query_map;
 
 /// Roles and scopes of one tenant.
 #[component]
@@ -50,15 +38,8 @@ fn Roles(session: SessionView) -> impl IntoView {
     let update_scope = ServerAction::<UpdateScope>::new();
     let delete_scope = ServerAction::<DeleteScope>::new();
     let page = Resource::new(
-        move || {
-            (
-                tenant.get(),
-                create_scope.version().get(),
-                update_scope.version().get(),
-                delete_scope.version().get(),
-            )
-        },
-        move |(tenant, ..)| async move {
+        move || tenant.get(),
+        move |tenant| async move {
             if platform && tenant.is_none() {
                 return Ok(None);
             }
@@ -125,13 +106,10 @@ fn TenantPicker(current: Memo<Option<TenantId>>) -> impl IntoView {
 fn RoleList(page: Page) -> impl IntoView {
     let create = ServerAction::<CreateRole>::new();
     let errors = RwSignal::new(FieldErrors::new());
-    let create_error = track_action_errors(create, errors);
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/roles/{}", id.0), Default::default());
-        }
-    });
+    // A created role opens in its editor (the server function redirects there).
+    let create_error = track_action_errors(create, errors).get_untracked();
+    let create_error_hidden =
+        create_error.is_none() || !errors.with_untracked(FieldErrors::is_empty);
     let may_edit = page.may_edit_roles;
     let tenant = page.tenant_id.0.to_string();
     view! {
@@ -180,15 +158,15 @@ fn RoleList(page: Page) -> impl IntoView {
             <h2 id="new-role-heading">"New role"</h2>
             {if may_edit.is_allowed() {
                 view! {
-                    <ActionForm action=create attr:class="inline-form" attr:novalidate=true>
-                        <input type="hidden" name="tenant_id" value=tenant.clone()/>
-                        <TextField name="name" label="Name" rule=role_name_rule errors=errors/>
-                        <TextField name="description" label="Description" rule=description_rule errors=errors/>
-                        <button class="primary" type="submit" disabled=create.pending()>"Create and edit privileges"</button>
-                    </ActionForm>
-                    <p role="alert" class="alert" class:hidden=move || create_error.get().is_none() || !errors.with(FieldErrors::is_empty)>
-                        {move || create_error.get()}
-                    </p>
+                    <Enhance>
+                        <ActionForm action=create attr:class="inline-form" attr:novalidate=true>
+                            <input type="hidden" name="tenant_id" value=tenant.clone()/>
+                            <TextField name="name" label="Name" rule=FieldRule::ShortName("role".into()) errors=errors/>
+                            <TextField name="description" label="Description" rule=FieldRule::Description errors=errors/>
+                            <button class="primary" type="submit">"Create and edit privileges"</button>
+                        </ActionForm>
+                        <p role="alert" class="alert" data-form-error class:hidden=create_error_hidden>{create_error}</p>
+                    </Enhance>
                 }.into_any()
             } else {
                 view! { <p class="muted">{may_edit.explain()}</p> }.into_any()
@@ -206,25 +184,25 @@ fn Scopes(
     delete: ServerAction<DeleteScope>,
 ) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
-    let create_error = track_action_errors(create, errors);
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        }
-    });
-    let action_error = move || {
-        [
-            update.value().get().and_then(Result::err),
-            delete.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|e| e.to_string())
-    };
+    let create_error = track_action_errors(create, errors).get_untracked();
+    let create_error_hidden =
+        create_error.is_none() || !errors.with_untracked(FieldErrors::is_empty);
+    let action_error = [
+        update.value().get_untracked().and_then(Result::err),
+        delete.value().get_untracked().and_then(Result::err),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map(|e| e.to_string());
+    // The scope being renamed, or whose deletion is being confirmed: `?rename=<id>`,
+    // `?delete_scope=<id>`, set by small GET forms that keep the tenant. A saved name closes
+    // the editor.
+    let query = use_query_map();
+    let param =
+        move |key: &str| query.with_untracked(|q| q.get(key).and_then(|v| v.parse::<i64>().ok()));
+    let renaming = param("rename").filter(|_| !done::<UpdateScope>());
+    let confirming = param("delete_scope");
     let may_edit = page.may_edit_scopes;
     let editable = may_edit.is_allowed();
     let tenant = page.tenant_id.0.to_string();
@@ -233,27 +211,33 @@ fn Scopes(
         <section class="panel" aria-labelledby="scopes-heading">
             <h2 id="scopes-heading">"Scopes"</h2>
             <p class="muted">"A scope groups part of the tenant's data, such as a workspace. A role assigned for a scope gives its privileges there only."</p>
-            <p role="alert" class="alert" class:hidden=move || action_error().is_none()>{action_error}</p>
+            <p role="alert" class="alert" class:hidden=action_error.is_none()>{action_error.clone()}</p>
             {if scopes.is_empty() {
                 view! { <p class="muted empty">"No scopes yet."</p> }.into_any()
             } else {
                 view! {
                     <ul class="scope-list">
-                        {scopes.into_iter().map(|s| view! { <ScopeRow scope=s editable=editable update=update delete=delete/> }).collect_view()}
+                        {scopes.into_iter().map(|s| {
+                            let id = s.scope_id.0;
+                            view! {
+                                <ScopeRow scope=s editable=editable update=update delete=delete tenant=tenant.clone()
+                                    renaming=renaming == Some(id) confirming=confirming == Some(id)/>
+                            }
+                        }).collect_view()}
                     </ul>
                 }.into_any()
             }}
             {if editable {
                 view! {
-                    <ActionForm action=create node_ref=form attr:class="inline-form" attr:novalidate=true>
-                        <input type="hidden" name="tenant_id" value=tenant.clone()/>
-                        <TextField name="name" label="New scope" rule=scope_name_rule errors=errors id_prefix="scope-"/>
-                        <TextField name="description" label="Description" rule=description_rule errors=errors id_prefix="scope-"/>
-                        <button class="secondary" type="submit" disabled=create.pending()>"Add scope"</button>
-                    </ActionForm>
-                    <p role="alert" class="alert" class:hidden=move || create_error.get().is_none() || !errors.with(FieldErrors::is_empty)>
-                        {move || create_error.get()}
-                    </p>
+                    <Enhance>
+                        <ActionForm action=create attr:class="inline-form" attr:novalidate=true>
+                            <input type="hidden" name="tenant_id" value=tenant.clone()/>
+                            <TextField name="name" label="New scope" rule=FieldRule::ShortName("scope".into()) errors=errors id_prefix="scope-"/>
+                            <TextField name="description" label="Description" rule=FieldRule::Description errors=errors id_prefix="scope-"/>
+                            <button class="secondary" type="submit">"Add scope"</button>
+                        </ActionForm>
+                        <p role="alert" class="alert" data-form-error class:hidden=create_error_hidden>{create_error}</p>
+                    </Enhance>
                 }.into_any()
             } else {
                 view! { <p class="muted">{may_edit.explain()}</p> }.into_any()
@@ -269,55 +253,55 @@ fn ScopeRow(
     editable: bool,
     update: ServerAction<UpdateScope>,
     delete: ServerAction<DeleteScope>,
+    /// The tenant whose roles page this is, kept by the row's GET forms.
+    tenant: String,
+    renaming: bool,
+    confirming: bool,
 ) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let renaming = RwSignal::new(false);
     let id = scope.scope_id.0.to_string();
     let name = scope.name.clone();
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
-            renaming.set(false);
+    let back = format!("/roles?tenant={tenant}");
+    let description = scope.description.clone();
+    let actions = if !editable {
+        ().into_any()
+    } else if renaming {
+        view! {
+            <ActionForm action=update attr:class="inline-form">
+                <input type="hidden" name="scope_id" value=id/>
+                <label class="visually-hidden" for=format!("rename-{name}")>"Name"</label>
+                <input id=format!("rename-{name}") name="name" value=name.clone() autofocus/>
+                <input type="hidden" name="description" value=description.clone()/>
+                <button class="primary" type="submit">"Save"</button>
+                <a class="button-link" href=back>"Cancel"</a>
+            </ActionForm>
         }
-    });
-    let actions = {
-        let (id, name, description) = (id.clone(), name.clone(), scope.description.clone());
-        move || {
-            let (id, name, description) = (id.clone(), name.clone(), description.clone());
-            if !editable {
-                return ().into_any();
-            }
-            if renaming.get() {
-                return view! {
-                    <ActionForm action=update attr:class="inline-form">
-                        <input type="hidden" name="scope_id" value=id/>
-                        <label class="visually-hidden" for=format!("rename-{name}")>"Name"</label>
-                        <input id=format!("rename-{name}") name="name" value=name.clone()/>
-                        <input type="hidden" name="description" value=description/>
-                        <button class="primary" type="submit">"Save"</button>
-                        <button class="secondary" type="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
-                    </ActionForm>
-                }
-                .into_any();
-            }
-            if confirming.get() {
-                return view! {
-                    <span class="confirm" role="group" aria-label=format!("Confirm deleting {name}")>
-                        <span>{format!("Delete “{name}” and the roles assigned for it?")}</span>
-                        <ActionForm action=delete>
-                            <input type="hidden" name="scope_id" value=id/>
-                            <button class="danger solid" type="submit">"Delete scope"</button>
-                        </ActionForm>
-                        <button class="secondary" type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </span>
-                }
-                .into_any();
-            }
-            view! {
-                <button class="secondary" type="button" aria-label=format!("Rename {name}") on:click=move |_| renaming.set(true)>"Rename"</button>
-                <button class="danger" type="button" aria-label=format!("Delete {name}") on:click=move |_| confirming.set(true)>"Delete"</button>
-            }
-            .into_any()
+        .into_any()
+    } else if confirming {
+        view! {
+            <span class="confirm" role="group" aria-label=format!("Confirm deleting {name}")>
+                <span>{format!("Delete “{name}” and the roles assigned for it?")}</span>
+                <ActionForm action=delete>
+                    <input type="hidden" name="scope_id" value=id/>
+                    <button class="danger solid" type="submit">"Delete scope"</button>
+                </ActionForm>
+                <a class="button-link" href=back>"Cancel"</a>
+            </span>
         }
+        .into_any()
+    } else {
+        view! {
+            <form method="get" action="/roles" class="row-action">
+                <input type="hidden" name="tenant" value=tenant.clone()/>
+                <button class="secondary" type="submit" name="rename" value=id.clone()
+                    aria-label=format!("Rename {name}")>"Rename"</button>
+            </form>
+            <form method="get" action="/roles" class="row-action">
+                <input type="hidden" name="tenant" value=tenant.clone()/>
+                <button class="danger" type="submit" name="delete_scope" value=id.clone()
+                    aria-label=format!("Delete {name}")>"Delete"</button>
+            </form>
+        }
+        .into_any()
     };
     view! {
         <li>

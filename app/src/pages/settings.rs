@@ -5,7 +5,7 @@
 
 use crate::access::{may_change_tenant_settings, may_view_tenant_settings};
 use crate::api::{get_own_tenant, SessionView, UpdateOwnTenant};
-use crate::components::form::track_action_errors;
+use crate::components::form::{done, track_action_errors, Enhance};
 use crate::components::layout::GuardedPage;
 use crate::domain::MfaPolicy;
 use crate::error::FieldErrors;
@@ -24,17 +24,8 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn Settings(session: SessionView) -> impl IntoView {
     let update = ServerAction::<UpdateOwnTenant>::new();
-    // Reload after a successful save only: a refused one keeps what was chosen. The notice
-    // lives here, so that the reloaded form still says it was saved.
-    let saved = RwSignal::new(0u32);
-    let saved_notice = RwSignal::new(false);
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
-            saved.update(|n| *n += 1);
-            saved_notice.set(true);
-        }
-    });
-    let tenant = Resource::new(move || saved.get(), |_| get_own_tenant());
+    let saved_notice = done::<UpdateOwnTenant>();
+    let tenant = Resource::new(|| (), |_| get_own_tenant());
     let may_change = may_change_tenant_settings(&session.actor);
     view! {
         <div class="page-head">
@@ -57,7 +48,7 @@ fn SettingsPanels(
     tenant: TenantView,
     update: ServerAction<UpdateOwnTenant>,
     may_change: crate::access::Decision,
-    saved_notice: RwSignal<bool>,
+    saved_notice: bool,
 ) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(update, errors);
@@ -78,8 +69,9 @@ fn SettingsPanels(
             view! {
                 <section class="panel" aria-labelledby="policies-heading">
                     <h2 id="policies-heading">"Policies"</h2>
+                    <Enhance>
                     <ActionForm action=update attr:class="stack" attr:novalidate=true
-                        attr:aria-labelledby="policies-heading" on:input=move |_| saved_notice.set(false)>
+                        attr:aria-labelledby="policies-heading">
                         <div class="field">
                             <label for="field-mfa_policy">"Multi-factor authentication"</label>
                             <select id="field-mfa_policy" name="mfa_policy" aria-describedby="field-mfa_policy-hint">
@@ -96,16 +88,15 @@ fn SettingsPanels(
                         <PasswordPolicyFields id_prefix=String::new() preset=tenant.password_preset
                             refuse_guessable=tenant.refuse_guessable/>
                         {move || errors.with(|e| e.first("password_policy").map(|m| view! { <p class="field-error">{m.to_owned()}</p> }))}
-                        <p role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
+                        <p role="alert" class="alert" data-form-error class:hidden=move || form_error.get().is_none()>
                             {move || form_error.get()}
                         </p>
-                        <p role="status" class="saved" class:hidden=move || !saved_notice.get()>"Saved."</p>
+                        <p role="status" class="saved" class:hidden=!saved_notice>"Saved."</p>
                         <div class="form-actions">
-                            <button class="primary" type="submit" disabled=update.pending()>
-                                {move || if update.pending().get() { "Saving…" } else { "Save policies" }}
-                            </button>
+                            <button class="primary" type="submit">"Save policies"</button>
                         </div>
                     </ActionForm>
+                    </Enhance>
                 </section>
             }.into_any()
         } else {

@@ -1,23 +1,10 @@
 use crate::api::{check_setup_link, CreateFirstAdmin};
-use crate::components::form::{track_action_errors, TextField};
-use crate::domain::{Email, FullName, Password, PasswordPolicy, Username};
+use crate::components::form::{track_action_errors, Enhance, TextField};
+use crate::domain::{FieldRule, PasswordPolicy};
 use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-fn username_rule(v: &str) -> Result<(), String> {
-    Username::parse(v).map(drop)
-}
-fn email_rule(v: &str) -> Result<(), String> {
-    Email::parse(v).map(drop)
-}
-fn full_name_rule(v: &str) -> Result<(), String> {
-    FullName::parse(v).map(drop)
-}
-fn password_rule(v: &str) -> Result<(), String> {
-    Password::parse(v, &PasswordPolicy::platform()).map(drop)
-}
 
 /// First run (SPEC §4): the one-time link printed by the server opens this form, which
 /// creates the first platform administrator.
@@ -66,7 +53,6 @@ fn SetupForm(token: String) -> impl IntoView {
     let form_error = track_action_errors(action, errors);
     // The link was used (perhaps in another tab) or expired while the form was open.
     let link_gone = move || matches!(action.value().get(), Some(Err(AppError::NotFound)));
-    let pending = action.pending();
 
     view! {
         <h1>"Create the first administrator"</h1>
@@ -74,8 +60,9 @@ fn SetupForm(token: String) -> impl IntoView {
             "This account will be a platform administrator: it can create tenants and manage every account. "
             "There is no default password; choose one now."
         </p>
+        <Enhance>
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
-            <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
+            <div role="alert" class="alert" data-form-error class:hidden=move || form_error.get().is_none()>
                 {move || if link_gone() {
                     "This setup link has already been used or has expired. If Warden still has no \
                      administrator, restart the server for a new link.".to_owned()
@@ -86,17 +73,16 @@ fn SetupForm(token: String) -> impl IntoView {
             <input type="hidden" name="token" value=token/>
             <TextField name="username" label="Username" autocomplete="username" autofocus=true
                 hint="6–50 characters: letters, digits and underscores. It cannot be changed later."
-                rule=username_rule errors=errors/>
-            <TextField name="full_name" label="Full name" autocomplete="name" rule=full_name_rule errors=errors/>
-            <TextField name="email" label="Email" input_type="email" autocomplete="email" rule=email_rule errors=errors/>
+                rule=FieldRule::Username errors=errors/>
+            <TextField name="full_name" label="Full name" autocomplete="name" rule=FieldRule::FullName errors=errors/>
+            <TextField name="email" label="Email" input_type="email" autocomplete="email" rule=FieldRule::Email errors=errors/>
             <TextField name="password" label="Password" input_type="password" autocomplete="new-password"
                 hint=PasswordPolicy::platform().describe()
-                rule=password_rule errors=errors/>
+                rule=FieldRule::Password(PasswordPolicy::platform()) errors=errors/>
             <TextField name="password_confirmation" label="Confirm password" input_type="password"
                 autocomplete="new-password" errors=errors/>
-            <button class="primary" type="submit" disabled=pending>
-                {move || if pending.get() { "Creating…" } else { "Create administrator" }}
-            </button>
+            <button class="primary" type="submit">"Create administrator"</button>
         </ActionForm>
+        </Enhance>
     }
 }

@@ -5,7 +5,7 @@ use crate::access::{
     may_create_accounts, may_list_accounts, may_manage_tenants, may_open_roles, visible_tiers,
 };
 use crate::api::{list_accounts, list_roles, list_tenants, SessionView};
-use crate::components::form::navigate_with_form;
+use crate::components::form::Enhance;
 use crate::components::layout::GuardedPage;
 use crate::directory::{AccountQuery, AccountSort, AccountSummary, STATUS_FILTERS};
 use crate::domain::AccountStatus;
@@ -34,7 +34,6 @@ pub fn status_class(status: AccountStatus) -> &'static str {
 #[component]
 fn Users(session: SessionView) -> impl IntoView {
     let params = use_query_map();
-    let navigate = leptos_router::hooks::use_navigate();
     let query = Memo::new(move |_| params.with(|p| AccountQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_accounts);
     let all_tenants = may_manage_tenants(&session.actor).is_allowed();
@@ -103,19 +102,17 @@ fn Users(session: SessionView) -> impl IntoView {
             <p class="notice" role="status">"Account deleted."</p>
         </Show>
         <section class="panel" aria-label="Find accounts">
-            <form method="get" action="/users" class="filters" role="search" on:submit=move |ev| {
-                navigate_with_form(ev, &navigate, "/users", |get| AccountQuery { cursor: None, ..AccountQuery::from_params(get) }.to_params())
-            }>
+            <Enhance>
+            <form method="get" action="/users" class="filters" role="search">
                 <div class="field grow">
                     <label for="filter-q">"Search"</label>
-                    <input id="filter-q" type="search" name="q" prop:value=move || query.with(|q| q.search.clone())
+                    <input id="filter-q" type="search" name="q" value=move || query.with(|q| q.search.clone())
                         placeholder="Username, name, email or external ID" aria-describedby="filter-q-hint"/>
                     <p class="hint" id="filter-q-hint">"Each word matches the start of a name, username, email or external ID."</p>
                 </div>
                 <div class="field">
                     <label for="filter-status">"Status"</label>
-                    <select id="filter-status" name="status"
-                        prop:value=move || query.with(|q| q.status.map(|s| s.as_str()).unwrap_or_default())>
+                    <select id="filter-status" name="status">
                         <option value="" selected=move || query.with(|q| q.status.is_none())>"Any status"</option>
                         {STATUS_FILTERS.into_iter().map(|s| view! {
                             <option value=s.as_str() selected=move || query.with(|q| q.status == Some(s))>{s.label()}</option>
@@ -124,8 +121,7 @@ fn Users(session: SessionView) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="filter-tier">"Type"</label>
-                    <select id="filter-tier" name="tier"
-                        prop:value=move || query.with(|q| q.tier.map(|t| t.as_str()).unwrap_or_default())>
+                    <select id="filter-tier" name="tier">
                         <option value="" selected=move || query.with(|q| q.tier.is_none())>"Any type"</option>
                         {shown_tiers.into_iter().map(|t| view! {
                             <option value=t.as_str() selected=move || query.with(|q| q.tier == Some(t))>{t.label()}</option>
@@ -139,8 +135,7 @@ fn Users(session: SessionView) -> impl IntoView {
                             view! {
                                 <div class="field">
                                     <label for="filter-tenant">"Tenant"</label>
-                                    <select id="filter-tenant" name="tenant"
-                                        prop:value=move || query.with(|q| q.tenant.map(|t| t.0.to_string()).unwrap_or_default())>
+                                    <select id="filter-tenant" name="tenant">
                                         <option value="" selected=move || query.with(|q| q.tenant.is_none())>"All tenants"</option>
                                         {list.into_iter().map(|t| {
                                             let id = t.tenant_id;
@@ -160,8 +155,7 @@ fn Users(session: SessionView) -> impl IntoView {
                         (!roles.is_empty()).then(|| view! {
                             <div class="field">
                                 <label for="filter-role">"Role"</label>
-                                <select id="filter-role" name="role"
-                                    prop:value=move || query.with(|q| q.role.map(|r| r.0.to_string()).unwrap_or_default())>
+                                <select id="filter-role" name="role">
                                     <option value="" selected=move || query.with(|q| q.role.is_none())>"Any role"</option>
                                     {roles.into_iter().map(|r| {
                                         let id = r.role_id;
@@ -174,8 +168,7 @@ fn Users(session: SessionView) -> impl IntoView {
                             {(!scopes.is_empty()).then(|| view! {
                                 <div class="field">
                                     <label for="filter-scope">"Scope"</label>
-                                    <select id="filter-scope" name="scope"
-                                        prop:value=move || query.with(|q| q.scope.map(|s| s.0.to_string()).unwrap_or_default())>
+                                    <select id="filter-scope" name="scope">
                                         <option value="" selected=move || query.with(|q| q.scope.is_none())>"Any scope"</option>
                                         {scopes.into_iter().map(|s| {
                                             let id = s.scope_id;
@@ -190,8 +183,8 @@ fn Users(session: SessionView) -> impl IntoView {
                     })}
                 </Transition>
                 // The order survives a new search; the page does not.
-                <input type="hidden" name="sort" prop:value=move || query.with(|q| q.sort.as_str())/>
-                <input type="hidden" name="desc" prop:value=move || query.with(|q| if q.descending { "1" } else { "" })/>
+                <input type="hidden" name="sort" value=move || query.with(|q| q.sort.as_str())/>
+                {move || query.with(|q| q.descending).then(|| view! { <input type="hidden" name="desc" value="1"/> })}
                 <div class="filter-actions">
                     <button class="primary" type="submit">"Search"</button>
                     <Show when=filtered>
@@ -199,6 +192,7 @@ fn Users(session: SessionView) -> impl IntoView {
                     </Show>
                 </div>
             </form>
+            </Enhance>
         </section>
         <section class="panel" aria-labelledby="results-heading">
             <h2 id="results-heading" class="visually-hidden">"Accounts"</h2>

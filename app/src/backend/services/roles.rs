@@ -722,7 +722,8 @@ pub async fn update(req: &Request, id: RoleId, form: &RoleForm) -> Result<(), Ap
 
 /// Deletes a custom role and its assignments. Needs Security Admin and every privilege the
 /// role gives (deleting takes them from its holders); built-in roles stay. Audited.
-pub async fn delete(req: &Request, id: RoleId) -> Result<(), AppError> {
+/// Deletes a custom role; answers the tenant it belonged to.
+pub async fn delete(req: &Request, id: RoleId) -> Result<TenantId, AppError> {
     let action = AuditAction::RoleDeleted;
     refusals::recorded(req, action, async {
         let (catalog, actor) = (req.catalog(), req.actor());
@@ -748,7 +749,7 @@ pub async fn delete(req: &Request, id: RoleId) -> Result<(), AppError> {
                 .map_err(internal("delete role"))?;
         }
         change.record(Some(&deleted), None).await?;
-        Ok(())
+        Ok(role.tenant_id)
     })
     .await
 }

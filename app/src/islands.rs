@@ -16,6 +16,11 @@ pub fn start() {
 /// then taken out of the address bar so that a reload or a bookmark does not repeat them.
 pub const OUTCOME_PARAMS: [&str; 3] = ["__done", "__err", "__path"];
 
+/// Query parameters that hold a page's passing state (a row being edited, a confirmation
+/// asked for): a successful form post ends that state, so they are dropped from the address
+/// it returns to; a refused one keeps them (the editor stays open with the messages).
+pub const TRANSIENT_PARAMS: [&str; 5] = ["edit", "rename", "confirm", "delete", "delete_scope"];
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::prelude::*;

@@ -35,6 +35,7 @@ test("a person enrols from the key on the page, signs in with a code, and recove
   await page.locator(".account-menu summary").click();
   await page.getByRole("menuitem", { name: "Multi-factor authentication" }).click();
   await expect(page.getByRole("heading", { name: "Multi-factor authentication" })).toBeVisible();
+  await hydrated(page);
   await expect(page.getByText("You sign in with your password only.")).toBeVisible();
   await shot("mfa-off");
 

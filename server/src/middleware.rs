@@ -331,9 +331,12 @@ pub async fn mark_form_outcome(req: Request<Body>, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(|r| without_outcome(path_and_query(r)));
     let mut res = next.run(req).await;
-    if !res.status().is_redirection() {
+    if !res.headers().contains_key(header::LOCATION) {
         return res;
     }
+    // The browser must follow it as a GET, whatever status the function's error set (a
+    // refused sign-in is a 401 for the server function's callers, not for a form).
+    *res.status_mut() = StatusCode::SEE_OTHER;
     let Some(location) = res
         .headers()
         .get(header::LOCATION)
@@ -359,6 +362,7 @@ pub async fn mark_form_outcome(req: Request<Body>, next: Next) -> Response {
         if referer.as_deref() != Some(back.as_str()) {
             return res;
         }
+        let back = without(&back, &app::islands::TRANSIENT_PARAMS);
         let separator = if back.contains('?') { '&' } else { '?' };
         format!("{back}{separator}__done={function}")
     };
@@ -386,10 +390,15 @@ fn query_pairs(url: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// `url` without the outcome marks of a form post (`__done`, `__err`, `__path`).
 fn without_outcome(url: &str) -> String {
+    without(url, &app::islands::OUTCOME_PARAMS)
+}
+
+/// `url` without the query parameters named in `names`.
+fn without(url: &str, names: &[&str]) -> String {
     let (base, _) = url.split_once('?').unwrap_or((url, ""));
     let mut out = base.to_owned();
     for (i, (k, v)) in query_pairs(url)
-        .filter(|(k, _)| !app::islands::OUTCOME_PARAMS.contains(k))
+        .filter(|(k, _)| !names.contains(k))
         .enumerate()
     {
         out.push(if i == 0 { '?' } else { '&' });

@@ -12,7 +12,78 @@ on_both_databases!(
     every_page_answers_holders_of_any_single_privilege_without_a_server_error,
     every_server_function_answers_malformed_input_without_a_server_error,
     an_account_that_may_list_but_create_nobody_is_told_why_on_the_new_account_page,
+    a_plain_form_post_goes_back_to_its_page_marked_done_or_refused,
 );
+
+/// What a browser without JavaScript gets for a form posted to a server function (issue 14):
+/// a redirect back to the form's page, marked `__done=<function>` on success (so the page
+/// can say "Saved.") or `__err` on refusal, never both; a function's own redirect to another
+/// page is left alone.
+async fn a_plain_form_post_goes_back_to_its_page_marked_done_or_refused(s: &TestServer) {
+    let pa = s.platform_admin_session().await;
+    let form_post =
+        |function: &'static str, form: Vec<(&'static str, &'static str)>, referer: String| {
+            let pa = pa.clone();
+            async move {
+                s.client
+                    .post(format!("{}/api/{function}", s.base))
+                    .header(ORIGIN, &s.origin)
+                    .header(COOKIE, pa)
+                    .header(ACCEPT, "text/html,application/xhtml+xml")
+                    .header(reqwest::header::REFERER, referer)
+                    .form(&form)
+                    .send()
+                    .await
+                    .expect("request sent")
+            }
+        };
+    let location = |res: &reqwest::Response| {
+        assert!(res.status().is_redirection(), "{}", res.status());
+        res.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Success: back to the page as a GET, its own parameters kept, an earlier mark and the
+    // passing state (an editor open) dropped.
+    let page = format!(
+        "{}/tenants?tenant=3&edit=7&__done=/api/update_tenant",
+        s.base
+    );
+    let res = form_post(
+        "create_tenant",
+        vec![("name", "Acme"), ("mfa_policy", "optional")],
+        page,
+    )
+    .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&res),
+        "/tenants?tenant=3&__done=/api/create_tenant"
+    );
+    // Refusal: Leptos's `__err` for the page to show, and no `__done` beside it.
+    let page = format!("{}/tenants?__done=/api/create_tenant", s.base);
+    let res = form_post(
+        "create_tenant",
+        vec![("name", ""), ("mfa_policy", "optional")],
+        page,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "a refusal is a page to show, not an error status"
+    );
+    let refused = location(&res);
+    assert!(
+        refused.contains("__err=") && refused.contains("__path=%2Fapi%2Fcreate_tenant"),
+        "{refused}"
+    );
+    assert!(!refused.contains("__done"), "{refused}");
+    // A function that ends on another page keeps its own redirect.
+    let res = form_post("sign_out", vec![], format!("{}/profile", s.base)).await;
+    assert_eq!(location(&res), "/login");
+}
 
 async fn id_of(s: &TestServer, sql: &str) -> String {
     s.strings(sql).await.into_iter().next().expect(sql)

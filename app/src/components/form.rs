@@ -270,8 +270,10 @@ mod enhanced {
         };
         ev.prevent_default();
         // A filter form (GET) goes to its address with only the fields that hold something,
-        // so the address stays short enough to read and share.
-        if !form.method().eq_ignore_ascii_case("post") {
+        // so the address stays short enough to read and share. (Attributes, not `form.method`
+        // and `form.action`: a field named "action" would stand in for those.)
+        let method = form.get_attribute("method").unwrap_or_default();
+        if !method.eq_ignore_ascii_case("post") {
             let _ = window().location().assign(&short_query(&form));
             return;
         }
@@ -319,7 +321,7 @@ mod enhanced {
         init.set_method("POST");
         init.set_headers(&headers);
         init.set_body(&body);
-        let action = form.action();
+        let action = form.get_attribute("action").unwrap_or_default();
         let response: web_sys::Response =
             wasm_bindgen_futures::JsFuture::from(window().fetch_with_str_and_init(&action, &init))
                 .await?
@@ -342,33 +344,35 @@ mod enhanced {
     }
 
     fn short_query(form: &HtmlFormElement) -> String {
-        let action = form.action();
+        let action = form.get_attribute("action").unwrap_or_default();
         let path = action
-            .find("://")
-            .and_then(|i| action[i + 3..].find('/').map(|j| &action[i + 3 + j..]))
-            .unwrap_or("/")
             .split(['?', '#'])
             .next()
-            .unwrap_or("/")
+            .unwrap_or_default()
             .to_owned();
-        let Ok(data) = web_sys::FormData::new_with_form(form) else {
-            return path;
-        };
         let Ok(params) = web_sys::UrlSearchParams::new_with_str("") else {
             return path;
         };
-        if let Ok(Some(entries)) = leptos::wasm_bindgen::JsValue::from(data)
-            .dyn_into::<js_sys::Object>()
-            .map(|o| js_sys::try_iter(&o).ok().flatten())
-        {
-            for entry in entries.flatten() {
-                let pair = js_sys::Array::from(&entry);
-                let (key, value) = (pair.get(0).as_string(), pair.get(1).as_string());
-                if let (Some(key), Some(value)) = (key, value) {
-                    if !value.trim().is_empty() {
-                        params.append(&key, value.trim());
-                    }
-                }
+        // The form's named fields in order (the filters hold text inputs, selects and hidden
+        // inputs), those with a value.
+        let elements = form.elements();
+        for i in 0..elements.length() {
+            let Some(el) = elements.item(i) else { continue };
+            let name = el.get_attribute("name").unwrap_or_default();
+            let value = js_sys::Reflect::get(&el, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let disabled = js_sys::Reflect::get(&el, &"disabled".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if !name.is_empty()
+                && !disabled
+                && !value.trim().is_empty()
+                && el.tag_name() != "BUTTON"
+            {
+                params.append(&name, value.trim());
             }
         }
         let query = String::from(params.to_string());
@@ -393,7 +397,10 @@ mod enhanced {
         let search = location.search().unwrap_or_default();
         let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
         if let Some(params) = &params {
-            for p in crate::islands::OUTCOME_PARAMS {
+            for p in crate::islands::OUTCOME_PARAMS
+                .into_iter()
+                .chain(crate::islands::TRANSIENT_PARAMS)
+            {
                 params.delete(p);
             }
             params.append("__done", &path);
@@ -469,6 +476,22 @@ mod enhanced {
         }
         if let Some(el) = first_invalid {
             let _ = el.focus();
+        } else if !matches!(err, AppError::Invalid(_)) {
+            // Refused credentials (or a limit): the next attempt starts with the password
+            // emptied and focused; everything else typed stays.
+            if let Ok(fields) = form.query_selector_all("input[type=password]") {
+                for i in 0..fields.length() {
+                    if let Some(input) = fields
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    {
+                        input.set_value("");
+                        if i == 0 {
+                            let _ = input.focus();
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::api::{SignIn, SignInCode};
 use crate::components::auth::use_auth;
-use crate::components::form::{non_field_error, track_action_errors, TextField};
+use crate::components::form::{non_field_error, track_action_errors, Enhance, TextField};
 use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,8 +62,9 @@ pub fn LoginPage() -> impl IntoView {
                                 "Multi-factor authentication is on. Sign in again: after your password, enter the code from your app."
                             </p>
                         })}
+                        <Enhance>
                         <ActionForm action=sign_in attr:class="stack" attr:aria-describedby="sign-in-error">
-                            <div id="sign-in-error" role="alert" class="alert" class:hidden=!has_error>
+                            <div id="sign-in-error" role="alert" class="alert" data-form-error class:hidden=!has_error>
                                 {error}
                             </div>
                             <div class="field">
@@ -77,6 +78,7 @@ pub fn LoginPage() -> impl IntoView {
                             </div>
                             <button class="primary" type="submit">"Sign in"</button>
                         </ActionForm>
+                        </Enhance>
                     }.into_any()
                 }}
             </div>

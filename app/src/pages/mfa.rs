@@ -175,7 +175,7 @@ fn Enrol(children: Children) -> impl IntoView {
                             <div role="alert" class="alert" class:hidden=move || form_error.get().is_none()>
                                 {move || form_error.get()}
                             </div>
-                            <TextField name="code" label="Code" autocomplete="one-time-code" autofocus=true errors=errors/>
+                            <TextField name="code" label="Code" autocomplete="one-time-code" errors=errors/>
                             <TextField name="current_password" label="Your current password" input_type="password" autocomplete="current-password" errors=errors/>
                             <button class="primary" type="submit" disabled=confirming>
                                 {move || if confirming.get() { "Checking…" } else { "Turn on MFA" }}

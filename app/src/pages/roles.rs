@@ -5,7 +5,7 @@ use crate::access::{may_open_roles, RoleKind};
 use crate::api::{
     list_roles, list_tenants, CreateRole, CreateScope, DeleteScope, SessionView, UpdateScope,
 };
-use crate::components::form::{done, track_action_errors, Enhance, TextField};
+use crate::components::form::{track_action_errors, Enhance, TextField};
 use crate::components::layout::GuardedPage;
 use crate::domain::{FieldRule, TenantId, Tier};
 use crate::error::FieldErrors;
@@ -196,12 +196,12 @@ fn Scopes(
     .next()
     .map(|e| e.to_string());
     // The scope being renamed, or whose deletion is being confirmed: `?rename=<id>`,
-    // `?delete_scope=<id>`, set by small GET forms that keep the tenant. A saved name closes
-    // the editor.
+    // `?delete_scope=<id>`, set by small GET forms that keep the tenant. A saved name comes
+    // back without it (`app::islands::TRANSIENT_PARAMS`).
     let query = use_query_map();
     let param =
         move |key: &str| query.with_untracked(|q| q.get(key).and_then(|v| v.parse::<i64>().ok()));
-    let renaming = param("rename").filter(|_| !done::<UpdateScope>());
+    let renaming = param("rename");
     let confirming = param("delete_scope");
     let may_edit = page.may_edit_scopes;
     let editable = may_edit.is_allowed();

@@ -2,7 +2,7 @@ use crate::access::may_manage_tenants;
 use crate::api::{
     list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, UpdateTenant,
 };
-use crate::components::form::{done, track_action_errors, Enhance, TextField};
+use crate::components::form::{track_action_errors, Enhance, TextField};
 use crate::components::layout::GuardedPage;
 use crate::domain::{FieldRule, MfaPolicy, PasswordPreset};
 use crate::error::FieldErrors;
@@ -80,11 +80,11 @@ fn Tenants() -> impl IntoView {
         create_error.is_none() || !errors.with_untracked(FieldErrors::is_empty);
     // The row being edited, or whose deletion is being confirmed: `?edit=<id>`,
     // `?delete=<id>` (buttons of small GET forms, so they work without JavaScript). A saved
-    // edit closes the editor.
+    // edit comes back without it (`app::islands::TRANSIENT_PARAMS`).
     let query = use_query_map();
     let param =
         move |key: &str| query.with_untracked(|q| q.get(key).and_then(|v| v.parse::<i64>().ok()));
-    let editing = param("edit").filter(|_| !done::<UpdateTenant>());
+    let editing = param("edit");
     let confirming = param("delete");
     let action_error = [
         toggle.value().get_untracked().and_then(Result::err),

@@ -183,7 +183,7 @@ fn Users(session: SessionView) -> impl IntoView {
                     })}
                 </Transition>
                 // The order survives a new search; the page does not.
-                <input type="hidden" name="sort" value=move || query.with(|q| q.sort.as_str())/>
+                {move || query.with(|q| (q.sort != AccountSort::default()).then(|| view! { <input type="hidden" name="sort" value=q.sort.as_str()/> }))}
                 {move || query.with(|q| q.descending).then(|| view! { <input type="hidden" name="desc" value="1"/> })}
                 <div class="filter-actions">
                     <button class="primary" type="submit">"Search"</button>

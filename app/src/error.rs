@@ -124,6 +124,21 @@ impl AppError {
         }
     }
 
+    /// What a form shows above its fields for this error: the field errors themselves go
+    /// under their fields, so an invalid form says so in general, unless the request as a
+    /// whole was refused.
+    pub fn form_message(&self) -> String {
+        match self {
+            AppError::Invalid(fields) if fields.0.contains_key("request") => {
+                fields.first("request").unwrap_or_default().to_owned()
+            }
+            AppError::Invalid(_) => {
+                "Some fields need correcting: each one says what to change.".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// The HTTP status the server answers with.
     pub fn status_code(&self) -> u16 {
         match self {

@@ -11,6 +11,14 @@ pub fn start() {
     browser::start();
 }
 
+/// Called first by every island as it hydrates: once all the islands of the page have (lazy
+/// ones arrive later, each with its own code), the page says it is interactive
+/// (`window.__wardenHydrated`, which end-to-end tests and measurements wait for).
+pub fn hydrated() {
+    #[cfg(feature = "hydrate")]
+    browser::island_hydrated();
+}
+
 /// Query parameters that report the outcome of a plain form post to the page it returns to
 /// (`__err` and `__path` from Leptos, `__done` from Warden's server): read while rendering,
 /// then taken out of the address bar so that a reload or a bookmark does not repeat them.
@@ -31,20 +39,42 @@ mod browser {
         let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
             let _ = window().location().set_href(to);
         });
-        // The island script walks the page in microtasks once this returns; a zero-delay
-        // timeout runs after all of them.
+        // The island script walks the page in microtasks once this returns (a lazy island
+        // once its code has arrived); a zero-delay timeout runs after them.
         set_timeout(
             || {
                 forget_outcome_params();
-                // Lets end-to-end tests (and curious people) know the page is interactive.
-                let _ = js_sys::Reflect::set(
-                    &js_sys::global(),
-                    &"__wardenHydrated".into(),
-                    &wasm_bindgen::JsValue::TRUE,
-                );
+                STARTED.set(true);
+                mark_if_all_hydrated();
             },
             std::time::Duration::ZERO,
         );
+    }
+
+    thread_local! {
+        static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        static HYDRATED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    pub fn island_hydrated() {
+        HYDRATED.set(HYDRATED.get() + 1);
+        // After the island's own view has hydrated.
+        set_timeout(mark_if_all_hydrated, std::time::Duration::ZERO);
+    }
+
+    fn mark_if_all_hydrated() {
+        let islands = document()
+            .query_selector_all("leptos-island")
+            .map(|l| l.length())
+            .unwrap_or(0);
+        if STARTED.get() && HYDRATED.get() >= islands {
+            // Lets end-to-end tests (and curious people) know the page is interactive.
+            let _ = js_sys::Reflect::set(
+                &js_sys::global(),
+                &"__wardenHydrated".into(),
+                &wasm_bindgen::JsValue::TRUE,
+            );
+        }
     }
 
     fn forget_outcome_params() {

@@ -4,7 +4,9 @@
 // its size decoded, and its size gzipped at level 9 (what a pre-compressed asset would be);
 // then the time until the page is interactive (the WASM has hydrated it), unthrottled and on
 // an emulated slow connection (1.6 Mbps down, 750 kbps up, 150 ms round trip: Chrome's
-// "Slow 3G"-like profile, through the DevTools protocol).
+// "Slow 3G"-like profile, through the DevTools protocol). Last, page-to-page navigation once
+// the code is cached: the time from clicking a link of the main navigation to the next page
+// being interactive, Users → Overview → Users, the median of several rounds.
 //
 //   node end2end/measure/first-load.mjs BASE_URL USERNAME PASSWORD [--json FILE]
 //
@@ -106,5 +108,34 @@ for (const [path, signedIn] of [["/login", false], ["/users", true]]) {
   console.log(`  ${"WASM + JS".padEnd(54)} ${kb(sum(code, (r) => r.wire))} ${kb(sum(code, (r) => r.raw))} ${kb(sum(code, (r) => r.gzip9))}`);
   console.log(`  interactive after ${fast.interactive} ms unthrottled, ${slow.interactive} ms at 1.6 Mbps / 150 ms RTT`);
 }
+/** Page-to-page: click "Overview", then "Users", in the main navigation of a signed-in page
+ * whose code is cached; each time until the next page shows its heading and is interactive. */
+async function navigation(rounds) {
+  const context = await freshContext(true);
+  const page = await context.newPage();
+  await page.goto(`${base}/users`);
+  await page.waitForFunction(() => window.__wardenHydrated === true, null, { timeout: 30_000 });
+  const times = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const [link, heading] of [["Overview", /^Welcome/], ["Users", /^Users$/]]) {
+      // A marker on this document: gone after a full page load (the page must then hydrate
+      // again), kept by a client-side route change (interactive once it shows).
+      await page.evaluate(() => { window.__wardenMarker = true; });
+      const started = Date.now();
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+      await page.getByRole("heading", { name: heading, level: 1 }).waitFor();
+      if (await page.evaluate(() => window.__wardenMarker !== true)) {
+        await page.waitForFunction(() => window.__wardenHydrated === true, null, { timeout: 30_000 });
+      }
+      times.push(Date.now() - started);
+    }
+  }
+  await context.close();
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], count: times.length };
+}
+
+const nav = await navigation(5);
+console.log(`\nPage to page (Users ⇄ Overview, code cached): median ${nav.median} ms, slowest ${nav.max} ms of ${nav.count}`);
 await browser.close();
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));

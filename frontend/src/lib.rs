@@ -4,6 +4,10 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A panic's message in the browser console, in debug builds: in the release build its
+    // formatting machinery would cost every first visit kilobytes (a panic there still stops
+    // the islands, and shows in the console as an `unreachable` trap).
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
     app::islands::start();

@@ -284,11 +284,13 @@ pub async fn authenticate_request(
 /// Server-function errors raised by the framework itself (an argument that does not
 /// deserialize, for example) arrive as 500s carrying an [`app::error::AppError`]; this gives
 /// them that error's own status (422 for bad input), as the functions' own errors have.
+///
+/// Every server-function error also carries its message for a form, in words, in the
+/// `x-warden-message` header (percent-encoded UTF-8): the browser's form enhancement shows it
+/// without compiling the error type's explanations into the WASM.
 pub async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
+    if !res.headers().contains_key("serverfnerror") {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -300,11 +302,29 @@ pub async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response 
             .into_response();
     };
     if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(err.status_code()) {
-            parts.status = status;
+        if parts.status == StatusCode::INTERNAL_SERVER_ERROR {
+            if let Ok(status) = StatusCode::from_u16(err.status_code()) {
+                parts.status = status;
+            }
+        }
+        if let Ok(message) = HeaderValue::from_str(&percent_encode(&err.form_message())) {
+            parts.headers.insert("x-warden-message", message);
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// UTF-8 percent-encoded, as `decodeURIComponent` reads it.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~!*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A plain HTML form posted to a server function (no JavaScript, or before the page's WASM
@@ -446,6 +466,14 @@ pub async fn refuse_cross_site(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_form_message_is_percent_encoded_as_utf8() {
+        assert_eq!(
+            super::percent_encode("Not allowed: “Helpdesk” é 100%"),
+            "Not%20allowed%3A%20%E2%80%9CHelpdesk%E2%80%9D%20%C3%A9%20100%25"
+        );
+    }
+
     #[test]
     fn outcome_marks_are_dropped_and_the_rest_kept() {
         use super::{path_and_query, without_outcome};

@@ -70,6 +70,7 @@ pub fn Field(
     id_prefix: String,
     error: Option<String>,
 ) -> impl IntoView {
+    crate::islands::hydrated();
     let mut answer = FieldErrors::new();
     if let Some(error) = error {
         answer.add(&name, error);
@@ -233,6 +234,7 @@ pub fn done<S: leptos::server_fn::ServerFn>() -> bool {
 /// post as they are.
 #[island]
 pub fn Enhance(children: Children) -> impl IntoView {
+    crate::islands::hydrated();
     let root = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     let on_submit = move |ev: leptos::ev::SubmitEvent| enhanced::submit(ev, root);
@@ -256,7 +258,6 @@ fn register_field(id: String, errors: RwSignal<FieldErrors>) {
 #[cfg(feature = "hydrate")]
 mod enhanced {
     use super::{FieldErrors, FIELDS};
-    use crate::error::AppError;
     use leptos::prelude::*;
     use leptos::wasm_bindgen::{JsCast, JsValue};
     use leptos::web_sys::{self, HtmlFormElement};
@@ -287,20 +288,13 @@ mod enhanced {
                 Ok(Outcome::Go(to)) => {
                     let _ = window().location().assign(&to);
                 }
-                Ok(Outcome::Refused(err)) => {
+                Ok(Outcome::Refused(refusal)) => {
                     busy(&form, false);
-                    show(&form, root, &err);
+                    show(&form, root, &refusal);
                 }
                 Err(_) => {
                     busy(&form, false);
-                    show(
-                        &form,
-                        root,
-                        &AppError::Transport(
-                            "Warden could not be reached. Check your connection and try again."
-                                .into(),
-                        ),
-                    );
+                    show(&form, root, &Refusal::unreachable());
                 }
             }
         });
@@ -308,7 +302,29 @@ mod enhanced {
 
     enum Outcome {
         Go(String),
-        Refused(AppError),
+        Refused(Refusal),
+    }
+
+    /// A refused form, as the server answered it: the message above the fields (from the
+    /// `x-warden-message` header, in words) and each field's first message (from the error's
+    /// JSON, read by the browser's own parser).
+    pub(super) struct Refusal {
+        pub message: Option<String>,
+        pub fields: Vec<(String, String)>,
+        /// A form with field errors (rather than refused as a whole).
+        pub invalid: bool,
+    }
+
+    impl Refusal {
+        fn unreachable() -> Self {
+            Refusal {
+                message: Some(
+                    "Warden could not be reached. Check your connection and try again.".into(),
+                ),
+                fields: Vec::new(),
+                invalid: false,
+            }
+        }
     }
 
     async fn send(form: &HtmlFormElement) -> Result<Outcome, JsValue> {
@@ -335,12 +351,33 @@ mod enhanced {
         if response.ok() {
             return Ok(Outcome::Go(done_url(&action)));
         }
+        let message = headers
+            .get("x-warden-message")?
+            .and_then(|m| js_sys::decode_uri_component(&m).ok())
+            .map(String::from);
         let text = wasm_bindgen_futures::JsFuture::from(response.text()?).await?;
-        let err = text
+        let json = text
             .as_string()
-            .and_then(|t| leptos::serde_json::from_str::<AppError>(&t).ok())
-            .unwrap_or(AppError::Internal);
-        Ok(Outcome::Refused(err))
+            .and_then(|t| js_sys::JSON::parse(&t).ok())
+            .unwrap_or(JsValue::NULL);
+        let invalid = js_sys::Reflect::get(&json, &"Invalid".into()).unwrap_or(JsValue::UNDEFINED);
+        let mut fields = Vec::new();
+        if let Ok(object) = invalid.clone().dyn_into::<js_sys::Object>() {
+            for key in js_sys::Object::keys(&object).iter() {
+                let first = js_sys::Reflect::get(&object, &key)
+                    .ok()
+                    .map(|m| js_sys::Array::from(&m).get(0))
+                    .and_then(|m| m.as_string());
+                if let (Some(name), Some(first)) = (key.as_string(), first) {
+                    fields.push((name, first));
+                }
+            }
+        }
+        Ok(Outcome::Refused(Refusal {
+            message: message.or_else(|| Some("Something went wrong on our side.".into())),
+            fields,
+            invalid: invalid.is_object(),
+        }))
     }
 
     fn short_query(form: &HtmlFormElement) -> String {
@@ -425,11 +462,17 @@ mod enhanced {
         }
     }
 
-    /// Each field's message under its field; whatever has no field of its own, and the
-    /// summary, in the form's `data-form-error` element; focus on the first field to correct.
-    fn show(form: &HtmlFormElement, root: NodeRef<leptos::html::Div>, err: &AppError) {
-        let fields = err.field_errors().cloned().unwrap_or_default();
-        let mut unplaced: Vec<String> = Vec::new();
+    /// Each field's message under its field; the message above the fields, and whatever has
+    /// no field of its own, in the form's `data-form-error` element; focus on the first field
+    /// to correct.
+    fn show(form: &HtmlFormElement, root: NodeRef<leptos::html::Div>, refusal: &Refusal) {
+        let message_for = |name: &str| {
+            refusal
+                .fields
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, m)| m.clone())
+        };
         let mut placed = std::collections::BTreeSet::new();
         let mut first_invalid: Option<web_sys::HtmlElement> = None;
         let elements = form.elements();
@@ -440,7 +483,7 @@ mod enhanced {
                 continue;
             };
             let mut mine = FieldErrors::new();
-            if let Some(message) = fields.first(&name) {
+            if let Some(message) = message_for(&name) {
                 mine.add(&name, message);
                 placed.insert(name.clone());
                 if first_invalid.is_none() {
@@ -449,20 +492,19 @@ mod enhanced {
             }
             signal.set(mine);
         }
-        for (name, messages) in &fields.0 {
-            if name != "request" && !placed.contains(name) {
-                unplaced.extend(messages.iter().cloned());
-            }
-        }
-        let summary = match err {
-            AppError::Invalid(f) if f.0.contains_key("request") => {
-                f.first("request").map(str::to_owned)
-            }
-            AppError::Invalid(_) if unplaced.is_empty() => {
-                Some("Some fields need correcting: each one says what to change.".to_owned())
-            }
-            AppError::Invalid(_) => None,
-            other => Some(other.to_string()),
+        let unplaced: Vec<String> = refusal
+            .fields
+            .iter()
+            .filter(|(name, _)| name != "request" && !placed.contains(name))
+            .map(|(_, m)| m.clone())
+            .collect();
+        // An invalid form whose every message sits under its field needs no other words
+        // than the general one; messages without a field of their own replace it.
+        let summary = if refusal.invalid && !unplaced.is_empty() && message_for("request").is_none()
+        {
+            None
+        } else {
+            refusal.message.clone()
         };
         let text: Vec<String> = summary.into_iter().chain(unplaced).collect();
         let slot = root
@@ -476,7 +518,7 @@ mod enhanced {
         }
         if let Some(el) = first_invalid {
             let _ = el.focus();
-        } else if !matches!(err, AppError::Invalid(_)) {
+        } else if !refusal.invalid {
             // Refused credentials (or a limit): the next attempt starts with the password
             // emptied and focused; everything else typed stays.
             if let Ok(fields) = form.query_selector_all("input[type=password]") {

@@ -61,6 +61,7 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
 /// closes it and returns focus to its button. `children` are the menu's items.
 #[island]
 fn AccountMenu(full_name: String, role_line: String, children: Children) -> impl IntoView {
+    crate::islands::hydrated();
     let menu = NodeRef::<leptos::html::Details>::new();
     let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() != "Escape" {

@@ -126,7 +126,7 @@ fn NewAccount(session: SessionView, tiers: Vec<Tier>) -> impl IntoView {
 
 /// The creation form: an island, since the account type chosen decides which fields apply
 /// and which password policy the temporary password must meet (the chosen tenant's).
-#[island]
+#[island(lazy)]
 fn NewAccountForm(
     tiers: Vec<Tier>,
     picks_tenant: bool,
@@ -134,6 +134,7 @@ fn NewAccountForm(
     tenant_name: Option<String>,
     own_policy: PasswordPolicy,
 ) -> impl IntoView {
+    crate::islands::hydrated();
     provide_context(InIsland);
     let create = ServerAction::<CreateAccount>::new();
     let errors = RwSignal::new(FieldErrors::new());
@@ -473,13 +474,14 @@ fn Lifecycle(
 /// "Type <name> to confirm" and the button it unlocks. Without WASM the browser itself
 /// holds the form until the name matches (`pattern`); once hydrated, the button stays
 /// disabled until it does.
-#[island]
+#[island(lazy)]
 fn TypedConfirmation(
     expected: String,
     label: String,
     submit: String,
     cancel: String,
 ) -> impl IntoView {
+    crate::islands::hydrated();
     let label = if label.is_empty() {
         format!("Type {expected} to confirm")
     } else {

@@ -93,12 +93,13 @@ fn AccessView(access: AccountAccess, unassign: ServerAction<UnassignRole>) -> im
 
 /// Assigning a role: the places offered follow the role chosen (only where the viewer may
 /// assign it). An island; the page is loaded again once the server has the assignment.
-#[island]
+#[island(lazy)]
 fn AssignRoleForm(
     account_id: AccountId,
     roles: Vec<AssignableRole>,
     scopes: Vec<ScopeView>,
 ) -> impl IntoView {
+    crate::islands::hydrated();
     let assign = ServerAction::<AssignRole>::new();
     Effect::new(move |_| {
         if matches!(assign.value().get(), Some(Ok(_))) {

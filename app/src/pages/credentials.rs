@@ -34,8 +34,9 @@ pub fn ApiCredentialsPanel(account_id: AccountId) -> impl IntoView {
 
 /// Tokens and client credentials: an island, since a new token or secret is shown once, in
 /// place, and the list follows each change.
-#[island]
+#[island(lazy)]
 fn Credentials(account_id: AccountId, found: ServiceCredentials) -> impl IntoView {
+    crate::islands::hydrated();
     provide_context(InIsland);
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();

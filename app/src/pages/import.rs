@@ -73,8 +73,9 @@ async fn check(rows: &[ImportRow], progress: impl Fn(usize)) -> Result<Vec<RowRe
 /// tenant's administrator); `None` when each row's tenant decides.
 /// The whole import: an island, since the browser reads the file, shows the checks and
 /// drives the batches.
-#[island]
+#[island(lazy)]
 fn Import(policy: Option<String>) -> impl IntoView {
+    crate::islands::hydrated();
     let stage = RwSignal::new(Stage::Choose);
     let rows = StoredValue::new(Vec::<ImportRow>::new());
     let file_name = RwSignal::new(String::new());

@@ -136,8 +136,9 @@ fn TurnOff() -> impl IntoView {
 /// Enrolment: a new key as a QR code and as text, then the first code, then the recovery
 /// codes (shown this once). Confirming signs the account out everywhere. An island: each
 /// step answers in place; `children` (the status) give way to the recovery codes.
-#[island]
+#[island(lazy)]
 fn Enrol(children: Children) -> impl IntoView {
+    crate::islands::hydrated();
     provide_context(InIsland);
     let begin = ServerAction::<BeginMfaEnrolment>::new();
     let confirm = ServerAction::<ConfirmMfaEnrolment>::new();

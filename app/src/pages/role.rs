@@ -139,8 +139,9 @@ fn DeleteRoleSection(detail: RoleDetail) -> impl IntoView {
 
 /// The role's name, description, privilege matrix and object grants: the matrix recomputes
 /// implied and inherited cells as the editor clicks, with the access model compiled to WASM.
-#[island]
+#[island(lazy)]
 fn RoleEditor(detail: RoleDetail) -> impl IntoView {
+    crate::islands::hydrated();
     let catalog = StoredValue::new(detail.catalog.clone());
     let original_granted: PrivilegeSet = detail.granted.iter().copied().collect();
     let granted = RwSignal::new(original_granted.clone());

@@ -13,12 +13,13 @@ use leptos_router::hooks::use_query_map;
 /// The tenant's password policy (SPEC §2.3): a preset, each explained, and the
 /// guessable-password check for the presets that do not always have it. `id_prefix` keeps
 /// ids unique when an editor and the new-tenant form share the page.
-#[island]
+#[island(lazy)]
 pub(crate) fn PasswordPolicyFields(
     id_prefix: String,
     preset: PasswordPreset,
     refuse_guessable: bool,
 ) -> impl IntoView {
+    crate::islands::hydrated();
     let chosen = RwSignal::new(preset);
     let select_id = format!("{id_prefix}field-password_policy");
     let hint_id = format!("{select_id}-hint");

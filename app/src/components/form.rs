@@ -217,6 +217,22 @@ where
     })
 }
 
+/// The refusal a plain form post to `action` came back with (Leptos's `__err`, read while the
+/// page renders), if any.
+pub fn refused<I, O>(action: ServerAction<I>) -> Option<AppError>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    action.value().get_untracked().and_then(Result::err)
+}
+
+/// The message of the first of several actions' refusals ([`refused`]), for a page whose
+/// buttons post to several functions and show one alert.
+pub fn first_refusal<const N: usize>(refusals: [Option<AppError>; N]) -> Option<String> {
+    refusals.into_iter().flatten().next().map(|e| e.to_string())
+}
+
 /// Whether this page is the answer to a successful plain form post to server function `S`:
 /// the server marks its redirect back to the form's page with `__done` (as Leptos marks a
 /// failed one with `__err`), so the page can say "Saved." without JavaScript. For pages

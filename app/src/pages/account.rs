@@ -9,7 +9,9 @@ use crate::api::{
     get_account, list_tenants, CreateAccount, DeleteAccount, SessionView, SetAccountEnabled,
     UpdateAccount,
 };
-use crate::components::form::{done, track_action_errors, Enhance, InIsland, TextField};
+use crate::components::form::{
+    done, first_refusal, refused, track_action_errors, Enhance, InIsland, TextField,
+};
 use crate::components::layout::GuardedPage;
 use crate::directory::AccountDetail;
 use crate::domain::*;
@@ -319,14 +321,7 @@ fn AccountView(detail: AccountDetail) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = track_action_errors(update, errors).get_untracked();
     let saved = done::<UpdateAccount>();
-    let action_error = [
-        toggle.value().get_untracked().and_then(Result::err),
-        delete.value().get_untracked().and_then(Result::err),
-    ]
-    .into_iter()
-    .flatten()
-    .next()
-    .map(|e| e.to_string());
+    let action_error = first_refusal([refused(toggle), refused(delete)]);
     let username = a.username.clone();
     let is_self = detail.is_self;
     let (detail_form, id_form) = (detail.clone(), id.clone());
@@ -535,14 +530,7 @@ fn SignInSecurity(detail: AccountDetail) -> impl IntoView {
     let (id_reset, id_end) = (id.clone(), id.clone());
     let username = detail.summary.username.clone();
     let ended = done::<crate::api::EndSessions>();
-    let error = [
-        reset.value().get_untracked().and_then(Result::err),
-        end.value().get_untracked().and_then(Result::err),
-    ]
-    .into_iter()
-    .flatten()
-    .next()
-    .map(|e| e.to_string());
+    let error = first_refusal([refused(reset), refused(end)]);
     let status = match mfa.enabled_at {
         Some(at) => format!("On since {}", format_date(at)),
         None => "Off".to_owned(),

@@ -5,7 +5,7 @@ use crate::access::{may_open_roles, RoleKind};
 use crate::api::{
     list_roles, list_tenants, CreateRole, CreateScope, DeleteScope, SessionView, UpdateScope,
 };
-use crate::components::form::{track_action_errors, Enhance, TextField};
+use crate::components::form::{first_refusal, refused, track_action_errors, Enhance, TextField};
 use crate::components::layout::GuardedPage;
 use crate::domain::{FieldRule, TenantId, Tier};
 use crate::error::FieldErrors;
@@ -187,14 +187,7 @@ fn Scopes(
     let create_error = track_action_errors(create, errors).get_untracked();
     let create_error_hidden =
         create_error.is_none() || !errors.with_untracked(FieldErrors::is_empty);
-    let action_error = [
-        update.value().get_untracked().and_then(Result::err),
-        delete.value().get_untracked().and_then(Result::err),
-    ]
-    .into_iter()
-    .flatten()
-    .next()
-    .map(|e| e.to_string());
+    let action_error = first_refusal([refused(update), refused(delete)]);
     // The scope being renamed, or whose deletion is being confirmed: `?rename=<id>`,
     // `?delete_scope=<id>`, set by small GET forms that keep the tenant. A saved name comes
     // back without it (`app::islands::TRANSIENT_PARAMS`).

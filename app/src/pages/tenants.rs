@@ -2,7 +2,7 @@ use crate::access::may_manage_tenants;
 use crate::api::{
     list_tenants, CreateTenant, DeleteTenant, SessionView, SetTenantActive, UpdateTenant,
 };
-use crate::components::form::{track_action_errors, Enhance, TextField};
+use crate::components::form::{first_refusal, refused, track_action_errors, Enhance, TextField};
 use crate::components::layout::GuardedPage;
 use crate::domain::{FieldRule, MfaPolicy, PasswordPreset};
 use crate::error::FieldErrors;
@@ -87,14 +87,7 @@ fn Tenants() -> impl IntoView {
         move |key: &str| query.with_untracked(|q| q.get(key).and_then(|v| v.parse::<i64>().ok()));
     let editing = param("edit");
     let confirming = param("delete");
-    let action_error = [
-        toggle.value().get_untracked().and_then(Result::err),
-        delete.value().get_untracked().and_then(Result::err),
-    ]
-    .into_iter()
-    .flatten()
-    .next()
-    .map(|e| e.to_string());
+    let action_error = first_refusal([refused(toggle), refused(delete)]);
 
     view! {
         <div class="page-head">

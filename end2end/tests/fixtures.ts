@@ -109,6 +109,11 @@ export async function hydrated(page: Page) {
 export async function createFirstAdmin(page: Page, warden: Warden) {
   await page.goto(warden.setupLink);
   await hydrated(page);
+  await submitSetupForm(page);
+}
+
+/** Fills the open setup form with ADMIN and submits it: the sign-in page follows. */
+export async function submitSetupForm(page: Page) {
   await page.getByLabel("Username").fill(ADMIN.username);
   await page.getByLabel("Full name").fill(ADMIN.fullName);
   await page.getByLabel("Email").fill(ADMIN.email);

@@ -1,4 +1,4 @@
-import { test, expect, ADMIN, api } from "./fixtures";
+import { test, expect, ADMIN, api, submitSetupForm } from "./fixtures";
 import { base32Decode, totp } from "./totp";
 
 // Every page is rendered by the server and its forms are plain HTML forms: with JavaScript
@@ -13,13 +13,7 @@ test("without JavaScript: first run, sign-in with both steps, tenants, a new acc
   await expect(page.getByText("Use 6 to 50 characters (this has 2).")).toBeVisible();
   await expect(page.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
   await shot("setup-refused");
-  await page.getByLabel("Username").fill(ADMIN.username);
-  await page.getByLabel("Full name").fill(ADMIN.fullName);
-  await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-  await page.getByLabel("Confirm password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Create administrator" }).click();
-  await expect(page).toHaveURL(/\/login\?setup=done$/);
+  await submitSetupForm(page);
 
   // A wrong password: the one message that reveals nothing.
   await page.getByLabel("Username").fill(ADMIN.username);

@@ -30,7 +30,7 @@ pub mod tenants;
 
 use components::auth::provide_auth;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -60,6 +60,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // The release build names its files by their content (`warden.<hash>.css`), so
+                // that browsers may keep them for a year; both read the names from the hash
+                // file the server points `options` at.
+                <HashedStylesheet options=options.clone() id="warden"/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
@@ -76,7 +80,6 @@ pub fn App() -> impl IntoView {
     provide_auth();
 
     view! {
-        <Stylesheet id="warden" href="/pkg/warden.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Warden".to_owned() } else { format!("{text} · Warden") }/>
         <Router>
             <Routes fallback=pages::not_found::NotFoundPage>

@@ -1,5 +1,6 @@
 //! Warden's server: start-up, the axum router and the command line's services.
 
+pub mod assets;
 pub mod audit_export;
 pub mod compress;
 pub mod config;
@@ -251,13 +252,7 @@ pub fn router(
             get(audit_export::export_jsonl).with_state(state.clone()),
         )
         // A missing asset is a quiet 404, not a page render and an error line per request.
-        .nest_service(
-            "/pkg",
-            tower_http::services::ServeDir::new(
-                std::path::Path::new(options.site_root.as_ref())
-                    .join(options.site_pkg_dir.as_ref()),
-            ),
-        )
+        .nest_service("/pkg", assets::service(&options))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -429,12 +424,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     let setup_token = app::backend::services::setup::issue_setup_token(&state.db, now())
         .await
         .map_err(|_| StartError::SetupLink)?;
-    let options = LeptosOptions::builder()
-        .output_name("warden")
-        .site_root(serve.site_root.display().to_string())
-        .site_pkg_dir("pkg")
-        .site_addr(addr)
-        .build();
+    let options = assets::options(&serve.site_root, addr);
     let app = router(
         state.clone(),
         options,

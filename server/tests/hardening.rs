@@ -649,3 +649,109 @@ async fn one_source_hammering_a_name_does_not_lock_it_for_others() {
         s.stop().await;
     }
 }
+
+/// A site as the release build leaves it: its files named by their hashes, listed in the hash
+/// file, each beside its brotli and gzip forms, at `root`.
+fn hashed_site(root: &std::path::Path) {
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        root.join("hash.txt"),
+        "js: Js0hash\nwasm: Wasm0hash\ncss: Css0hash\n",
+    )
+    .unwrap();
+    for (name, body) in [
+        ("warden.Js0hash.js", "export const plain = true;"),
+        ("warden.Js0hash.js.br", "brotli bytes"),
+        ("warden.Js0hash.js.gz", "gzip bytes"),
+        ("warden.Css0hash.css", "body { margin: 0 }"),
+    ] {
+        std::fs::write(pkg.join(name), body).unwrap();
+    }
+}
+
+/// The release build's files (issue 14): the pages link the hashed names the hash file
+/// gives; each file goes out in the best encoding the browser accepts that the build wrote,
+/// with its `Content-Encoding` and `Vary`, and may be kept for a year. Without a hash file
+/// (a debug build) the pages link the plain names and the browser must ask again each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_files_are_sent_precompressed_and_kept_for_a_year() {
+    let site = tempfile::tempdir().unwrap();
+    hashed_site(site.path());
+    let root = site.path().to_path_buf();
+    let s = TestServer::start_configured(Backend::Sqlite, "", move |serve| {
+        serve.site_root = root;
+    })
+    .await
+    .unwrap();
+    let page = s.get("/login", None).await.text().await.unwrap();
+    for linked in [
+        "/pkg/warden.Css0hash.css",
+        "/pkg/warden.Js0hash.js",
+        "/pkg/warden.Wasm0hash.wasm",
+    ] {
+        assert!(page.contains(linked), "{linked} in {page}");
+    }
+    let fetch = |accept: &'static str| {
+        let url = format!("{}/pkg/warden.Js0hash.js", s.running().public_url);
+        async move {
+            let res = reqwest::Client::new()
+                .get(url)
+                .header(reqwest::header::ACCEPT_ENCODING, accept)
+                .send()
+                .await
+                .unwrap();
+            let header = |name| {
+                res.headers()
+                    .get(name)
+                    .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_owned())
+            };
+            let seen = (
+                res.status(),
+                header(reqwest::header::CONTENT_ENCODING),
+                header(CACHE_CONTROL),
+                header(reqwest::header::VARY),
+            );
+            (seen, res.text().await.unwrap())
+        }
+    };
+    let forever = Some("public, max-age=31536000, immutable".to_owned());
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "brotli bytes"),
+        ("gzip", Some("gzip"), "gzip bytes"),
+        ("identity", None, "export const plain = true;"),
+    ] {
+        let ((status, sent_as, cache, vary), sent) = fetch(accept).await;
+        assert_eq!(status, StatusCode::OK, "{accept}");
+        assert_eq!(sent_as.as_deref(), encoding, "{accept}");
+        assert_eq!(sent, body, "{accept}");
+        assert_eq!(cache, forever, "{accept}");
+        assert!(
+            vary.is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{accept}: a shared cache must keep the encodings apart"
+        );
+    }
+    // Not found: nothing to keep.
+    let missing = s.get("/pkg/warden.Other0hash.js", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().get(CACHE_CONTROL).is_none());
+    s.stop().await;
+
+    // The same site without its hash file: plain names, asked for again every time.
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(plain.path().join("pkg")).unwrap();
+    std::fs::write(plain.path().join("pkg/warden.js"), "export {};").unwrap();
+    let root = plain.path().to_path_buf();
+    let s = TestServer::start_configured(Backend::Sqlite, "", move |serve| {
+        serve.site_root = root;
+    })
+    .await
+    .unwrap();
+    let page = s.get("/login", None).await.text().await.unwrap();
+    assert!(page.contains("/pkg/warden.css"), "{page}");
+    assert!(page.contains("/pkg/warden.js"), "{page}");
+    let res = s.get("/pkg/warden.js", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[CACHE_CONTROL], "no-cache");
+    s.stop().await;
+}

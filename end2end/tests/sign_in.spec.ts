@@ -13,7 +13,15 @@ test("sign in, look around, sign out", async ({ page, warden, shot, consoleProbl
   await expect(page.getByText(ADMIN.email)).toBeVisible();
   await shot("profile");
 
-  await page.locator(".account-menu summary").click();
+  // The account menu opens and, once hydrated, closes with Escape, focus back on its button.
+  await hydrated(page);
+  const menu = page.locator(".account-menu summary");
+  await menu.click();
+  await expect(page.getByRole("menuitem", { name: "Sign out", exact: true })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menuitem", { name: "Sign out", exact: true })).toBeHidden();
+  await expect(menu).toBeFocused();
+  await menu.click();
   await expect(page.getByRole("menuitem", { name: "Sign out", exact: true })).toBeVisible();
   await shot("account-menu");
   await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();

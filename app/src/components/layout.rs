@@ -42,56 +42,61 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                     .then(|| view! { <A href="/audit">"Audit"</A> })}
                 <A href="/profile">"Profile"</A>
             </nav>
-            <AccountMenu full_name=session.full_name.clone() role_line=role_line>
-                <a role="menuitem" href="/profile">"Your profile"</a>
-                <a role="menuitem" href="/mfa">"Multi-factor authentication"</a>
-                <ActionForm action=sign_out>
-                    <button role="menuitem" type="submit">"Sign out"</button>
-                </ActionForm>
-                <ActionForm action=sign_out_everywhere>
-                    <button role="menuitem" type="submit">"Sign out everywhere"</button>
-                </ActionForm>
+            <AccountMenu>
+                <details class="account-menu">
+                    <summary aria-label=format!("Account menu for {}", session.full_name)>
+                        <span class="avatar" aria-hidden="true">{initials(&session.full_name)}</span>
+                        <span class="who">
+                            <span class="who-name">{session.full_name.clone()}</span>
+                            <span class="who-role">{role_line}</span>
+                        </span>
+                    </summary>
+                    <div class="menu" role="menu">
+                        <a role="menuitem" href="/profile">"Your profile"</a>
+                        <a role="menuitem" href="/mfa">"Multi-factor authentication"</a>
+                        <ActionForm action=sign_out>
+                            <button role="menuitem" type="submit">"Sign out"</button>
+                        </ActionForm>
+                        <ActionForm action=sign_out_everywhere>
+                            <button role="menuitem" type="submit">"Sign out everywhere"</button>
+                        </ActionForm>
+                    </div>
+                </details>
             </AccountMenu>
         </header>
         <main id="main" class="content">{children()}</main>
     }
 }
 
-/// The account menu: a disclosure that opens without JavaScript; once hydrated, Escape
-/// closes it and returns focus to its button. `children` are the menu's items.
+/// The account menu: a disclosure (`<details>`, rendered by the server with its summary and
+/// items) that opens without JavaScript; once hydrated, Escape closes it and returns focus to
+/// its summary. The island only listens for the key as it bubbles up from the menu, so that
+/// nothing of the rest (the initials' Unicode upper-casing, say) is compiled into the WASM
+/// every page loads; it cannot sit inside `<details>`, whose summary must be its first child.
 #[island]
-fn AccountMenu(full_name: String, role_line: String, children: Children) -> impl IntoView {
+fn AccountMenu(children: Children) -> impl IntoView {
     crate::islands::hydrated();
-    let menu = NodeRef::<leptos::html::Details>::new();
+    let root = NodeRef::<leptos::html::Div>::new();
     let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        use leptos::wasm_bindgen::JsCast;
         if ev.key() != "Escape" {
             return;
         }
-        let Some(details) = menu.get() else {
+        let details = root
+            .get()
+            .and_then(|r| r.query_selector("details[open]").ok().flatten())
+            .and_then(|d| d.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok());
+        let Some(details) = details else {
             return;
         };
-        if details.open() {
-            details.set_open(false);
-            if let Some(summary) = details.first_element_child() {
-                use leptos::wasm_bindgen::JsCast;
-                if let Some(el) = summary.dyn_ref::<leptos::web_sys::HtmlElement>() {
-                    let _ = el.focus();
-                }
+        details.set_open(false);
+        if let Some(summary) = details.first_element_child() {
+            if let Some(el) = summary.dyn_ref::<leptos::web_sys::HtmlElement>() {
+                let _ = el.focus();
             }
         }
     };
-    view! {
-        <details class="account-menu" node_ref=menu on:keydown=close_on_escape>
-            <summary aria-label=format!("Account menu for {full_name}")>
-                <span class="avatar" aria-hidden="true">{initials(&full_name)}</span>
-                <span class="who">
-                    <span class="who-name">{full_name.clone()}</span>
-                    <span class="who-role">{role_line}</span>
-                </span>
-            </summary>
-            <div class="menu" role="menu">{children()}</div>
-        </details>
-    }
+    view! { <div class="enhanced" node_ref=root on:keydown=close_on_escape>{children()}</div> }
 }
 
 /// A console page behind one decision of the access model: `page` when it allows the

@@ -8,7 +8,7 @@ pub const AUDIT_PAGE_SIZE: usize = 50;
 
 /// Every action the trail records, with how a person reads it. The server's `AuditAction`
 /// writes exactly these codes (a test holds them together).
-pub const ACTIONS: [(&str, &str); 35] = [
+pub const ACTIONS: [(&str, &str); 36] = [
     ("sign_in", "Sign-in"),
     ("sign_out", "Sign-out"),
     ("sign_out_everywhere", "Sign-out everywhere"),
@@ -47,6 +47,7 @@ pub const ACTIONS: [(&str, &str); 35] = [
     ("api_client.token", "Access token issued"),
     ("api.authenticate", "API authentication failed"),
     ("audit.export", "Audit log exported"),
+    ("outbox.requeue", "Outbox message sent again"),
 ];
 
 /// How a person reads an action code (the code itself if unknown).

@@ -7,6 +7,7 @@
 //! - [`audit_log`]: the audit page's query and page types.
 //! - [`csv`]: reading and writing the accounts' CSV files.
 //! - [`directory`]: the users list's query and page types.
+//! - [`outbox`]: the outbox page's query and page types.
 //! - [`pages`], [`components`]: the console.
 //! - `backend`: server-only services, security and storage, behind the `ssr` feature.
 
@@ -24,6 +25,7 @@ pub mod domain;
 pub mod error;
 pub mod islands;
 pub mod me;
+pub mod outbox;
 pub mod pages;
 pub mod roles;
 pub mod tenants;
@@ -93,6 +95,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users/new") view=pages::account::NewAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/:id") view=pages::account::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/outbox") view=pages::outbox::OutboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=pages::roles::RolesPage ssr=SsrMode::Async/>

@@ -195,6 +195,22 @@ pub struct ServeConfig {
     /// `Retry-After`. 0: no limit.
     #[arg(long, env = "WARDEN_API_RATE_LIMIT", default_value_t = app::backend::security::api_auth::DEFAULT_REQUESTS_PER_MINUTE)]
     pub api_rate_limit: u32,
+    /// The SMTP server email is sent through: `smtp://host:port` (add `?tls=required` for
+    /// STARTTLS), or `smtps://host:port` for TLS from the start, with `user:password@` before
+    /// the host to authenticate. Without it, email is off: the console shows invitation and
+    /// password-reset links for administrators to pass on themselves.
+    #[arg(long, env = "WARDEN_SMTP_URL", requires = "mail_from")]
+    pub smtp_url: Option<Secret>,
+    /// Who email comes from, e.g. `Warden <warden@example.com>` (required with an SMTP URL).
+    #[arg(long, env = "WARDEN_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Seconds before the first retry of a message the mail server did not take; the delay
+    /// doubles with each attempt, up to an hour.
+    #[arg(long, env = "WARDEN_OUTBOX_RETRY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub outbox_retry_secs: u32,
+    /// Attempts before a message is marked failed (an administrator can send it again).
+    #[arg(long, env = "WARDEN_OUTBOX_ATTEMPTS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub outbox_attempts: u32,
 }
 
 impl Default for ServeConfig {
@@ -214,6 +230,10 @@ impl Default for ServeConfig {
             client_secret_overlap_secs: 86_400,
             access_token_minutes: 10,
             api_rate_limit: app::backend::security::api_auth::DEFAULT_REQUESTS_PER_MINUTE,
+            smtp_url: None,
+            mail_from: None,
+            outbox_retry_secs: 30,
+            outbox_attempts: 12,
         }
     }
 }
@@ -240,6 +260,28 @@ impl ServeConfig {
             access_token_secs: i64::from(self.access_token_minutes) * 60,
             requests_per_minute: self.api_rate_limit,
         }
+    }
+
+    /// How the outbox retries.
+    pub fn retry_policy(&self) -> app::backend::services::outbox::RetryPolicy {
+        app::backend::services::outbox::RetryPolicy {
+            base_secs: i64::from(self.outbox_retry_secs),
+            max_delay_secs: 3600,
+            max_attempts: i64::from(self.outbox_attempts),
+        }
+    }
+
+    /// The SMTP server to send through, if one is configured; the error says what is wrong
+    /// with the settings (never repeating a password).
+    pub fn mailer(&self) -> Result<Option<app::backend::services::outbox::SmtpMailer>, String> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        let from = self
+            .mail_from
+            .as_deref()
+            .ok_or("an SMTP URL needs a sender address too (WARDEN_MAIL_FROM)")?;
+        app::backend::services::outbox::SmtpMailer::new(url.expose(), from).map(Some)
     }
 
     pub fn public_url(&self, bound: SocketAddr) -> String {

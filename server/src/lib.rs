@@ -58,6 +58,8 @@ pub enum StartError {
     StarterRoles,
     #[error("could not create the first-run setup link")]
     SetupLink,
+    #[error("email settings: {0}")]
+    Mail(String),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -412,6 +414,24 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     );
     let hasher = crypto::PasswordHasher::new(serve.hash_limits());
     let api = app::backend::security::api_auth::ApiAuth::new(&secret_key, serve.api_settings());
+    let mailer = serve.mailer().map_err(StartError::Mail)?;
+    match (&mailer, &serve.smtp_url) {
+        (Some(mailer), Some(url)) => {
+            if app::backend::services::outbox::SmtpMailer::sends_password_in_clear(url.expose()) {
+                tracing::warn!(
+                    server = %mailer.description,
+                    "the SMTP password would cross the network unencrypted: add ?tls=required \
+                     to the SMTP URL, or use smtps://"
+                );
+            }
+            tracing::info!(server = %mailer.description, "email is sent through {}", mailer.description);
+        }
+        _ => tracing::info!(
+            "email is not configured (WARDEN_SMTP_URL): the console shows invitation and \
+             password-reset links for administrators to pass on"
+        ),
+    }
+    let outbox = app::backend::services::outbox::Outbox::new(mailer, serve.retry_policy());
     let state = AppState::new(
         db,
         sessions,
@@ -420,6 +440,7 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         secret_key,
         hasher,
         api,
+        outbox,
     );
     let setup_token = app::backend::services::setup::issue_setup_token(&state.db, now())
         .await
@@ -434,6 +455,11 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
     warn_if_cookies_cannot_work(&public_url);
     let hasher = state.hasher.clone();
     let watched = state.db.clone();
+    let delivering = (
+        state.db.clone(),
+        state.secret_key.clone(),
+        state.outbox.clone(),
+    );
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(
@@ -443,12 +469,13 @@ pub async fn start(common: &CommonConfig, serve: &ServeConfig) -> Result<Running
         .with_graceful_shutdown(async move {
             let _ = on_shutdown.await;
         });
-        // The memory reaper, and the watcher of other instances' changes (which keeps the
-        // API's credential cache honest), run for as long as the server does.
+        // The memory reaper, the watcher of other instances' changes (which keeps the API's
+        // credential cache honest) and the outbox's worker run for as long as the server does.
         tokio::select! {
             result = std::future::IntoFuture::into_future(serving) => result,
             () = release_idle_hashing_memory(hasher) => Ok(()),
             () = app::backend::store::epoch_cache::watch_changes(watched) => Ok(()),
+            () = app::backend::services::outbox::run(delivering.0, delivering.1, delivering.2) => Ok(()),
         }
     });
     Ok(Running {

@@ -172,15 +172,22 @@ fn server_functions() -> Vec<(&'static str, Needs, Value)> {
             json!({"account_id": 1, "api_token_id": 1}),
         ),
         ("rotate_client_secret", Everything, json!({"account_id": 1})),
+        (
+            "list_outbox",
+            Everything,
+            json!({ "query": { "status": null, "before": null } }),
+        ),
+        ("retry_outbox_message", Everything, json!({"message_id": 1})),
     ]
 }
 
 /// The server functions that take JSON (the others take a form).
-const JSON_INPUT: [&str; 4] = [
+const JSON_INPUT: [&str; 5] = [
     "list_accounts",
     "import_accounts",
     "list_audit",
     "update_role",
+    "list_outbox",
 ];
 
 /// A form with the object's fields (absent ones for `null`).
@@ -215,6 +222,7 @@ fn pages() -> Vec<(&'static str, &'static str, Needs)> {
         ("/roles", "/roles", Everything),
         ("/roles/{id}", "/roles/1", Everything),
         ("/audit", "/audit", Everything),
+        ("/outbox", "/outbox", Everything),
         ("/tenants", "/tenants", Everything),
         ("/settings", "/settings", Everything),
         ("/users.csv", "/users.csv", Everything),

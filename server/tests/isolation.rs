@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 on_both_databases!(a_tenant_admin_can_neither_see_nor_change_another_tenant,);
 
 /// Every server function and how this test covers it.
-const COVERED: [(&str, &str); 43] = [
+const COVERED: [(&str, &str); 45] = [
     (
         "session",
         "takes no id: answers only the caller's own account",
@@ -43,6 +43,14 @@ const COVERED: [(&str, &str); 43] = [
     ),
     ("list_tenants", "called: forbidden"),
     ("create_tenant", "called: forbidden"),
+    (
+        "list_outbox",
+        "called: forbidden (platform administrators only)",
+    ),
+    (
+        "retry_outbox_message",
+        "called: forbidden (platform administrators only)",
+    ),
     (
         "update_tenant",
         "called with Beta's id: forbidden, as for no tenant",
@@ -489,6 +497,18 @@ async fn a_tenant_admin_can_neither_see_nor_change_another_tenant(s: &TestServer
         let res = s.call(function, &form, Some(&ta)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{function}");
     }
+    let res = s
+        .call_json(
+            "list_outbox",
+            &json!({ "query": { "status": null, "before": null } }),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "list_outbox");
+    let res = s
+        .call("retry_outbox_message", &[("message_id", "1")], Some(&ta))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "retry_outbox_message");
 
     // A submitted tenant is ignored: the account lands in the caller's tenant.
     let res = s

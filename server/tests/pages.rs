@@ -115,6 +115,9 @@ fn page_paths(accounts: &[&str], roles: &[&str]) -> Vec<String> {
         "/audit.jsonl?action=nope&from=yesterday&to=2026-99-99&page=x",
         "/tenants",
         "/settings",
+        "/outbox",
+        "/outbox?status=nope&before=-1",
+        "/outbox?status=failed&before=99999999999999999999",
         "/login",
         "/no-such-page",
     ]

@@ -639,6 +639,13 @@ pub fn may_manage_tenants(actor: &Actor) -> Decision {
     }
 }
 
+/// May `actor` see the outbox (every tenant's queued, sent and failed email) and send a
+/// failed message again (SPEC §6)? Platform administrators only: it names recipients of
+/// every tenant.
+pub fn may_manage_outbox(actor: &Actor) -> Decision {
+    may_manage_tenants(actor)
+}
+
 /// May `actor` turn off MFA for `target`, who lost their device (SPEC §5)? Platform
 /// administrators for any account, tenant administrators for accounts of their tenant
 /// (within their tier's ceiling); nobody else, whatever their roles.

@@ -6,6 +6,7 @@ use crate::backend::security::crypto::PasswordHasher;
 use crate::backend::security::sessions::SessionKeys;
 use crate::backend::security::throttle::ThrottlePolicy;
 use crate::backend::security::totp::SecretKey;
+use crate::backend::services::outbox::Outbox;
 use crate::backend::store::db::Db;
 use crate::backend::store::hot::HotReads;
 use std::sync::Arc;
@@ -29,9 +30,13 @@ pub struct StateInner {
     pub api: ApiAuth,
     /// What the REST API reads on nearly every request, kept while nothing changes.
     pub hot: HotReads,
+    /// Email (and later webhooks) leaving through the outbox: whether it is configured, and
+    /// the wake-up of this instance's worker.
+    pub outbox: Outbox,
 }
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)] // each is one part of the state, built at start
     pub fn new(
         db: Db,
         sessions: SessionKeys,
@@ -40,6 +45,7 @@ impl AppState {
         secret_key: SecretKey,
         hasher: PasswordHasher,
         api: ApiAuth,
+        outbox: Outbox,
     ) -> Self {
         AppState(Arc::new(StateInner {
             db,
@@ -50,6 +56,7 @@ impl AppState {
             hasher,
             api,
             hot: HotReads::default(),
+            outbox,
         }))
     }
 }

@@ -40,6 +40,9 @@ pub fn ConsoleLayout(session: SessionView, children: Children) -> impl IntoView 
                 {crate::access::may_view_audit(&session.actor)
                     .is_allowed()
                     .then(|| view! { <A href="/audit">"Audit"</A> })}
+                {crate::access::may_manage_outbox(&session.actor)
+                    .is_allowed()
+                    .then(|| view! { <A href="/outbox">"Outbox"</A> })}
                 <A href="/profile">"Profile"</A>
             </nav>
             <AccountMenu>

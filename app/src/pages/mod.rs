@@ -9,6 +9,7 @@ pub mod import;
 pub mod login;
 pub mod mfa;
 pub mod not_found;
+pub mod outbox;
 pub mod overview;
 pub mod profile;
 pub mod role;

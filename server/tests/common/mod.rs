@@ -8,6 +8,8 @@ use server::Running;
 use sqlx::{Connection, Executor, PgConnection};
 use std::net::SocketAddr;
 
+pub mod smtp;
+
 pub const ADMIN_USERNAME: &str = "first_admin";
 pub const ADMIN_PASSWORD: &str = "Sup3r-secret";
 
@@ -111,6 +113,27 @@ impl TestServer {
             _dir: dir,
             postgres_database,
         })
+    }
+
+    /// Another instance on the same database and data folder (so the same encryption key),
+    /// as a deployment with several instances runs; the caller stops it.
+    pub async fn start_another_instance(
+        &self,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Running {
+        let common = CommonConfig {
+            catalog: None,
+            data_dir: self._dir.path().to_path_buf(),
+            database_url: Some(Secret::new(self.database_url.clone())),
+        };
+        let mut serve = ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..ServeConfig::default()
+        };
+        configure(&mut serve);
+        server::start(&common, &serve)
+            .await
+            .expect("another instance starts")
     }
 
     pub fn running(&self) -> &Running {

@@ -114,17 +114,28 @@ impl SecretKey {
     /// Encrypts `plain` for `account` (the account is authenticated too: a sealed value
     /// copied to another account's row does not open).
     pub fn seal(&self, account: AccountId, plain: &[u8]) -> Result<String, AppError> {
+        self.seal_for(&format!("warden mfa key\0{}", account.0), plain)
+    }
+
+    /// Decrypts what [`seal`](Self::seal) gave for `account`; `None` if it was sealed with
+    /// another key, for another account, or altered.
+    pub fn open(&self, account: AccountId, sealed: &str) -> Option<Vec<u8>> {
+        self.open_for(&format!("warden mfa key\0{}", account.0), sealed)
+    }
+
+    /// Encrypts `plain` bound to `context` (authenticated, not encrypted: what the value is
+    /// and whose), so that it opens only with the same context.
+    pub fn seal_for(&self, context: &str, plain: &[u8]) -> Result<String, AppError> {
         use base64::Engine;
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = format!("warden mfa key\0{}", account.0);
         let sealed = self
             .cipher()
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
                     msg: plain,
-                    aad: aad.as_bytes(),
+                    aad: context.as_bytes(),
                 },
             )
             .map_err(|_| {
@@ -139,9 +150,9 @@ impl SecretKey {
         ))
     }
 
-    /// Decrypts what [`seal`](Self::seal) gave for `account`; `None` if it was sealed with
-    /// another key, for another account, or altered.
-    pub fn open(&self, account: AccountId, sealed: &str) -> Option<Vec<u8>> {
+    /// Decrypts what [`seal_for`](Self::seal_for) gave for `context`; `None` if it was sealed
+    /// with another key or context, or altered.
+    pub fn open_for(&self, context: &str, sealed: &str) -> Option<Vec<u8>> {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(sealed.strip_prefix(SEALED_PREFIX)?)
@@ -150,13 +161,12 @@ impl SecretKey {
             return None;
         }
         let (nonce, body) = bytes.split_at(24);
-        let aad = format!("warden mfa key\0{}", account.0);
         self.cipher()
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
                     msg: body,
-                    aad: aad.as_bytes(),
+                    aad: context.as_bytes(),
                 },
             )
             .ok()

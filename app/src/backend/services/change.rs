@@ -31,6 +31,8 @@ pub struct Change<'r> {
     req: &'r Request,
     tx: Tx,
     event: AuditEvent,
+    /// Something was queued in the outbox: wake the worker once committed.
+    queued: bool,
 }
 
 impl<'r> Change<'r> {
@@ -45,12 +47,40 @@ impl<'r> Change<'r> {
         event.actor = Some(req.snapshot());
         event.client = Some(req.client);
         event.tenant_id = req.actor().tenant_id;
-        Ok(Change { req, tx, event })
+        Ok(Change {
+            req,
+            tx,
+            event,
+            queued: false,
+        })
     }
 
     /// The change's transaction, for reads and writes that must commit or roll back with it.
     pub fn tx(&mut self) -> &mut Tx {
         &mut self.tx
+    }
+
+    /// Queues `email` in the outbox inside the change's transaction: it is sent if and only
+    /// if the change commits (SPEC §6). Only when email is configured
+    /// ([`crate::backend::services::outbox::Outbox::email_configured`]).
+    pub async fn queue_email(
+        &mut self,
+        tenant_id: Option<TenantId>,
+        email: &crate::backend::services::outbox::Email,
+    ) -> Result<i64, AppError> {
+        let state = &self.req.state;
+        let id = state
+            .outbox
+            .queue_email(
+                &mut *self.tx,
+                &state.secret_key,
+                tenant_id,
+                email,
+                self.req.now,
+            )
+            .await?;
+        self.queued = true;
+        Ok(id)
     }
 
     /// The record to be written, for what [`Change::record`] does not fill in (a reason, or
@@ -86,6 +116,9 @@ impl<'r> Change<'r> {
             .map_err(internal("commit a change"))?;
         // What this instance caches of credentials is stale from now on.
         self.req.db().note_change();
+        if self.queued {
+            self.req.state.outbox.wake();
+        }
         Ok(())
     }
 }

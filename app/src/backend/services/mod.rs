@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod directory;
 pub mod import;
 pub mod mfa;
+pub mod outbox;
 pub mod refusals;
 pub mod roles;
 pub mod setup;

@@ -62,10 +62,12 @@ pub enum AuditAction {
     /// The audit trail downloaded (CSV or JSON Lines, from the console or the API): records
     /// of people and changes leaving Warden.
     AuditExported,
+    /// A failed outbox message queued again by a platform administrator.
+    OutboxMessageRequeued,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignOutEverywhere,
@@ -101,6 +103,7 @@ impl AuditAction {
         AuditAction::AccessTokenIssued,
         AuditAction::ApiAuthenticationFailed,
         AuditAction::AuditExported,
+        AuditAction::OutboxMessageRequeued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +143,7 @@ impl AuditAction {
             AuditAction::AccessTokenIssued => "api_client.token",
             AuditAction::ApiAuthenticationFailed => "api.authenticate",
             AuditAction::AuditExported => "audit.export",
+            AuditAction::OutboxMessageRequeued => "outbox.requeue",
         }
     }
 }
@@ -189,6 +193,11 @@ pub enum AuditTarget {
     },
     /// A name that may match no account (a failed sign-in): as typed.
     TypedName(String),
+    /// A message of the outbox, named by what it is about and to whom.
+    OutboxMessage {
+        message_id: i64,
+        label: String,
+    },
 }
 
 /// One audit record.
@@ -248,6 +257,9 @@ where
             (Some("scope"), Some(scope_id.0), Some(name.clone()))
         }
         Some(AuditTarget::TypedName(name)) => (Some("account"), None, Some(name.clone())),
+        Some(AuditTarget::OutboxMessage { message_id, label }) => {
+            (Some("message"), Some(*message_id), Some(label.clone()))
+        }
         None => (None, None, None),
     };
     sqlx::query(

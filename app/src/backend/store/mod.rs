@@ -7,5 +7,6 @@ pub mod db;
 pub mod epoch_cache;
 pub mod holdings;
 pub mod hot;
+pub mod outbox;
 pub mod search;
 pub mod tenants;

@@ -1,7 +1,8 @@
 import { test as base, expect, Page, ConsoleMessage } from "@playwright/test";
 import { spawn, ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, connect } from "node:net";
 import path from "node:path";
 
 const repo = path.resolve(__dirname, "..", "..");
@@ -19,14 +20,92 @@ export const ADMIN = {
 export interface Warden {
   baseURL: string;
   setupLink: string;
+  /** The SMTP server Warden sends through, when the test asked for email (`test.use({ email: true })`). */
+  mail?: MailServer;
 }
 
-/** Starts a Warden with an empty SQLite database on a free port; resolves once it serves. */
-async function startWarden(): Promise<{ warden: Warden; stop: () => Promise<void> }> {
+/** One message as the SMTP server received it, decoded (server/tests/common/smtp_recorder.py). */
+export interface Mail {
+  rcpt_tos: string[];
+  from: string;
+  to: string;
+  subject: string;
+  text: string | null;
+  html: string | null;
+}
+
+/** A real SMTP server (aiosmtpd, installed by scripts/setup --for-tests) on a free loopback
+ * port, recording what it receives. */
+export interface MailServer {
+  port: number;
+  messages(): Mail[];
+  /** Waits until `count` messages have arrived; returns them all. */
+  waitFor(count: number): Promise<Mail[]>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startMailServer(): Promise<{ mail: MailServer; stop: () => Promise<void> }> {
+  const python = path.join(repo, ".tools", "aiosmtpd", "bin", "python");
+  const folder = mkdtempSync(path.join(tmpdir(), "warden-e2e-mail-"));
+  const port = await freePort();
+  const child = spawn(python, ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "smtp_recorder.Recorder", folder], {
+    env: { ...process.env, PYTHONPATH: path.join(repo, "server", "tests", "common") },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => { socket.end(); resolve(true); });
+      socket.once("error", () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`aiosmtpd did not listen on ${port} (run scripts/setup --for-tests)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const messages = (): Mail[] =>
+    readdirSync(folder).filter((f) => f.endsWith(".json")).sort()
+      .map((f) => JSON.parse(readFileSync(path.join(folder, f), "utf8")));
+  const mail: MailServer = {
+    port,
+    messages,
+    async waitFor(count: number) {
+      const until = Date.now() + 15_000;
+      while (messages().length < count) {
+        if (Date.now() > until) throw new Error(`expected ${count} messages, got ${messages().length}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return messages();
+    },
+  };
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(folder, { recursive: true, force: true });
+  };
+  return { mail, stop };
+}
+
+/** Starts a Warden with an empty SQLite database on a free port; resolves once it serves.
+ * With `mail`, it sends email through that SMTP server. */
+async function startWarden(mail?: MailServer): Promise<{ warden: Warden; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "warden-e2e-"));
+  const email = mail
+    ? { WARDEN_SMTP_URL: `smtp://127.0.0.1:${mail.port}`, WARDEN_MAIL_FROM: "Warden <warden@example.com>" }
+    : {};
   const child: ChildProcess = spawn(binary, [], {
     env: {
       ...process.env,
+      ...email,
       WARDEN_DATA_DIR: dataDir,
       WARDEN_LISTEN: "127.0.0.1:0",
       LEPTOS_SITE_ROOT: siteRoot,
@@ -42,7 +121,7 @@ async function startWarden(): Promise<{ warden: Warden; stop: () => Promise<void
       const link = output.match(/(http:\/\/127\.0\.0\.1:\d+)\/setup\?token=[A-Za-z0-9_-]+/);
       if (link) {
         clearTimeout(timer);
-        resolve({ baseURL: link[1], setupLink: link[0] });
+        resolve({ baseURL: link[1], setupLink: link[0], mail });
       }
     };
     child.stdout?.on("data", onData);
@@ -58,16 +137,21 @@ async function startWarden(): Promise<{ warden: Warden; stop: () => Promise<void
 }
 
 type Fixtures = {
+  /** Whether Warden sends email, through a real SMTP server started for the test. */
+  email: boolean;
   warden: Warden;
   shot: (name: string) => Promise<void>;
   consoleProblems: string[];
 };
 
 export const test = base.extend<Fixtures>({
-  warden: async ({}, use) => {
-    const { warden, stop } = await startWarden();
+  email: [false, { option: true }],
+  warden: async ({ email }, use) => {
+    const smtp = email ? await startMailServer() : undefined;
+    const { warden, stop } = await startWarden(smtp?.mail);
     await use(warden);
     await stop();
+    await smtp?.stop();
   },
   baseURL: async ({ warden }, use) => {
     await use(warden.baseURL);

@@ -32,8 +32,8 @@ fn Outbox() -> impl IntoView {
         <div class="page-head">
             <h1>"Outbox"</h1>
             <p class="lead">
-                "Email Warden sends, such as invitations and password resets, newest first. A message \
-                 waits here while the mail server cannot be reached, and leaves once it can."
+                "Email Warden sends, newest first. A message waits here while the mail server cannot \
+                 be reached, and leaves once it can."
             </p>
         </div>
         <p role="alert" class="alert" data-form-error class:hidden=move || form_error.get().is_none()>
@@ -64,8 +64,7 @@ fn OutboxPanels(
         .into_any(),
         _ => view! {
             <div class="notice" role="note">
-                <p><strong>"Email is not configured."</strong>" Nothing is sent: invitations and password resets show \
-                   their link to the administrator, to pass on themselves."</p>
+                <p><strong>"Email is not configured."</strong>" Nothing is sent, and nothing is queued."</p>
                 <p>"To send email, start Warden with " <code>"WARDEN_SMTP_URL"</code> " (for example "
                    <code>"smtp://user:password@mail.example.com:587?tls=required"</code> ") and "
                    <code>"WARDEN_MAIL_FROM"</code> "."</p>
@@ -105,10 +104,12 @@ fn OutboxPanels(
                 {filters.into_iter().map(|(status, label, count)| {
                     let href = OutboxQuery { status, before: None }.href();
                     let current = query.status == status;
+                    // A plain link: the router's <A> marks every link to /outbox current,
+                    // whatever its query.
                     view! {
-                        <A href=href attr:aria-current=current.then_some("page")>
+                        <a href=href aria-current=current.then_some("page")>
                             {label}" "<span class="count">{count}</span>
-                        </A>
+                        </a>
                     }
                 }).collect_view()}
             </nav>
@@ -141,16 +142,19 @@ fn OutboxPanels(
                     </div>
                 }.into_any()
             }}
-            <nav class="pager" aria-label="Pages">
-                <span></span>
-                <span class="pager-links">
-                    {newest.map(|href| view! { <A href=href attr:class="button-link">"↑ Newest"</A> })}
-                    {match older {
-                        Some(href) => view! { <A href=href attr:class="button-link" attr:rel="next">"Older →"</A> }.into_any(),
-                        None => view! { <span class="button-link disabled" aria-disabled="true">"Older →"</span> }.into_any(),
-                    }}
-                </span>
-            </nav>
+            // Paging only when there is more than one page.
+            {(newest.is_some() || older.is_some()).then(|| view! {
+                <nav class="pager" aria-label="Pages">
+                    <span></span>
+                    <span class="pager-links">
+                        {newest.map(|href| view! { <A href=href attr:class="button-link">"↑ Newest"</A> })}
+                        {match older {
+                            Some(href) => view! { <A href=href attr:class="button-link" attr:rel="next">"Older →"</A> }.into_any(),
+                            None => view! { <span class="button-link disabled" aria-disabled="true">"Older →"</span> }.into_any(),
+                        }}
+                    </span>
+                </nav>
+            })}
         </section>
     }
 }

@@ -6,7 +6,7 @@ use crate::outbox::{OutboxPage, OutboxQuery};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::backend::{context::serve, security::gate::Access, services::outbox};
+use crate::backend::{context::serve, security::gate::Access, services::outbox_admin as outbox};
 
 /// A page of the outbox, newest first, as `query` selects. Platform administrators only.
 #[server(prefix = "/api", endpoint = "list_outbox", input = leptos::server_fn::codec::Json)]

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod import;
 pub mod mfa;
 pub mod outbox;
+pub mod outbox_admin;
 pub mod refusals;
 pub mod roles;
 pub mod setup;
